@@ -1,0 +1,4 @@
+//! The registry hive layer: bytes in, keys and values out; and a writer for modified copies.
+
+pub mod base_block;
+pub mod image;

@@ -1,0 +1,7 @@
+//! winsock-doctor: read, diagnose and repair the Windows Winsock catalogs offline, from a SYSTEM
+//! hive file.
+//!
+//! Data flows one way: bytes ([`hive`]), catalogs and findings ([`winsock`]), then reports.
+
+pub mod error;
+pub mod hive;
