@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// A fault in the bytes of a hive or log: where it is and what was expected there.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FormatError {
     /// Offset from the start of the file, when the fault has one.
     pub offset: Option<u64>,

@@ -2,3 +2,4 @@
 
 pub mod base_block;
 pub mod image;
+pub mod log;

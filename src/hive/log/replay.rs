@@ -1,0 +1,615 @@
+//! Replaying transaction logs onto a dirty primary hive, in memory, as Windows does at load time
+//! (regf-spec "Dirty state of a hive", "Multiple transaction log files", and the notes of
+//! "Old format" and "Log entries").
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::error::FormatError;
+use crate::hive::base_block::{
+    BASE_BLOCK_SIZE, FILE_TYPE_PRIMARY, OFF_BINS_SIZE, OFF_CHECKSUM, OFF_FILE_TYPE, OFF_FLAGS,
+    OFF_PRIMARY_SEQUENCE, OFF_SECONDARY_SEQUENCE, OFF_TIMESTAMP, SIGNATURE, checksum, le_u32,
+    write_checksum,
+};
+use crate::hive::log::header::{LOG_HEADER_SIZE, LogFormat, LogHeader};
+use crate::hive::log::new_format::{scan_entries, sequence_precedes};
+use crate::hive::log::old_format::{DirtyVector, PAGE_SIZE};
+
+/// A log file's name and bytes (typically a read-only mapping kept by the caller).
+#[derive(Debug, Clone, Copy)]
+pub struct LogFile<'a> {
+    pub path: &'a std::path::Path,
+    pub bytes: &'a [u8],
+}
+
+/// The replayed hive and what was done to get it.
+#[derive(Debug)]
+pub struct Replay<'a> {
+    /// The primary's own bytes when nothing was applied (no copy), else the recovered image:
+    /// the primary's bytes with the logs' pages written over them, grown when the logs say the
+    /// hive grew, and a base block with a valid checksum and equal sequence numbers.
+    pub image: Cow<'a, [u8]>,
+    pub report: ReplayReport,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayReport {
+    /// The primary's base block as found.
+    pub primary: PrimaryState,
+    /// Whether the primary needed recovery (bad base block or unequal sequence numbers).
+    pub was_dirty: bool,
+    /// The log whose base block copy replaced the primary's invalid one.
+    pub base_block_from: Option<PathBuf>,
+    pub applied: Vec<AppliedLog>,
+    pub skipped: Vec<SkippedLog>,
+    /// Dirty, and no log could be applied: the latest changes may exist nowhere else.
+    pub data_may_be_missing: bool,
+    /// The logs that describe the original primary, not the recovered image: whoever puts the
+    /// image in the primary's place must move these aside, or a later load could replay them
+    /// again. Empty when nothing was applied (then the logs still belong to the primary).
+    pub logs_to_move_aside: Vec<PathBuf>,
+    /// The sequence number now in both fields of the image's base block, when logs were applied.
+    pub sequence: Option<u32>,
+    /// The hive bins size of the image.
+    pub bins_size: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PrimaryState {
+    pub primary_sequence: u32,
+    pub secondary_sequence: u32,
+    pub signature_ok: bool,
+    pub checksum_ok: bool,
+    pub bins_size: u32,
+}
+
+impl PrimaryState {
+    fn base_block_valid(&self) -> bool {
+        self.signature_ok && self.checksum_ok
+    }
+
+    fn is_dirty(&self) -> bool {
+        !self.base_block_valid() || self.primary_sequence != self.secondary_sequence
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AppliedLog {
+    pub path: PathBuf,
+    pub format: LogFormat,
+    /// New format: entries applied. Old format: 0.
+    pub entries_applied: usize,
+    pub pages_applied: usize,
+    pub first_sequence: Option<u32>,
+    pub last_sequence: Option<u32>,
+    /// Why application stopped before the end of the log, when it did: an invalid or
+    /// out-of-sequence entry (often just older entries left in the file), or a bad dirty bin.
+    pub stopped: Option<FormatError>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedLog {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+/// Replay `logs` onto `primary`. Fails only when `primary` is too short to hold a base block;
+/// every other problem is reported in [`ReplayReport`], and what could be applied is applied.
+///
+/// Memory: nothing is copied for a clean hive; otherwise one copy of the primary, grown to the
+/// hive bins size the logs give, which is bounded by the bytes the primary and logs hold.
+pub fn replay<'a>(primary: &'a [u8], logs: &[LogFile<'_>]) -> Result<Replay<'a>, FormatError> {
+    let state = read_primary_state(primary)?;
+    let mut replayer = Replayer {
+        primary,
+        state: state.clone(),
+        image: None,
+        growth_limit: logs.iter().fold(primary.len() as u64, |sum, log| {
+            sum.saturating_add(log.bytes.len() as u64)
+        }),
+        applied: Vec::new(),
+        skipped: Vec::new(),
+        base_block_from: None,
+    };
+    let was_dirty = state.is_dirty();
+    if !was_dirty {
+        for log in logs {
+            replayer.skip(
+                log,
+                "the primary hive is clean: its logs hold nothing to apply",
+            );
+        }
+    } else {
+        let (new_logs, old_logs) = replayer.usable_logs(logs);
+        replayer.replay_new(&new_logs);
+        let nothing_applied = replayer.image.is_none();
+        if nothing_applied {
+            replayer.replay_old(&old_logs);
+        } else {
+            for (log, _) in &old_logs {
+                replayer.skip(log, "not used: new-format logs were applied");
+            }
+        }
+    }
+    let Replayer {
+        image,
+        applied,
+        skipped,
+        base_block_from,
+        ..
+    } = replayer;
+    let recovered = image.is_some();
+    let (image, sequence, bins_size) = match image {
+        Some(image) => {
+            let sequence = le_u32(&image, OFF_PRIMARY_SEQUENCE);
+            let bins_size = le_u32(&image, OFF_BINS_SIZE);
+            (Cow::Owned(image), Some(sequence), bins_size)
+        }
+        None => (Cow::Borrowed(primary), None, state.bins_size),
+    };
+    let logs_to_move_aside = if recovered {
+        logs.iter()
+            .filter(|log| !log.bytes.is_empty())
+            .map(|log| log.path.to_path_buf())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Replay {
+        image,
+        report: ReplayReport {
+            primary: state,
+            was_dirty,
+            base_block_from,
+            applied,
+            skipped,
+            data_may_be_missing: was_dirty && !recovered,
+            logs_to_move_aside,
+            sequence,
+            bins_size,
+        },
+    })
+}
+
+fn read_primary_state(primary: &[u8]) -> Result<PrimaryState, FormatError> {
+    let Some(base_block) = primary.get(..BASE_BLOCK_SIZE) else {
+        return Err(FormatError::at(
+            0,
+            format!(
+                "expected a {BASE_BLOCK_SIZE}-byte base block, but the hive file has only {} bytes",
+                primary.len()
+            ),
+        ));
+    };
+    Ok(PrimaryState {
+        primary_sequence: le_u32(base_block, OFF_PRIMARY_SEQUENCE),
+        secondary_sequence: le_u32(base_block, OFF_SECONDARY_SEQUENCE),
+        signature_ok: &base_block[..4] == SIGNATURE,
+        checksum_ok: le_u32(base_block, OFF_CHECKSUM) == checksum(base_block),
+        bins_size: le_u32(base_block, OFF_BINS_SIZE),
+    })
+}
+
+struct Replayer<'p> {
+    primary: &'p [u8],
+    state: PrimaryState,
+    /// Created (one copy of the primary) when the first page is about to be written.
+    image: Option<Vec<u8>>,
+    /// The largest image the files can justify: pages past the primary's end must come from
+    /// the logs, so a hive cannot grow by more than the logs hold.
+    growth_limit: u64,
+    applied: Vec<AppliedLog>,
+    skipped: Vec<SkippedLog>,
+    base_block_from: Option<PathBuf>,
+}
+
+/// A log whose header Windows would trust, with that header.
+type UsableLog<'l> = (LogFile<'l>, LogHeader);
+
+impl Replayer<'_> {
+    fn skip(&mut self, log: &LogFile<'_>, reason: impl Into<String>) {
+        self.skipped.push(SkippedLog {
+            path: log.path.to_path_buf(),
+            reason: reason.into(),
+        });
+    }
+
+    /// Split the logs Windows would trust by format; report the others.
+    fn usable_logs<'l>(
+        &mut self,
+        logs: &[LogFile<'l>],
+    ) -> (Vec<UsableLog<'l>>, Vec<UsableLog<'l>>) {
+        let mut new_logs = Vec::new();
+        let mut old_logs = Vec::new();
+        for log in logs {
+            if log.bytes.is_empty() {
+                self.skip(log, "empty file");
+                continue;
+            }
+            let header = match LogHeader::parse(log.bytes).and_then(|h| h.validate().map(|()| h)) {
+                Ok(header) => header,
+                Err(e) => {
+                    self.skip(log, format!("unusable log base block: {e}"));
+                    continue;
+                }
+            };
+            match header.format {
+                LogFormat::New => new_logs.push((*log, header)),
+                LogFormat::Old => old_logs.push((*log, header)),
+            }
+        }
+        (new_logs, old_logs)
+    }
+
+    /// The image to write into: one copy of the primary, made on first use. When the primary's
+    /// base block is invalid, it is replaced by the log's copy (spec "Log entries", note 6).
+    fn image_for(&mut self, log: &LogFile<'_>) -> &mut Vec<u8> {
+        let primary = self.primary;
+        let replace_base_block = !self.state.base_block_valid();
+        let base_block_from = &mut self.base_block_from;
+        self.image.get_or_insert_with(|| {
+            let mut image = primary.to_vec();
+            if replace_base_block {
+                install_log_base_block(&mut image, log.bytes);
+                *base_block_from = Some(log.path.to_path_buf());
+            }
+            image
+        })
+    }
+
+    /// New format: apply entries in strict sequence order across the logs, older log first,
+    /// continuing in the next log at N + 1 (spec "Multiple transaction log files").
+    fn replay_new(&mut self, logs: &[UsableLog<'_>]) {
+        let mut ordered: Vec<&UsableLog<'_>> = logs.iter().collect();
+        ordered.sort_by(|a, b| sequence_order(a.1.primary_sequence, b.1.primary_sequence));
+        if !self.state.base_block_valid() && ordered.len() > 1 {
+            // With an invalid primary base block only the log with the latest entries is used.
+            let latest = ordered.split_off(ordered.len() - 1);
+            for (log, _) in ordered {
+                self.skip(
+                    log,
+                    "the primary's base block is invalid: only the log with the latest entries is used",
+                );
+            }
+            ordered = latest;
+        }
+        let mut last: Option<u32> = None;
+        for (log, header) in ordered {
+            let start = header.primary_sequence;
+            match last {
+                None if self.state.base_block_valid()
+                    && sequence_precedes(start, self.state.secondary_sequence) =>
+                {
+                    self.skip(
+                        log,
+                        format!(
+                            "its entries start at sequence {start}, before the primary's secondary sequence number {}: they are already in the primary",
+                            self.state.secondary_sequence
+                        ),
+                    );
+                    continue;
+                }
+                Some(n) if start != n.wrapping_add(1) => {
+                    self.skip(
+                        log,
+                        format!(
+                            "its entries start at sequence {start}, but the previous log stopped at {n}: they do not continue it"
+                        ),
+                    );
+                    continue;
+                }
+                _ => {}
+            }
+            let applied = self.apply_entries(log, start);
+            // A log that yields nothing ends the chain: the next log would have to start at
+            // `start`, which no other log does.
+            last = Some(applied.last_sequence.unwrap_or(start.wrapping_sub(1)));
+            if applied.entries_applied == 0 {
+                let why = applied
+                    .stopped
+                    .map_or_else(|| "it holds no log entries".to_string(), |e| e.to_string());
+                self.skip(log, format!("no entry could be applied: {why}"));
+            } else {
+                self.applied.push(applied);
+            }
+        }
+        if let Some(image) = self.image.as_mut() {
+            finish_base_block(image);
+        }
+    }
+
+    fn apply_entries(&mut self, log: &LogFile<'_>, start: u32) -> AppliedLog {
+        let scan = scan_entries(log.bytes, start);
+        let mut applied = AppliedLog {
+            path: log.path.to_path_buf(),
+            format: LogFormat::New,
+            entries_applied: 0,
+            pages_applied: 0,
+            first_sequence: None,
+            last_sequence: None,
+            stopped: scan.stop,
+        };
+        let growth_limit = self.growth_limit;
+        for entry in &scan.entries {
+            let needed = BASE_BLOCK_SIZE as u64 + u64::from(entry.bins_size);
+            if needed > growth_limit {
+                applied.stopped = Some(FormatError::at(
+                    entry.file_offset as u64 + 16,
+                    format!(
+                        "expected a hive bins size the files can back, but entry {} claims {} bytes and the primary and its logs hold only {growth_limit} bytes",
+                        entry.sequence, entry.bins_size
+                    ),
+                ));
+                break;
+            }
+            let image = self.image_for(log);
+            grow(image, needed);
+            for (page, bytes) in entry.dirty_pages() {
+                let at = BASE_BLOCK_SIZE + page.offset as usize;
+                if let Some(target) = image.get_mut(at..at + bytes.len()) {
+                    target.copy_from_slice(bytes);
+                }
+                applied.pages_applied += 1;
+            }
+            // The base block in memory after this entry (spec "Log entries", notes 9 and 11).
+            put_u32(image, OFF_BINS_SIZE, entry.bins_size);
+            let flags = le_u32(image, OFF_FLAGS) & !1 | entry.flags & 1;
+            put_u32(image, OFF_FLAGS, flags);
+            put_u32(image, OFF_PRIMARY_SEQUENCE, entry.sequence);
+            put_u32(image, OFF_SECONDARY_SEQUENCE, entry.sequence);
+            applied.entries_applied += 1;
+            applied.first_sequence.get_or_insert(entry.sequence);
+            applied.last_sequence = Some(entry.sequence);
+        }
+        applied
+    }
+
+    /// Old format: one log holds all dirty data, so only the most recent applicable one is used.
+    /// A log applies when it is not older than the primary (spec "Old format", note 3 says its
+    /// last written time equals the primary's; Windows 8 also takes a newer second log).
+    fn replay_old(&mut self, logs: &[UsableLog<'_>]) {
+        let primary_time = self.primary_time();
+        let mut ordered: Vec<&UsableLog<'_>> = logs.iter().collect();
+        // Newest first; a stable sort keeps the caller's order (LOG before LOG1...) on ties.
+        ordered.sort_by_key(|log| std::cmp::Reverse(log.1.timestamp));
+        for (log, header) in ordered {
+            if self.image.is_some() {
+                self.skip(
+                    log,
+                    "not used: a more recent old-format log was applied (each holds all dirty data)",
+                );
+                continue;
+            }
+            if let Some(time) = primary_time.filter(|&t| header.timestamp < t) {
+                self.skip(
+                    log,
+                    format!(
+                        "its last written time {:#x} is older than the primary's {time:#x}: it describes earlier writes",
+                        header.timestamp
+                    ),
+                );
+                continue;
+            }
+            match DirtyVector::parse(log.bytes, header) {
+                Ok(vector) => self.apply_dirty_vector(log, header, &vector),
+                Err(e) => self.skip(log, format!("unusable dirty vector: {e}")),
+            }
+        }
+    }
+
+    /// The primary's last written time, or the first hive bin's when the base block is invalid
+    /// (spec "Old format", note 3).
+    fn primary_time(&self) -> Option<u64> {
+        let at = if self.state.base_block_valid() {
+            OFF_TIMESTAMP
+        } else {
+            let first_bin = self
+                .primary
+                .get(BASE_BLOCK_SIZE..BASE_BLOCK_SIZE + HBIN_HEADER_SIZE)?;
+            if &first_bin[..4] != HBIN_SIGNATURE {
+                return None;
+            }
+            BASE_BLOCK_SIZE + HBIN_OFF_TIMESTAMP
+        };
+        let bytes = self.primary.get(at..at + 8)?;
+        Some(u64::from(le_u32(bytes, 0)) | u64::from(le_u32(bytes, 4)) << 32)
+    }
+
+    fn apply_dirty_vector(
+        &mut self,
+        log: &LogFile<'_>,
+        header: &LogHeader,
+        vector: &DirtyVector<'_>,
+    ) {
+        let needed = BASE_BLOCK_SIZE as u64 + u64::from(header.bins_size);
+        if needed > self.growth_limit {
+            self.skip(
+                log,
+                format!(
+                    "its base block claims {} bytes of hive bins, but the primary and its logs hold only {} bytes",
+                    header.bins_size, self.growth_limit
+                ),
+            );
+            return;
+        }
+        let primary_valid = self.state.base_block_valid();
+        let primary_sequence = self.state.primary_sequence;
+        let image = self.image_for(log);
+        grow(image, needed);
+        let (pages_applied, stopped) = write_dirty_bins(image, vector, header.bins_size);
+        if pages_applied == 0 {
+            self.image = None;
+            self.base_block_from = None;
+            let why = stopped.map_or_else(
+                || "its dirty vector is empty".to_string(),
+                |e| e.to_string(),
+            );
+            self.skip(log, format!("no dirty page could be applied: {why}"));
+            return;
+        }
+        // The log's base block copy is the hive's base block as of the logged write. Up to
+        // Windows 2003 the primary's sequence number was incremented once more after the log
+        // was written (spec "Old format", note 5), so keep the later of the two.
+        install_log_base_block_sector(image, log.bytes);
+        let sequence =
+            if primary_valid && sequence_precedes(header.primary_sequence, primary_sequence) {
+                primary_sequence
+            } else {
+                header.primary_sequence
+            };
+        put_u32(image, OFF_PRIMARY_SEQUENCE, sequence);
+        put_u32(image, OFF_SECONDARY_SEQUENCE, sequence);
+        finish_base_block(image);
+        self.applied.push(AppliedLog {
+            path: log.path.to_path_buf(),
+            format: LogFormat::Old,
+            entries_applied: 0,
+            pages_applied,
+            first_sequence: Some(sequence),
+            last_sequence: Some(sequence),
+            stopped,
+        });
+    }
+}
+
+const HBIN_SIGNATURE: &[u8; 4] = b"hbin";
+const HBIN_HEADER_SIZE: usize = 32;
+const HBIN_OFF_OFFSET: usize = 4;
+const HBIN_OFF_SIZE: usize = 8;
+const HBIN_OFF_TIMESTAMP: usize = 20;
+
+/// Write the dirty pages bin by bin, checking each bin that receives pages: its header (from the
+/// log when that page is dirty, else from the image) must say "hbin", give its own offset and a
+/// size of at least 4096. Recovery stops at the first bad bin (spec "Dirty pages"); returns the
+/// pages written and why it stopped.
+fn write_dirty_bins(
+    image: &mut [u8],
+    vector: &DirtyVector<'_>,
+    bins_size: u32,
+) -> (usize, Option<FormatError>) {
+    let bins_size = bins_size as usize;
+    let mut pages = vector.dirty_pages().peekable();
+    let mut written = 0;
+    let mut bin_start = 0usize;
+    while let Some(&first) = pages.peek() {
+        let header = if first.bins_offset == bin_start {
+            first.bytes.and_then(|b| b.get(..HBIN_HEADER_SIZE))
+        } else {
+            image
+                .get(BASE_BLOCK_SIZE + bin_start..)
+                .and_then(|b| b.get(..HBIN_HEADER_SIZE))
+        };
+        let bin_size = match header.map(|h| check_bin_header(h, bin_start, bins_size)) {
+            Some(Ok(size)) => size,
+            Some(Err(message)) => {
+                let at = if first.bins_offset == bin_start {
+                    first.log_offset
+                } else {
+                    BASE_BLOCK_SIZE + bin_start
+                };
+                return (written, Some(FormatError::at(at as u64, message)));
+            }
+            None => {
+                return (
+                    written,
+                    Some(FormatError::at(
+                        first.log_offset as u64,
+                        format!(
+                            "expected the hive bin header at bins offset {bin_start:#x}, but the log or hive ends first (truncated)"
+                        ),
+                    )),
+                );
+            }
+        };
+        let bin_end = bin_start + bin_size;
+        while let Some(page) = pages.next_if(|p| p.bins_offset < bin_end) {
+            let Some(bytes) = page.bytes else {
+                return (
+                    written,
+                    Some(FormatError::at(
+                        page.log_offset as u64,
+                        "expected a 512-byte dirty page, but the log ends here (truncated)",
+                    )),
+                );
+            };
+            let at = BASE_BLOCK_SIZE + page.bins_offset;
+            if let Some(target) = image.get_mut(at..at + PAGE_SIZE) {
+                target.copy_from_slice(bytes);
+                written += 1;
+            }
+        }
+        bin_start = bin_end;
+    }
+    (written, None)
+}
+
+fn check_bin_header(header: &[u8], bin_start: usize, bins_size: usize) -> Result<usize, String> {
+    if &header[..4] != HBIN_SIGNATURE {
+        return Err(format!(
+            "expected a hive bin signature \"hbin\" at bins offset {bin_start:#x}, found {:02x?}",
+            &header[..4]
+        ));
+    }
+    let offset = le_u32(header, HBIN_OFF_OFFSET) as usize;
+    let size = le_u32(header, HBIN_OFF_SIZE) as usize;
+    if offset != bin_start {
+        return Err(format!(
+            "expected the hive bin at bins offset {bin_start:#x} to record that offset, found {offset:#x}"
+        ));
+    }
+    if size < 4096 || size % 4096 != 0 || bin_start + size > bins_size {
+        return Err(format!(
+            "expected the hive bin at bins offset {bin_start:#x} to have a size that is a multiple of 4096 within the {bins_size} bytes of hive bins, found {size}"
+        ));
+    }
+    Ok(size)
+}
+
+/// Order sequence numbers, allowing for wrap-around at 2^32.
+fn sequence_order(a: u32, b: u32) -> std::cmp::Ordering {
+    if a == b {
+        std::cmp::Ordering::Equal
+    } else if sequence_precedes(a, b) {
+        std::cmp::Ordering::Less
+    } else {
+        std::cmp::Ordering::Greater
+    }
+}
+
+fn grow(image: &mut Vec<u8>, needed: u64) {
+    // `needed` was checked against the bytes of the files, so it fits in memory and a usize.
+    let needed = usize::try_from(needed).unwrap_or(usize::MAX);
+    if image.len() < needed {
+        image.resize(needed, 0);
+    }
+}
+
+/// Replace an invalid base block by the log's sector, the rest zeroed.
+fn install_log_base_block(image: &mut [u8], log: &[u8]) {
+    if let Some(base_block) = image.get_mut(..BASE_BLOCK_SIZE) {
+        base_block.fill(0);
+    }
+    install_log_base_block_sector(image, log);
+}
+
+fn install_log_base_block_sector(image: &mut [u8], log: &[u8]) {
+    if let (Some(target), Some(source)) =
+        (image.get_mut(..LOG_HEADER_SIZE), log.get(..LOG_HEADER_SIZE))
+    {
+        target.copy_from_slice(source);
+    }
+}
+
+/// Turn the in-memory base block into a primary file's: file type 0 and a fresh checksum.
+fn finish_base_block(image: &mut [u8]) {
+    put_u32(image, OFF_FILE_TYPE, FILE_TYPE_PRIMARY);
+    write_checksum(image);
+}
+
+fn put_u32(image: &mut [u8], at: usize, value: u32) {
+    if let Some(target) = image.get_mut(at..at + 4) {
+        target.copy_from_slice(&value.to_le_bytes());
+    }
+}
