@@ -32,9 +32,13 @@ impl<'a> DirtyVector<'a> {
         let signature_end = LOG_HEADER_SIZE + DIRTY_VECTOR_SIGNATURE.len();
         let signature = log.get(LOG_HEADER_SIZE..signature_end);
         if signature != Some(DIRTY_VECTOR_SIGNATURE.as_slice()) {
+            let found = signature.map_or_else(
+                || "the end of the file".to_string(),
+                |s| format!("{s:02x?}"),
+            );
             return Err(FormatError::at(
                 LOG_HEADER_SIZE as u64,
-                format!("expected the dirty vector signature \"DIRT\", found {signature:02x?}"),
+                format!("expected the dirty vector signature \"DIRT\", found {found}"),
             ));
         }
         // One bit per 512-byte page, eight pages per byte.

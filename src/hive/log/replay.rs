@@ -136,10 +136,12 @@ pub fn replay<'a>(primary: &'a [u8], logs: &[LogFile<'_>]) -> Result<Replay<'a>,
     let Replayer {
         image,
         applied,
-        skipped,
+        mut skipped,
         base_block_from,
         ..
     } = replayer;
+    // Report skipped logs in the caller's order, whichever step skipped them.
+    skipped.sort_by_key(|s| logs.iter().position(|log| log.path == s.path));
     let recovered = image.is_some();
     let (image, sequence, bins_size) = match image {
         Some(image) => {
@@ -611,5 +613,277 @@ fn finish_base_block(image: &mut [u8]) {
 fn put_u32(image: &mut [u8], at: usize, value: u32) {
     if let Some(target) = image.get_mut(at..at + 4) {
         target.copy_from_slice(&value.to_le_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hive::base_block::{
+        OFF_CLUSTERING_FACTOR, OFF_FILE_FORMAT, OFF_MAJOR_VERSION, OFF_MINOR_VERSION, OFF_ROOT_CELL,
+    };
+    use crate::hive::log::new_format::tests::{entry, rehash};
+    use std::path::Path;
+
+    fn base_block(file_type: u32, sequences: (u32, u32), bins_size: u32) -> Vec<u8> {
+        let mut b = vec![0u8; BASE_BLOCK_SIZE];
+        b[..4].copy_from_slice(SIGNATURE);
+        for (at, value) in [
+            (OFF_PRIMARY_SEQUENCE, sequences.0),
+            (OFF_SECONDARY_SEQUENCE, sequences.1),
+            (OFF_MAJOR_VERSION, 1),
+            (OFF_MINOR_VERSION, 5),
+            (OFF_FILE_TYPE, file_type),
+            (OFF_FILE_FORMAT, 1),
+            (OFF_ROOT_CELL, 0x20),
+            (OFF_BINS_SIZE, bins_size),
+            (OFF_CLUSTERING_FACTOR, 1),
+        ] {
+            put_u32(&mut b, at, value);
+        }
+        write_checksum(&mut b);
+        b
+    }
+
+    fn bin(offset: usize, size: usize) -> Vec<u8> {
+        let mut b = vec![0u8; size];
+        b[..4].copy_from_slice(HBIN_SIGNATURE);
+        put_u32(&mut b, HBIN_OFF_OFFSET, offset as u32);
+        put_u32(&mut b, HBIN_OFF_SIZE, size as u32);
+        b
+    }
+
+    /// A primary with `bin_count` 4096-byte bins.
+    fn primary(sequences: (u32, u32), bin_count: usize) -> Vec<u8> {
+        let mut p = base_block(0, sequences, (bin_count * 4096) as u32);
+        for i in 0..bin_count {
+            p.extend(bin(i * 4096, 4096));
+        }
+        p
+    }
+
+    fn new_log(start: u32, entries: &[Vec<u8>]) -> Vec<u8> {
+        let mut log = base_block(6, (start, start), 4096);
+        log.truncate(LOG_HEADER_SIZE);
+        for e in entries {
+            log.extend_from_slice(e);
+        }
+        log
+    }
+
+    /// A page that is a whole new 4096-byte bin at `offset`, filled after its header.
+    fn bin_page(offset: usize, fill: u8) -> Vec<u8> {
+        let mut b = bin(offset, 4096);
+        b[HBIN_HEADER_SIZE..].fill(fill);
+        b
+    }
+
+    /// An entry whose single page is `page` at bins offset `offset`.
+    fn entry_with(sequence: u32, bins_size: u32, offset: u32, page: &[u8]) -> Vec<u8> {
+        let mut e = entry(sequence, bins_size, &[(offset, page.len() as u32, 0)]);
+        let data_at = 40 + 8;
+        e[data_at..data_at + page.len()].copy_from_slice(page);
+        rehash(&mut e);
+        e
+    }
+
+    fn run<'a>(primary: &'a [u8], logs: &[(&'static str, &[u8])]) -> Replay<'a> {
+        let files: Vec<LogFile<'_>> = logs
+            .iter()
+            .map(|&(name, bytes)| LogFile {
+                path: Path::new(name),
+                bytes,
+            })
+            .collect();
+        replay(primary, &files).unwrap()
+    }
+
+    fn at_bins(image: &[u8], offset: usize) -> u8 {
+        image[BASE_BLOCK_SIZE + offset]
+    }
+
+    #[test]
+    fn entries_continue_across_logs_older_first() {
+        let primary = primary((10, 9), 2);
+        let older = new_log(
+            10,
+            &[
+                entry_with(10, 8192, 0, &bin_page(0, 0xA0)),
+                entry_with(11, 8192, 0, &bin_page(0, 0xA1)),
+            ],
+        );
+        let mut flagged = entry_with(12, 8192, 4096, &bin_page(4096, 0xB2));
+        flagged[8] = 1; // the KTM flag, restored into the base block
+        rehash(&mut flagged);
+        let newer = new_log(12, &[flagged]);
+        let result = run(&primary, &[("LOG1", &newer), ("LOG2", &older)]);
+        let r = &result.report;
+        let order: Vec<_> = r
+            .applied
+            .iter()
+            .map(|a| (a.path.clone(), a.first_sequence, a.last_sequence))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("LOG2".into(), Some(10), Some(11)),
+                ("LOG1".into(), Some(12), Some(12))
+            ]
+        );
+        let image = &result.image;
+        assert_eq!(at_bins(image, 100), 0xA1, "later entry overwrites earlier");
+        assert_eq!(at_bins(image, 4096 + 100), 0xB2);
+        let bb = crate::hive::base_block::BaseBlock::parse(image).unwrap();
+        assert!(bb.checksum_ok() && !bb.is_dirty());
+        assert_eq!((bb.primary_sequence, r.sequence), (12, Some(12)));
+        assert_eq!(
+            le_u32(image, OFF_FLAGS) & 1,
+            1,
+            "flag restored from the last entry"
+        );
+        assert_eq!(r.logs_to_move_aside.len(), 2);
+    }
+
+    #[test]
+    fn a_gap_between_logs_stops_recovery() {
+        let primary = primary((10, 9), 1);
+        let first = new_log(10, &[entry_with(10, 4096, 0, &bin_page(0, 1))]);
+        let far = new_log(12, &[entry_with(12, 4096, 0, &bin_page(0, 2))]);
+        let result = run(&primary, &[("LOG1", &first), ("LOG2", &far)]);
+        assert_eq!(result.report.applied.len(), 1);
+        assert_eq!(result.report.sequence, Some(10));
+        let skipped = &result.report.skipped[0];
+        assert!(
+            skipped.reason.contains("do not continue"),
+            "{}",
+            skipped.reason
+        );
+        assert_eq!(at_bins(&result.image, 100), 1);
+    }
+
+    #[test]
+    fn a_bad_hash_keeps_the_entries_before_it() {
+        let primary = primary((10, 9), 1);
+        let mut broken = entry_with(11, 4096, 0, &bin_page(0, 2));
+        let last = broken.len() - 1;
+        broken[last] ^= 1;
+        let log = new_log(10, &[entry_with(10, 4096, 0, &bin_page(0, 1)), broken]);
+        let result = run(&primary, &[("LOG1", &log)]);
+        let applied = &result.report.applied[0];
+        assert_eq!(applied.entries_applied, 1);
+        assert!(applied.stopped.as_ref().unwrap().message.contains("Hash-1"));
+        assert_eq!(at_bins(&result.image, 100), 1);
+    }
+
+    #[test]
+    fn the_hive_grows_when_an_entry_says_so() {
+        let primary = primary((10, 9), 1);
+        let log = new_log(10, &[entry_with(10, 8192, 4096, &bin_page(4096, 7))]);
+        let result = run(&primary, &[("LOG1", &log)]);
+        assert_eq!(result.image.len(), BASE_BLOCK_SIZE + 8192);
+        assert_eq!(result.report.bins_size, 8192);
+        assert_eq!(at_bins(&result.image, 4096 + 100), 7);
+    }
+
+    #[test]
+    fn a_crafted_huge_hive_bins_size_is_refused_without_allocating() {
+        let primary = primary((10, 9), 1);
+        // Valid hashes, but 4 GiB of hive bins that nothing in the files can back.
+        let log = new_log(10, &[entry_with(10, 0xFFFF_F000, 0, &bin_page(0, 1))]);
+        let result = run(&primary, &[("LOG1", &log)]);
+        let r = &result.report;
+        assert!(r.applied.is_empty());
+        assert!(r.data_may_be_missing);
+        assert!(
+            r.skipped[0].reason.contains("claims 4294963200 bytes"),
+            "{}",
+            r.skipped[0].reason
+        );
+        assert!(matches!(result.image, Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn an_invalid_primary_base_block_takes_the_latest_log_only() {
+        let mut primary = primary((10, 9), 1);
+        primary[OFF_CHECKSUM] ^= 1;
+        let older = new_log(10, &[entry_with(10, 4096, 0, &bin_page(0, 1))]);
+        let latest = new_log(11, &[entry_with(11, 4096, 0, &bin_page(0, 2))]);
+        let result = run(&primary, &[("LOG1", &older), ("LOG2", &latest)]);
+        let r = &result.report;
+        assert_eq!(r.base_block_from.as_deref(), Some(Path::new("LOG2")));
+        assert_eq!(r.applied.len(), 1);
+        assert_eq!(r.applied[0].path, Path::new("LOG2"));
+        assert!(r.skipped[0].reason.contains("latest"));
+        let bb = crate::hive::base_block::BaseBlock::parse(&result.image).unwrap();
+        assert!(bb.checksum_ok());
+        assert_eq!(bb.file_type, FILE_TYPE_PRIMARY);
+        assert_eq!((bb.primary_sequence, bb.secondary_sequence), (11, 11));
+    }
+
+    /// An old-format log for a primary with `bins_size` bytes of bins; `pages` are
+    /// (bins offset, 512 bytes) in ascending order.
+    fn old_log(sequence: u32, bins_size: u32, pages: &[(usize, Vec<u8>)]) -> Vec<u8> {
+        let mut log = base_block(1, (sequence, sequence), bins_size);
+        log.truncate(LOG_HEADER_SIZE);
+        log.extend_from_slice(b"DIRT");
+        let mut bitmap = vec![0u8; bins_size as usize / 4096];
+        for (offset, _) in pages {
+            let bit = offset / PAGE_SIZE;
+            bitmap[bit / 8] |= 1 << (bit % 8);
+        }
+        log.extend(bitmap);
+        log.resize(log.len().div_ceil(PAGE_SIZE) * PAGE_SIZE, 0);
+        for (_, page) in pages {
+            log.extend_from_slice(page);
+        }
+        log
+    }
+
+    #[test]
+    fn old_format_applies_pages_and_stops_at_a_bad_dirty_bin() {
+        let primary = primary((5, 4), 2);
+        let good = {
+            let mut p = bin(0, 4096);
+            p.truncate(PAGE_SIZE);
+            p[100] = 0x11;
+            p
+        };
+        let bad_header = vec![0x22u8; PAGE_SIZE]; // lands on the second bin's header
+        let log = old_log(5, 8192, &[(0, good), (4096, bad_header)]);
+        let result = run(&primary, &[("LOG", &log)]);
+        let applied = &result.report.applied[0];
+        assert_eq!(applied.pages_applied, 1);
+        let stopped = applied.stopped.as_ref().unwrap();
+        assert!(stopped.message.contains("hbin"), "{}", stopped.message);
+        assert_eq!(at_bins(&result.image, 100), 0x11);
+        assert_eq!(
+            at_bins(&result.image, 4096),
+            b'h',
+            "the bad bin is not written"
+        );
+        let bb = crate::hive::base_block::BaseBlock::parse(&result.image).unwrap();
+        assert!(bb.checksum_ok() && !bb.is_dirty());
+        assert_eq!(bb.primary_sequence, 5);
+    }
+
+    #[test]
+    fn old_format_log_older_than_the_primary_is_skipped() {
+        let mut primary = primary((5, 4), 1);
+        put_u32(&mut primary, OFF_TIMESTAMP, 1000);
+        write_checksum(&mut primary);
+        let log = old_log(5, 4096, &[(0, vec![0; PAGE_SIZE])]);
+        let result = run(&primary, &[("LOG", &log)]);
+        assert!(result.report.applied.is_empty());
+        assert!(
+            result.report.skipped[0]
+                .reason
+                .contains("older than the primary")
+        );
+    }
+
+    #[test]
+    fn too_short_primary_is_an_error() {
+        let err = replay(&[0u8; 100], &[]).unwrap_err();
+        assert_eq!(err.offset, Some(0));
     }
 }
