@@ -6,39 +6,29 @@ mod common;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
+use winsock_doctor::hive::image::MappedFile;
+
 use winsock_doctor::hive::base_block::BaseBlock;
 use winsock_doctor::hive::log::describe::LogBody;
-use winsock_doctor::hive::log::{LogFile, Replay, describe_log, discover_logs, replay};
+use winsock_doctor::hive::log::{LogFile, Replay, describe_log, discover_logs, open_logs, replay};
 
-/// A hive's bytes and its logs' bytes, read from disk.
+/// A hive and its logs, mapped read-only as the tool does.
 struct Loaded {
-    primary: Vec<u8>,
-    logs: Vec<(PathBuf, Vec<u8>)>,
+    primary: MappedFile,
+    logs: Vec<MappedFile>,
 }
 
 impl Loaded {
     fn read(hive: &Path) -> Self {
-        let logs = discover_logs(hive)
-            .expect("list the hive's folder")
-            .into_iter()
-            .map(|p| {
-                let bytes = std::fs::read(&p).expect("read log");
-                (p, bytes)
-            })
-            .collect();
         Self {
-            primary: std::fs::read(hive).expect("read hive"),
-            logs,
+            primary: MappedFile::open(hive).expect("map hive"),
+            logs: open_logs(hive).expect("map logs"),
         }
     }
 
     fn replay(&self) -> Replay<'_> {
-        let logs: Vec<LogFile<'_>> = self
-            .logs
-            .iter()
-            .map(|(path, bytes)| LogFile { path, bytes })
-            .collect();
-        replay(&self.primary, &logs).expect("replay")
+        let logs: Vec<LogFile<'_>> = self.logs.iter().map(LogFile::from).collect();
+        replay(self.primary.bytes(), &logs).expect("replay")
     }
 }
 
@@ -233,7 +223,7 @@ fn new_dirty_hive_skips_the_log_already_in_the_primary() {
         return;
     };
     let loaded = Loaded::read(&path);
-    let primary = BaseBlock::parse(&loaded.primary).unwrap();
+    let primary = BaseBlock::parse(loaded.primary.bytes()).unwrap();
     let report = loaded.replay().report;
     // LOG1's entries start before the primary's secondary sequence number: already written.
     let log1 = report
@@ -285,7 +275,11 @@ fn bad_primary_base_block_is_recovered_from_the_log() {
         return;
     };
     let loaded = Loaded::read(&path);
-    assert!(!BaseBlock::parse(&loaded.primary).unwrap().checksum_ok());
+    assert!(
+        !BaseBlock::parse(loaded.primary.bytes())
+            .unwrap()
+            .checksum_ok()
+    );
     let result = loaded.replay();
     let report = &result.report;
     assert!(report.was_dirty);
@@ -314,7 +308,7 @@ fn truncated_dirty_hive_without_logs_reports_missing_data() {
     assert!(result.report.was_dirty);
     assert!(result.report.applied.is_empty());
     assert!(result.report.data_may_be_missing);
-    assert_eq!(result.image.as_ref(), loaded.primary.as_slice());
+    assert_eq!(result.image.as_ref(), loaded.primary.bytes());
 }
 
 #[test]

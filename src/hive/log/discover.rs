@@ -5,6 +5,9 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::error::{Error, Result};
+use crate::hive::image::MappedFile;
+
 const LOG_SUFFIXES: [&str; 3] = [".LOG", ".LOG1", ".LOG2"];
 
 /// The logs of the hive at `hive_path`, sorted by name (case-insensitively, then exactly, so
@@ -31,6 +34,16 @@ pub fn discover_logs(hive_path: &Path) -> io::Result<Vec<PathBuf>> {
         (name.as_ref().map(|n| n.to_ascii_lowercase()), name)
     });
     Ok(found)
+}
+
+/// Map the logs of the hive at `hive_path` read-only, in [`discover_logs`] order; turn each into
+/// a [`crate::hive::log::LogFile`] with `LogFile::from(&mapped)` to replay them.
+pub fn open_logs(hive_path: &Path) -> Result<Vec<MappedFile>> {
+    discover_logs(hive_path)
+        .map_err(|e| Error::io(hive_path, "list the transaction logs beside", e))?
+        .iter()
+        .map(|path| MappedFile::open(path))
+        .collect()
 }
 
 /// Windows compares names by upper-casing each character; `to_uppercase` is close enough for

@@ -10,6 +10,6 @@ pub mod old_format;
 pub mod replay;
 
 pub use describe::{LogDescription, describe_log};
-pub use discover::discover_logs;
+pub use discover::{discover_logs, open_logs};
 pub use header::{LogFormat, LogHeader};
 pub use replay::{LogFile, Replay, ReplayReport, replay};

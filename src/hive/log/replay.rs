@@ -13,6 +13,7 @@ use crate::hive::base_block::{
     OFF_PRIMARY_SEQUENCE, OFF_SECONDARY_SEQUENCE, OFF_TIMESTAMP, SIGNATURE, checksum, le_u32,
     write_checksum,
 };
+use crate::hive::image::MappedFile;
 use crate::hive::log::header::{LOG_HEADER_SIZE, LogFormat, LogHeader};
 use crate::hive::log::new_format::{scan_entries, sequence_precedes};
 use crate::hive::log::old_format::{DirtyVector, PAGE_SIZE};
@@ -22,6 +23,15 @@ use crate::hive::log::old_format::{DirtyVector, PAGE_SIZE};
 pub struct LogFile<'a> {
     pub path: &'a std::path::Path,
     pub bytes: &'a [u8],
+}
+
+impl<'a> From<&'a MappedFile> for LogFile<'a> {
+    fn from(file: &'a MappedFile) -> Self {
+        Self {
+            path: file.path(),
+            bytes: file.bytes(),
+        }
+    }
 }
 
 /// The replayed hive and what was done to get it.
@@ -245,14 +255,16 @@ impl Replayer<'_> {
         (new_logs, old_logs)
     }
 
-    /// The image to write into: one copy of the primary, made on first use. When the primary's
-    /// base block is invalid, it is replaced by the log's copy (spec "Log entries", note 6).
-    fn image_for(&mut self, log: &LogFile<'_>) -> &mut Vec<u8> {
+    /// The image to write into: one copy of the primary, made on first use with room for
+    /// `size` bytes, so growing it later does not copy it again. When the primary's base block is
+    /// invalid, it is replaced by the log's copy (spec "Log entries", note 6).
+    fn image_for(&mut self, log: &LogFile<'_>, size: u64) -> &mut Vec<u8> {
         let primary = self.primary;
         let replace_base_block = !self.state.base_block_valid();
         let base_block_from = &mut self.base_block_from;
         self.image.get_or_insert_with(|| {
-            let mut image = primary.to_vec();
+            let mut image = Vec::with_capacity(primary.len().max(to_usize(size)));
+            image.extend_from_slice(primary);
             if replace_base_block {
                 install_log_base_block(&mut image, log.bytes);
                 *base_block_from = Some(log.path.to_path_buf());
@@ -334,6 +346,13 @@ impl Replayer<'_> {
             stopped: scan.stop,
         };
         let growth_limit = self.growth_limit;
+        let largest = scan
+            .entries
+            .iter()
+            .map(|e| BASE_BLOCK_SIZE as u64 + u64::from(e.bins_size))
+            .filter(|&needed| needed <= growth_limit)
+            .max()
+            .unwrap_or(0);
         for entry in &scan.entries {
             let needed = BASE_BLOCK_SIZE as u64 + u64::from(entry.bins_size);
             if needed > growth_limit {
@@ -346,7 +365,7 @@ impl Replayer<'_> {
                 ));
                 break;
             }
-            let image = self.image_for(log);
+            let image = self.image_for(log, largest);
             grow(image, needed);
             for (page, bytes) in entry.dirty_pages() {
                 let at = BASE_BLOCK_SIZE + page.offset as usize;
@@ -438,7 +457,7 @@ impl Replayer<'_> {
         }
         let primary_valid = self.state.base_block_valid();
         let primary_sequence = self.state.primary_sequence;
-        let image = self.image_for(log);
+        let image = self.image_for(log, needed);
         grow(image, needed);
         let (pages_applied, stopped) = write_dirty_bins(image, vector, header.bins_size);
         if pages_applied == 0 {
@@ -581,11 +600,15 @@ fn sequence_order(a: u32, b: u32) -> std::cmp::Ordering {
 }
 
 fn grow(image: &mut Vec<u8>, needed: u64) {
-    // `needed` was checked against the bytes of the files, so it fits in memory and a usize.
-    let needed = usize::try_from(needed).unwrap_or(usize::MAX);
+    let needed = to_usize(needed);
     if image.len() < needed {
         image.resize(needed, 0);
     }
+}
+
+/// Sizes here were checked against the bytes of the files, so they fit in a usize.
+fn to_usize(size: u64) -> usize {
+    usize::try_from(size).unwrap_or(usize::MAX)
 }
 
 /// Replace an invalid base block by the log's sector, the rest zeroed.
