@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use winsock_doctor::hive::image::MappedFile;
 
-use winsock_doctor::hive::base_block::BaseBlock;
+use winsock_doctor::hive::base_block::{BaseBlock, write_checksum};
 use winsock_doctor::hive::log::describe::LogBody;
 use winsock_doctor::hive::log::{LogFile, Replay, describe_log, discover_logs, open_logs, replay};
 
@@ -422,4 +422,49 @@ fn discovery_finds_logs_in_any_case() {
     assert_eq!(names("3", "AA"), ["aa.log", "aa.log1"]);
     assert_eq!(names("4", "AA"), ["aa.LOG", "aa.log1", "aa.log2"]);
     assert!(names("5", "aa").is_empty());
+}
+
+#[test]
+fn truncated_and_mutated_logs_never_panic() {
+    for (hive, log) in [
+        (
+            "zoo/OldDirtyHive/OldDirtyHive",
+            "zoo/OldDirtyHive/OldDirtyHive.LOG1",
+        ),
+        (
+            "zoo/NewDirtyHive2/NewDirtyHive",
+            "zoo/NewDirtyHive2/NewDirtyHive.LOG2",
+        ),
+    ] {
+        let (Some(hive), Some(log)) = (common::hive_path(hive), common::hive_path(log)) else {
+            return;
+        };
+        let primary = std::fs::read(&hive).unwrap();
+        let original = std::fs::read(&log).unwrap();
+        let path = log.as_path();
+        let mut variants: Vec<Vec<u8>> = (0..original.len())
+            .step_by(97)
+            .map(|len| original[..len].to_vec())
+            .collect();
+        // Every field of the log header and of the first entry or dirty vector, set to extremes.
+        for at in (0..600).step_by(4) {
+            for value in [0u32, 1, 0x7FFF_FFFF, u32::MAX] {
+                let mut v = original.clone();
+                v[at..at + 4].copy_from_slice(&value.to_le_bytes());
+                if at < 508 {
+                    // Also with a matching checksum, so the header passes and the value is used.
+                    let mut rechecked = v.clone();
+                    write_checksum(&mut rechecked);
+                    variants.push(rechecked);
+                }
+                variants.push(v);
+            }
+        }
+        for bytes in &variants {
+            let result = replay(&primary, &[LogFile { path, bytes }]).expect("the primary is fine");
+            let report = &result.report;
+            assert_eq!(report.applied.len() + report.skipped.len(), 1);
+            let _ = describe_log(bytes);
+        }
+    }
 }

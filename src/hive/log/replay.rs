@@ -89,9 +89,11 @@ impl PrimaryState {
 pub struct AppliedLog {
     pub path: PathBuf,
     pub format: LogFormat,
-    /// New format: entries applied. Old format: 0.
+    /// New format: entries applied. Old format: 0 (it has no entries).
     pub entries_applied: usize,
     pub pages_applied: usize,
+    /// New format: the first and last entry applied. Old format: both are the sequence
+    /// number the image's base block now carries.
     pub first_sequence: Option<u32>,
     pub last_sequence: Option<u32>,
     /// Why application stopped before the end of the log, when it did: an invalid or
