@@ -20,7 +20,7 @@ readonly RUN_TIMEOUT=120 # seconds per command; Wine's first start is the slow o
 #   json      the exit codes, and stdout as JSON with paths normalised, must be equal
 #   finds:S   Wine only (drive letters have no Linux twin): stdout must mention S
 # Every file a command writes must be byte-identical between the two runs, and inputs unchanged.
-# Placeholders: @HIVE@ = each test hive in turn (the row runs once per hive); @VOL@ = a Windows
+# Placeholders: @HIVE@ = a copy of each test hive (with its logs) in turn; @VOL@ = a Windows
 # volume holding Windows/System32/config/SYSTEM (D: under Wine, a folder on Linux); @OUT@ = an empty
 # output folder. A placeholder's `/` becomes `\` under Wine. A row whose subcommand the CLI does not
 # have yet is skipped with a "not yet available" line, so the table can run ahead of the CLI.
@@ -87,10 +87,13 @@ wineserver=$(dirname "$wine")/wineserver
 command -v rustup >/dev/null || die "rustup not found: the Windows standard library comes from rustup"
 if ! rustup target list --installed | grep -qx "$TARGET"; then
     say "adding the $TARGET target"
-    if ! rustup_log=$(timeout 600 rustup target add "$TARGET" 2>&1); then
-        if grep -qiE 'could not download|error downloading|error sending request|timed out|dns error|could not resolve' \
-            <<<"$rustup_log"; then
-            echo "WINDOWS STAGE DID NOT RUN: rustup target add $TARGET could not reach the Rust registry ($(grep -iE 'error' <<<"$rustup_log" | tail -1))"
+    rustup_rc=0
+    rustup_log=$(timeout 600 rustup target add "$TARGET" 2>&1) || rustup_rc=$?
+    if ((rustup_rc != 0)); then
+        offline='could not download|error downloading|error sending request|timed out|dns error|could not resolve'
+        reason=$(grep -m1 -iE "$offline" <<<"$rustup_log" | sed 's/^ *//') || true
+        if ((rustup_rc == 124)) || [[ -n $reason ]]; then
+            echo "WINDOWS STAGE DID NOT RUN: rustup target add $TARGET could not reach the Rust registry (${reason:-timed out})"
             exit 0
         fi
         die "rustup target add $TARGET: $rustup_log"
@@ -130,7 +133,20 @@ timeout 300 "$wine" wineboot -i >/dev/null 2>&1 || die "wineboot -i failed or ti
 
 # --- inputs --------------------------------------------------------------------------------------
 
+# Commands read copies (each hive with its logs), never the originals: the CLI under test may have
+# a bug, and read-only permissions do not stop root.
+inputs="$tmp/inputs"
 test_hives=()
+copy_input() { # SOURCE_HIVE NAME_UNDER_INPUTS
+    local dest="$inputs/$2" file
+    mkdir -p "$(dirname "$dest")"
+    shopt -s nocaseglob
+    for file in "$1"*; do # SYSTEM, SYSTEM.LOG1, SYSTEM.LOG2...
+        [[ -f $file ]] && cp "$file" "$(dirname "$dest")/"
+    done
+    shopt -u nocaseglob
+    test_hives+=("$dest")
+}
 have_hives=1
 if [[ ! -d $hives ]]; then
     [[ ${WINSOCK_DOCTOR_REQUIRE_HIVES:-} == 1 ]] && die "hives not found at $hives (WINSOCK_DOCTOR_REQUIRE_HIVES=1)"
@@ -138,15 +154,17 @@ if [[ ! -d $hives ]]; then
     have_hives=0
 else
     hives=$(cd "$hives" && pwd -P)
-    shopt -s nullglob
-    test_hives+=("$repo"/hives/*.hive)
-    shopt -u nullglob
+    for hive in "$repo"/hives/*.hive; do
+        [[ -f $hive ]] && copy_input "$hive" "bundled/$(basename "$hive")"
+    done
     for hive in "${REAL_HIVES[@]}" "$VOLUME_HIVE"; do
         [[ -f $hives/$hive ]] || die "missing $hives/$hive"
     done
-    test_hives+=("${REAL_HIVES[@]/#/$hives/}")
+    for hive in "${REAL_HIVES[@]}"; do
+        copy_input "$hives/$hive" "$hive"
+    done
     # The evidence rule: no command may change an input. Checked at the end.
-    sha256sum "${test_hives[@]}" "$hives/$VOLUME_HIVE" >"$tmp/inputs.sha256"
+    (cd "$inputs" && find . -type f -exec sha256sum {} +) >"$tmp/inputs.sha256"
 fi
 
 # Each run gets its own volume and output folder, rebuilt before every command, so written files
@@ -284,7 +302,8 @@ for row in "${COMMANDS[@]}"; do
     [[ $row == *@HIVE@* ]] && row_hives=("${test_hives[@]}")
     for hive in "${row_hives[@]}"; do
         expand_args "$hive" "${args[@]}"
-        label="${windows_args[*]}"
+        label=${row#* }
+        label=${label//@HIVE@/${hive#"$inputs"/}}
         reset_sides
         windows_rc=0
         run_windows "${windows_args[@]}" || windows_rc=$?
@@ -305,7 +324,7 @@ for row in "${COMMANDS[@]}"; do
     done
 done
 
-if ((have_hives)) && ! sha256sum --check --quiet "$tmp/inputs.sha256"; then
+if ((have_hives)) && ! (cd "$inputs" && sha256sum --check --quiet "$tmp/inputs.sha256"); then
     fail "an input hive was modified"
 fi
 ((failures == 0)) || die "$failures difference(s) between the Linux build and winsock-doctor.exe"
