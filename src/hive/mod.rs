@@ -2,3 +2,5 @@
 
 pub mod base_block;
 pub mod image;
+pub mod reader;
+pub mod value;
