@@ -65,7 +65,8 @@ pub struct PackedCatalogItem {
     /// `ChainEntries[..ChainLen]` when ChainLen > 1 (at most 7); empty for base and layered
     /// entries, whose chain slots Windows leaves zero.
     pub chain: Vec<u32>,
-    /// Non-zero chain slots beyond `chain` (never seen in real hives).
+    /// Non-zero chain slots beyond `chain`: stale data (XP base entries have all seven set);
+    /// not reproduced by `encode`.
     pub chain_stale_entries: usize,
     pub version: i32,
     pub address_family: i32,
