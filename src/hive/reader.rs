@@ -1,11 +1,14 @@
 //! Thin helpers over nt-hive for reading a few known keys: open a key by path, list subkeys,
 //! read values raw. Names compare case-insensitively, as in the registry. Every nt-hive error
 //! becomes a [`FormatError`] (nt-hive's messages carry the file offset), and every listing is
-//! bounded by the size of the hive, so crafted lists cannot make us loop or allocate without end.
+//! bounded by the size of the hive, so crafted lists cannot make us loop or allocate without end,
+//! and runs inside [`guarded`], so a crafted hive that trips an assertion in nt-hive gives an
+//! error, not a crash.
 
 use nt_hive::{Hive, KeyNode, KeyValue, NtHiveError};
 
 use crate::error::FormatError;
+use crate::hive::panic_guard::guarded;
 use crate::hive::value::RawValue;
 
 /// A key of a hive held in memory.
@@ -30,7 +33,7 @@ impl<'h> HiveReader<'h> {
     }
 
     pub fn root(&self) -> Result<Key<'h>, FormatError> {
-        Ok(self.hive.root_key_node()?)
+        guarded(|| "root key".into(), || Ok(self.hive.root_key_node()?))
     }
 
     /// The key at backslash-separated `path` below `from`, or `None` when a part is missing.
@@ -50,6 +53,13 @@ impl<'h> HiveReader<'h> {
     /// looks again. An error is returned only when the key is not found and something was
     /// unreadable.
     pub fn subkey(&self, key: &Key<'h>, name: &str) -> Result<Option<Key<'h>>, FormatError> {
+        guarded(
+            || format!("subkey {name:?}"),
+            || self.find_subkey(key, name),
+        )
+    }
+
+    fn find_subkey(&self, key: &Key<'h>, name: &str) -> Result<Option<Key<'h>>, FormatError> {
         let search_error = match key.subkey(name) {
             Some(Ok(found)) => return Ok(Some(found)),
             Some(Err(e)) => Some(FormatError::from(e)),
@@ -84,6 +94,10 @@ impl<'h> HiveReader<'h> {
 
     /// All subkeys of `key` with their names, in the order of the subkey list.
     pub fn subkeys(&self, key: &Key<'h>) -> Result<Vec<(String, Key<'h>)>, FormatError> {
+        guarded(|| "subkey list".into(), || self.list_subkeys(key))
+    }
+
+    fn list_subkeys(&self, key: &Key<'h>) -> Result<Vec<(String, Key<'h>)>, FormatError> {
         let Some(list) = key.subkeys() else {
             return Ok(Vec::new());
         };
@@ -98,12 +112,16 @@ impl<'h> HiveReader<'h> {
 
     /// The name of `key` itself.
     pub fn name(&self, key: &Key<'h>) -> Result<String, FormatError> {
-        Ok(key.name()?.to_string_lossy())
+        guarded(|| "key name".into(), || Ok(key.name()?.to_string_lossy()))
     }
 
     /// All values of `key`, whatever their type. The data read is bounded by the hive size, so
     /// a crafted list pointing many times at the same big value cannot exhaust memory.
     pub fn values(&self, key: &Key<'h>) -> Result<Vec<RawValue>, FormatError> {
+        guarded(|| "value list".into(), || self.read_values(key))
+    }
+
+    fn read_values(&self, key: &Key<'h>) -> Result<Vec<RawValue>, FormatError> {
         let Some(list) = key.values() else {
             return Ok(Vec::new());
         };
