@@ -59,7 +59,7 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.message, "key X: damaged hive structure (nt-hive: boom)");
-        assert_eq!(guarded(|| String::new(), || Ok(5)), Ok(5));
+        assert_eq!(guarded(String::new, || Ok(5)), Ok(5));
         assert!(!INSIDE_GUARD.with(Cell::get));
     }
 }
