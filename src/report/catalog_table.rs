@@ -9,7 +9,8 @@ use crate::hive::base_block::BaseBlock;
 use crate::hive::image::InputFile;
 use crate::hive::value::RawValue;
 use crate::winsock::catalog::{
-    CatalogList, CatalogRoot, ControlSetCatalogs, NamespaceEntry, ProtocolEntry, SystemCatalogs,
+    CatalogList, CatalogRoot, ControlSetCatalogs, DEFAULT_NAMESPACE_CATALOG,
+    DEFAULT_PROTOCOL_CATALOG, NamespaceEntry, ProtocolEntry, SystemCatalogs, WINSOCK2_PARAMETERS,
 };
 use crate::winsock::control_set::ChosenBy;
 use crate::winsock::packed_item::EntryKind;
@@ -68,6 +69,21 @@ fn opt<T: ToString>(value: &Option<T>) -> String {
     value.as_ref().map_or("-".to_string(), T::to_string)
 }
 
+/// "UNREADABLE" when reading `path` (below the control set) or a key above it failed, else
+/// "MISSING".
+fn absent(cs: &ControlSetCatalogs, path: &str) -> &'static str {
+    let full = format!(r"{}\{path}", cs.control_set);
+    let failed = cs
+        .read_errors
+        .iter()
+        .any(|e| full == e.key || full.starts_with(&format!(r"{}\", e.key)));
+    if failed {
+        "UNREADABLE (see below)"
+    } else {
+        "MISSING"
+    }
+}
+
 fn render_control_set(out: &mut String, cs: &ControlSetCatalogs) {
     let how = match cs.chosen_by {
         Some(ChosenBy::Requested) => " (as requested)",
@@ -80,7 +96,8 @@ fn render_control_set(out: &mut String, cs: &ControlSetCatalogs) {
 
     match &cs.winsock2_parameters {
         None => {
-            let _ = writeln!(out, "\nServices\\WinSock2\\Parameters: MISSING");
+            let state = absent(cs, WINSOCK2_PARAMETERS);
+            let _ = writeln!(out, "\n{WINSOCK2_PARAMETERS}: {state}");
         }
         Some(p) => {
             let _ = writeln!(out, "\nServices\\WinSock2\\Parameters");
@@ -88,12 +105,25 @@ fn render_control_set(out: &mut String, cs: &ControlSetCatalogs) {
         }
     }
 
-    render_root(out, "Protocol catalog", &cs.protocol_catalog);
+    let params = cs.winsock2_parameters.as_ref();
+    let catalog_state = |current: Option<&String>, default: &str| {
+        let name = current.map_or(default, String::as_str);
+        absent(cs, &format!(r"{WINSOCK2_PARAMETERS}\{name}"))
+    };
+    let state = catalog_state(
+        params.and_then(|p| p.current_protocol_catalog.as_ref()),
+        DEFAULT_PROTOCOL_CATALOG,
+    );
+    render_root(out, "Protocol catalog", &cs.protocol_catalog, state);
     for list in &cs.protocol_catalogs {
         list_heading(out, list);
         let _ = writeln!(out, "{}", protocol_table(&list.entries));
     }
-    render_root(out, "Namespace catalog", &cs.namespace_catalog);
+    let state = catalog_state(
+        params.and_then(|p| p.current_namespace_catalog.as_ref()),
+        DEFAULT_NAMESPACE_CATALOG,
+    );
+    render_root(out, "Namespace catalog", &cs.namespace_catalog, state);
     for list in &cs.namespace_catalogs {
         list_heading(out, list);
         let _ = writeln!(out, "{}", namespace_table(&list.entries));
@@ -101,7 +131,8 @@ fn render_control_set(out: &mut String, cs: &ControlSetCatalogs) {
 
     match &cs.winsock_parameters {
         None => {
-            let _ = writeln!(out, "\nServices\\Winsock\\Parameters: MISSING");
+            let state = absent(cs, r"Services\Winsock\Parameters");
+            let _ = writeln!(out, "\nServices\\Winsock\\Parameters: {state}");
         }
         Some(p) => {
             let _ = writeln!(
@@ -115,11 +146,11 @@ fn render_control_set(out: &mut String, cs: &ControlSetCatalogs) {
         }
     }
     let _ = writeln!(out, "\nServices");
-    let _ = writeln!(
-        out,
-        "{}",
-        services_table(&[("AFD", &cs.afd), ("Tcpip", &cs.tcpip)])
-    );
+    let services = [
+        ("AFD", &cs.afd, absent(cs, r"Services\AFD")),
+        ("Tcpip", &cs.tcpip, absent(cs, r"Services\Tcpip")),
+    ];
+    let _ = writeln!(out, "{}", services_table(&services));
 
     if !cs.read_errors.is_empty() {
         let _ = writeln!(out, "\nUnreadable keys");
@@ -129,10 +160,10 @@ fn render_control_set(out: &mut String, cs: &ControlSetCatalogs) {
     }
 }
 
-fn render_root(out: &mut String, what: &str, root: &Option<CatalogRoot>) {
+fn render_root(out: &mut String, what: &str, root: &Option<CatalogRoot>, state: &str) {
     match root {
         None => {
-            let _ = writeln!(out, "\n{what}: MISSING");
+            let _ = writeln!(out, "\n{what}: {state}");
         }
         Some(r) => {
             let _ = writeln!(out, "\n{what} {}", r.key);
@@ -315,11 +346,11 @@ fn transport_table(transports: &[TransportHelper]) -> Table {
     table
 }
 
-fn services_table(services: &[(&str, &Option<ServiceKey>)]) -> Table {
+fn services_table(services: &[(&str, &Option<ServiceKey>, &str)]) -> Table {
     let mut table = new_table(&["Service", "Start", "Type", "ImagePath"]);
-    for (name, service) in services {
+    for (name, service, state) in services {
         match service {
-            None => table.add_row(vec![name.to_string(), "MISSING".into()]),
+            None => table.add_row(vec![name.to_string(), state.to_string()]),
             Some(s) => table.add_row(vec![
                 s.name.clone(),
                 opt(&s.start),
