@@ -43,10 +43,10 @@ pub struct CatalogArgs {
     pub json: bool,
 
     /// Read ControlSetNNN with this number instead of Select\Current
-    #[arg(long, value_name = "N", conflicts_with = "all_control_sets")]
+    #[arg(long, value_name = "N")]
     pub control_set: Option<u32>,
 
-    /// Also show every other control set
+    /// Also show every other control set (after the chosen one)
     #[arg(long)]
     pub all_control_sets: bool,
 

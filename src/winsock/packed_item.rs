@@ -319,6 +319,40 @@ mod tests {
 01c0  36 00 30 00 31 00 30 00 30 00 00 00 00 00 00 00
 ";
 
+    /// The first 0x110 bytes of Win7 x86 Catalog_Entries\000000000001 (format doc, Appendix
+    /// B): stale heap data after the path's NUL, flags still at 0x104.
+    const WIN7_TCP_HEAD_DUMP: &str = "
+0000  25 53 79 73 74 65 6d 52 6f 6f 74 25 5c 73 79 73
+0010  74 65 6d 33 32 5c 6d 73 77 73 6f 63 6b 2e 64 6c
+0020  6c 00 6c 73 5c 56 53 6f 63 6b 20 53 44 4b 5c 62
+0030  69 6e 5c 77 69 6e 33 32 5c 76 73 6f 63 6b 6c 69
+0040  62 2e 64 6c 6c 00 54 00 6f 00 6f 00 6c 00 73 00
+0050  5c 00 56 00 53 00 6f 00 63 00 6b 00 20 00 53 00
+0060  44 00 4b 00 5c 00 62 00 69 00 6e 00 5c 00 77 00
+0070  69 00 6e 00 33 00 32 00 5c 00 76 00 73 00 6f 00
+0080  63 00 6b 00 6c 00 69 00 62 00 2e 00 64 00 6c 00
+0090  6c 00 00 00 01 00 00 00 00 00 00 00 00 00 00 00
+00b0  00 00 00 00 02 00 00 00 11 00 00 00 14 00 00 00
+00c0  14 00 00 00 02 00 00 00 ff ff ff ff 00 00 00 00
+00d0  00 00 00 00 00 00 00 00 00 fa 00 00 00 00 00 00
+00e0  4d 00 53 00 41 00 46 00 44 00 20 00 4e 00 65 00
+00f0  74 00 42 00 49 00 4f 00 53 00 20 00 5b 00 5c 00
+0100  44 00 65 00 66 00 02 00 00 00 00 00 00 00 00 00
+";
+
+    #[test]
+    fn junk_after_the_path_nul_is_ignored_win7_dump() {
+        let item = PackedCatalogItem::decode(&bytes_from_dump(WIN7_TCP_HEAD_DUMP)).unwrap();
+        assert_eq!(item.library_path, r"%SystemRoot%\system32\mswsock.dll");
+        assert!(!item.library_path_unterminated);
+        assert!(
+            item.path_buffer_stale_bytes > 100,
+            "{}",
+            item.path_buffer_stale_bytes
+        );
+        assert_eq!(item.service_flags1, 0x20066);
+    }
+
     #[test]
     fn decodes_the_annotated_win10_tcp_entry() {
         let item = PackedCatalogItem::decode(&bytes_from_dump(WIN10_TCP_DUMP)).unwrap();
