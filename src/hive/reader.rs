@@ -110,6 +110,11 @@ impl<'h> HiveReader<'h> {
         Ok(out)
     }
 
+    /// The names of all subkeys of `key`.
+    pub fn subkey_names(&self, key: &Key<'h>) -> Result<Vec<String>, FormatError> {
+        Ok(self.subkeys(key)?.into_iter().map(|(n, _)| n).collect())
+    }
+
     /// The name of `key` itself.
     pub fn name(&self, key: &Key<'h>) -> Result<String, FormatError> {
         guarded(|| "key name".into(), || Ok(key.name()?.to_string_lossy()))

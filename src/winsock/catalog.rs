@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::error::FormatError;
 use crate::hive::reader::{HiveReader, Key};
-use crate::hive::value::{RawValue, find};
+use crate::hive::value::{REG_BINARY, RawValue, find, names_equal};
 use crate::winsock::control_set::{
     ChosenBy, ControlSetChoice, Select, choose, control_set_name, list_control_sets, read_select,
 };
@@ -22,7 +22,7 @@ use crate::winsock::services::{
     ServiceKey, TransportHelper, WinsockParameters, read_service, read_transport,
     read_winsock_parameters,
 };
-use crate::winsock::well_known::display_name;
+use crate::winsock::well_known::{display_name, provider_name};
 
 pub const WINSOCK2_PARAMETERS: &str = r"Services\WinSock2\Parameters";
 pub const DEFAULT_PROTOCOL_CATALOG: &str = "Protocol_Catalog9";
@@ -128,6 +128,8 @@ pub struct ProtocolEntry {
     pub display_name: Option<String>,
     /// The separate `ProtocolName` value (Windows 7 and later).
     pub protocol_name_value: Option<String>,
+    /// What the ProviderId belongs to, when it is a well-known provider.
+    pub well_known_provider: Option<&'static str>,
     pub kind: Option<EntryKind>,
     #[serde(flatten)]
     pub item: Option<PackedCatalogItem>,
@@ -149,6 +151,8 @@ pub struct NamespaceEntry {
     pub key: String,
     /// `display_string` made readable.
     pub display_name: Option<String>,
+    /// What the ProviderId belongs to, when it is a well-known provider.
+    pub well_known_provider: Option<&'static str>,
     #[serde(flatten)]
     pub provider: NamespaceProvider,
     pub error: Option<String>,
@@ -321,13 +325,9 @@ fn read_winsock2_parameters(
         winsock_registry_version: string("WinSock_Registry_Version"),
         autodial_dll: string("AutodialDLL"),
         namespace_callout: string("NameSpace_Callout"),
-        subkeys: subkey_names(reader, key)?,
+        subkeys: reader.subkey_names(key)?,
         values,
     })
-}
-
-fn subkey_names(reader: &HiveReader<'_>, key: &Key<'_>) -> Result<Vec<String>, FormatError> {
-    Ok(reader.subkeys(key)?.into_iter().map(|(n, _)| n).collect())
 }
 
 /// A catalog root and its two entry lists; an entry that cannot be read keeps its error.
@@ -353,7 +353,7 @@ fn read_catalog<'h, E>(
         serial_access_num: dword("Serial_Access_Num"),
         next_provider_id: dword("Next_Provider_ID"),
         subkeys: subkeys.iter().map(|(n, _)| n.clone()).collect(),
-        values: values.clone(),
+        values,
     };
     let mut lists = Vec::new();
     for (list_name, count) in [
@@ -362,7 +362,7 @@ fn read_catalog<'h, E>(
     ] {
         let list_key = subkeys
             .iter()
-            .find(|(n, _)| crate::hive::value::names_equal(n, list_name))
+            .find(|(n, _)| names_equal(n, list_name))
             .map(|(_, k)| k);
         if list_key.is_none() && count.is_none() {
             continue;
@@ -392,6 +392,7 @@ fn read_protocol_entry(reader: &HiveReader<'_>, key_name: String, key: &Key<'_>)
         protocol_name: None,
         display_name: None,
         protocol_name_value: None,
+        well_known_provider: None,
         kind: None,
         item: None,
         packed_catalog_item_type: None,
@@ -402,7 +403,7 @@ fn read_protocol_entry(reader: &HiveReader<'_>, key_name: String, key: &Key<'_>)
     };
     let read = reader
         .values(key)
-        .and_then(|values| Ok((values, subkey_names(reader, key)?)));
+        .and_then(|values| Ok((values, reader.subkey_names(key)?)));
     let (values, subkeys) = match read {
         Ok(read) => read,
         Err(e) => {
@@ -415,12 +416,13 @@ fn read_protocol_entry(reader: &HiveReader<'_>, key_name: String, key: &Key<'_>)
     match find(&values, PACKED_CATALOG_ITEM) {
         None => entry.error = Some(format!("no {PACKED_CATALOG_ITEM} value")),
         Some(raw) => {
-            if raw.data_type != crate::hive::value::REG_BINARY {
+            if raw.data_type != REG_BINARY {
                 entry.packed_catalog_item_type = Some(raw.type_name());
             }
             match PackedCatalogItem::decode(&raw.data) {
                 Ok(item) => {
                     entry.kind = Some(item.kind());
+                    entry.well_known_provider = provider_name(&item.provider_id);
                     entry.item = Some(item);
                 }
                 Err(e) => entry.error = Some(e.to_string()),
@@ -451,13 +453,14 @@ fn read_namespace_entry(
 ) -> NamespaceEntry {
     let read = reader
         .values(key)
-        .and_then(|values| Ok((values, subkey_names(reader, key)?)));
+        .and_then(|values| Ok((values, reader.subkey_names(key)?)));
     match read {
         Ok((values, subkeys)) => {
             let provider = NamespaceProvider::from_values(&values);
             NamespaceEntry {
                 key: key_name,
                 display_name: provider.display_string.as_deref().and_then(display_name),
+                well_known_provider: provider.provider_id.as_ref().and_then(provider_name),
                 provider,
                 error: None,
                 subkeys,
@@ -466,6 +469,7 @@ fn read_namespace_entry(
         Err(e) => NamespaceEntry {
             key: key_name,
             display_name: None,
+            well_known_provider: None,
             provider: NamespaceProvider::default(),
             error: Some(e.to_string()),
             subkeys: Vec::new(),

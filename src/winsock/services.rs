@@ -113,7 +113,7 @@ pub fn read_service(
         return Ok(None);
     };
     let values = reader.values(&key)?;
-    let subkeys = reader.subkeys(&key)?.into_iter().map(|(n, _)| n).collect();
+    let subkeys = reader.subkey_names(&key)?;
     let dword = |n| find(&values, n).and_then(RawValue::as_dword);
     let string = |n| find(&values, n).and_then(RawValue::as_string);
     Ok(Some(ServiceKey {
