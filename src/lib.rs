@@ -3,5 +3,9 @@
 //!
 //! Data flows one way: bytes ([`hive`]), catalogs and findings ([`winsock`]), then reports.
 
+pub mod cli;
 pub mod error;
 pub mod hive;
+pub mod input;
+pub mod report;
+pub mod winsock;

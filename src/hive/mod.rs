@@ -3,3 +3,6 @@
 pub mod base_block;
 pub mod image;
 pub mod log;
+pub mod panic_guard;
+pub mod reader;
+pub mod value;

@@ -1,5 +1,5 @@
-//! Shared helpers for integration tests: where the real hives and peer validators are.
-#![allow(dead_code)] // each test crate uses a different subset
+//! Shared helpers for integration tests: where the real hives and the peer validators are.
+#![allow(dead_code)] // each test binary uses a different subset
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -8,14 +8,14 @@ fn env_flag(name: &str) -> bool {
     std::env::var(name).is_ok_and(|v| v == "1")
 }
 
-/// The shared hives folder (`WINSOCK_DOCTOR_HIVES`, default `<crate>/../shared/hives`). When it
-/// is absent, print a loud skip message and return `None`, unless
-/// `WINSOCK_DOCTOR_REQUIRE_HIVES=1`, then panic.
+/// The test hives folder: `WINSOCK_DOCTOR_HIVES`, else `../shared/hives` next to the crate.
+/// `None` (after a loud message) when it is absent, unless `WINSOCK_DOCTOR_REQUIRE_HIVES=1`,
+/// which makes its absence a failure.
 pub fn hives_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("WINSOCK_DOCTOR_HIVES")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/hives"));
-    if dir.is_dir() {
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/hives")));
+    if dir.join("manifest.json").is_file() {
         return Some(dir);
     }
     if env_flag("WINSOCK_DOCTOR_REQUIRE_HIVES") {
@@ -25,60 +25,102 @@ pub fn hives_dir() -> Option<PathBuf> {
         );
     }
     eprintln!(
-        "\n*** SKIPPED: test hives not found at {} (set WINSOCK_DOCTOR_HIVES) ***\n",
+        "\n!!!!! SKIPPED: test hives not found at {} (set WINSOCK_DOCTOR_HIVES) !!!!!\n",
         dir.display()
     );
     None
 }
 
-/// The hive `relative` inside the hives folder, or `None` (after a loud message) when absent.
+/// The file or folder `relative` inside the hives folder, or `None` when the folder is absent.
 pub fn hive_path(relative: &str) -> Option<PathBuf> {
     Some(hives_dir()?.join(relative))
 }
 
-/// `manifest.json` of the hives folder.
-pub fn manifest() -> Option<serde_json::Value> {
-    let path = hives_dir()?.join("manifest.json");
-    let text = std::fs::read_to_string(&path).expect("read manifest.json");
-    Some(serde_json::from_str(&text).expect("parse manifest.json"))
+/// `manifest.json` of the hives folder `dir`.
+pub fn manifest(dir: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("manifest.json")).expect("read manifest.json");
+    serde_json::from_str(&text).expect("parse manifest.json")
 }
 
-/// Run `validate_hive.sh` (in `peers/` beside the hives folder) over `hive` and return its
-/// output, or `None` (after a loud message) when the peers are not installed, unless
-/// `WINSOCK_DOCTOR_REQUIRE_PEERS=1`, then panic.
-pub fn run_peers(hive: &Path) -> Option<String> {
-    let script = hives_dir()?.join("../peers/validate_hive.sh");
-    let peers_home = Path::new("/opt/hive-peers");
-    if !script.is_file() || !peers_home.is_dir() {
-        if env_flag("WINSOCK_DOCTOR_REQUIRE_PEERS") {
-            panic!(
-                "WINSOCK_DOCTOR_REQUIRE_PEERS=1 but {} or {} is missing",
-                script.display(),
-                peers_home.display()
-            );
+pub fn sha256_of(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(path).expect("read file");
+    Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Every file below `dir`, recursively, sorted.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read dir") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
         }
-        eprintln!(
-            "\n*** SKIPPED peer validation: {} or {} is missing ***\n",
+    }
+    out.sort();
+    out
+}
+
+/// The shared folder holding `peers/` (`WINSOCK_DOCTOR_SHARED`, else the hives folder's parent).
+fn shared_dir() -> Option<PathBuf> {
+    match std::env::var_os("WINSOCK_DOCTOR_SHARED") {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => Some(hives_dir()?.join("..")),
+    }
+}
+
+/// A script of `peers/` in the shared folder, or `None` (after a loud message) when the peers
+/// are not installed, unless `WINSOCK_DOCTOR_REQUIRE_PEERS=1`, then panic.
+pub fn peer_script(name: &str) -> Option<PathBuf> {
+    let script = shared_dir()?.join("peers").join(name);
+    let peers_home = Path::new("/opt/hive-peers");
+    if script.is_file() && peers_home.is_dir() {
+        return Some(script);
+    }
+    if env_flag("WINSOCK_DOCTOR_REQUIRE_PEERS") {
+        panic!(
+            "WINSOCK_DOCTOR_REQUIRE_PEERS=1 but {} or {} is missing",
             script.display(),
             peers_home.display()
         );
-        return None;
     }
+    eprintln!(
+        "\n!!!!! SKIPPED peer check: {} or {} is missing !!!!!\n",
+        script.display(),
+        peers_home.display()
+    );
+    None
+}
+
+/// Run a peer script with `args` and return its combined output and success.
+pub fn run_peer_script(name: &str, args: &[&Path]) -> Option<(bool, String)> {
+    let script = peer_script(name)?;
     let out = Command::new("bash")
         .arg(&script)
-        .arg(hive)
+        .args(args)
         .output()
-        .expect("run validate_hive.sh");
-    Some(format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        .expect("run a peer script");
+    Some((
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
     ))
 }
 
 /// Assert that every peer accepts `hive` and agrees on its contents.
 pub fn assert_peers_pass(hive: &Path) {
-    if let Some(output) = run_peers(hive) {
+    if let Some((_, output)) = run_peer_script("validate_hive.sh", &[hive]) {
         assert!(
             output.contains("OVERALL: PASS"),
             "peers reject {}:\n{output}",

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Whole-process benchmarks of winsock-doctor against floors (sha256 of the input, cp) and peer tools.
+# Prints hyperfine medians and the ratios the issues set as targets. Results go to docs/performance.md
+# by hand, with the date and the machine.
+#
+# usage: bench/run.sh [SHARED_DIR]      (default ../shared; needs hyperfine: apt-get install hyperfine)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SHARED=${1:-${WINSOCK_DOCTOR_SHARED:-$(cd .. && pwd)/shared}}
+HIVE=$SHARED/hives/real/win7-sp1-x86/SYSTEM
+DIRTY=$SHARED/hives/real/win10-1709-x64-dirty-with-logs
+BIN=target/release/winsock-doctor
+command -v hyperfine >/dev/null || { echo "hyperfine is needed: apt-get install hyperfine" >&2; exit 2; }
+cargo build --release -q
+TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
+have() { "$BIN" help "$1" >/dev/null 2>&1; }
+
+# median in seconds of one command, from hyperfine's JSON
+median() {
+  local name=$1; shift
+  hyperfine -N --warmup 3 --runs "${RUNS:-30}" --export-json "$TMP/$name.json" "$@" >/dev/null 2>&1
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$TMP/$name.json"
+}
+ratio() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$1" "$2"; }
+row() { printf '| %-58s | %8.1f ms | %s |\n' "$1" "$(python3 -c "print(float('$2')*1000)")" "$3"; }
+
+echo "machine: $(nproc) cores, $(uname -sr); hive: $HIVE ($(stat -c %s "$HIVE") bytes)"
+echo "| command | median | ratio to the floor |"
+echo "|---|---|---|"
+sha=$(median sha openssl dgst -sha256 "$HIVE")
+row "openssl dgst -sha256 (floor)" "$sha" "1.00"
+cp_t=$(median cp cp "$HIVE" "$TMP/copy")
+row "cp" "$cp_t" "-"
+write_floor=$(python3 -c "print($sha + $cp_t)")
+
+if have catalog; then
+  t=$(median catalog "$BIN" catalog --json "$HIVE")
+  row "winsock-doctor catalog --json" "$t" "$(ratio "$t" "$sha") (target <= 1.3)"
+fi
+if have scan; then
+  t=$(median scan "$BIN" scan --json "$HIVE")
+  row "winsock-doctor scan --json" "$t" "$(ratio "$t" "$sha") (target <= 1.3)"
+  hivexget_t=$(median hivexget hivexget "$HIVE" 'ControlSet001\Services\WinSock2\Parameters\Protocol_Catalog9\Catalog_Entries\000000000001' PackedCatalogItem)
+  row "peer: hivexget of one catalog value" "$hivexget_t" "scan is $(ratio "$t" "$hivexget_t")x"
+  reglookup_t=$(median reglookup reglookup -p '/ControlSet001/Services/WinSock2' "$HIVE")
+  row "peer: reglookup of the WinSock2 subtree" "$reglookup_t" "scan is $(ratio "$t" "$reglookup_t")x"
+fi
+if have repair; then
+  t=$(median repair --prepare "rm -f $TMP/out" "$BIN" repair "$HIVE" --mode reset --out "$TMP/out" --timestamp 2026-01-01T00:00:00Z)
+  row "winsock-doctor repair --mode reset (writes a copy)" "$t" "$(ratio "$t" "$write_floor") of cp+sha256 (target <= 2)"
+fi
+if have replay && have scan; then
+  "$BIN" replay "$DIRTY/SYSTEM" --out "$TMP/recovered" >/dev/null
+  plain=$(median plain "$BIN" scan --json "$TMP/recovered")
+  dirty=$(median dirty "$BIN" scan --json "$DIRTY/SYSTEM")
+  row "scan of the dirty 1709 hive with log replay" "$dirty" "$(ratio "$dirty" "$plain") of plain scan of the recovered hive (target <= 2)"
+fi

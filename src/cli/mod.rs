@@ -1,0 +1,19 @@
+//! The command line: argument definitions in [`args`], one file per subcommand.
+
+pub mod args;
+pub mod catalog;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::error::Result;
+use args::{Cli, Command};
+
+/// Parse the arguments and run the subcommand. Errors are returned for `main` to print.
+pub fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Catalog(args) => catalog::run(&args),
+    }
+}

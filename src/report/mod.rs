@@ -1,0 +1,5 @@
+//! Presentation: tables for people and JSON for programs, made from the model. Nothing here
+//! parses.
+
+pub mod catalog_json;
+pub mod catalog_table;
