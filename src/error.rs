@@ -27,6 +27,12 @@ impl FormatError {
             message: message.into(),
         }
     }
+
+    /// The same fault, with the circumstances in which it was met appended.
+    pub fn with_context(mut self, context: &str) -> Self {
+        self.message = format!("{} ({context})", self.message);
+        self
+    }
 }
 
 impl fmt::Display for FormatError {

@@ -1,15 +1,19 @@
-//! The one way a hive file is opened for reading: map it read-only, fingerprint it, check its
-//! base block. Log replay will slot in here, between the mapping and the image.
+//! The one way a hive is opened for reading: map it read-only, fingerprint it and its logs,
+//! replay the logs in memory, check the base block of the result.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+
+use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::hive::image::{HiveImage, InputFile, MappedFile};
+use crate::hive::log::{LogFile, ReplayReport, open_logs, replay};
 use crate::hive::reader::HiveReader;
 use crate::winsock::catalog::{SystemCatalogs, read_system_catalogs};
 
 /// What the user asked about transaction logs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LogOptions {
     /// `--no-logs`: read the primary file as it is.
     pub no_logs: bool,
@@ -17,21 +21,109 @@ pub struct LogOptions {
     pub logs: Vec<PathBuf>,
 }
 
+/// The logs considered for an input and what replaying them did.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogsReport {
+    pub options: LogOptions,
+    /// Path, size and sha256 of every log file read.
+    pub files: Vec<InputFile>,
+    pub replay: ReplayReport,
+}
+
+impl LogsReport {
+    /// A line for people when the input was dirty: what was replayed, or that data may be lost.
+    pub fn dirty_notice(&self, input: &Path) -> Option<String> {
+        let replay = &self.replay;
+        if !replay.was_dirty {
+            return None;
+        }
+        let state = format!(
+            "{} is dirty (sequence {}/{})",
+            input.display(),
+            replay.primary.primary_sequence,
+            replay.primary.secondary_sequence
+        );
+        if replay.applied.is_empty() {
+            let why = if self.options.no_logs {
+                "--no-logs was given"
+            } else if self.files.is_empty() {
+                "no transaction logs were found beside it"
+            } else {
+                "none of its logs could be applied"
+            };
+            return Some(format!(
+                "warning: {state} and {why}: its latest changes may be missing from what is shown"
+            ));
+        }
+        let applied: Vec<String> = replay
+            .applied
+            .iter()
+            .map(|log| {
+                let range = match (log.first_sequence, log.last_sequence) {
+                    (Some(first), Some(last)) => format!(", sequence {first}-{last}"),
+                    _ => String::new(),
+                };
+                format!(
+                    "{} ({} format, {} pages{range})",
+                    log.path.display(),
+                    log.format.name(),
+                    log.pages_applied
+                )
+            })
+            .collect();
+        Some(format!(
+            "note: {state}; replayed in memory from {}",
+            applied.join(", ")
+        ))
+    }
+}
+
 /// An input hive, ready to read.
 pub struct OpenedHive {
     /// Path, size and sha256 of the file as it is on disk.
     pub input: InputFile,
+    pub logs: LogsReport,
+    /// The primary with its logs replayed: what every command reads.
     pub image: HiveImage,
-    /// The log handling asked for (replay is not wired in yet, so the primary is read as is).
-    pub logs: LogOptions,
 }
 
 impl OpenedHive {
-    pub fn open(path: &Path, logs: LogOptions) -> Result<Self> {
+    pub fn open(path: &Path, options: LogOptions) -> Result<Self> {
         let file = MappedFile::open(path)?;
         let input = file.describe();
-        let image = HiveImage::from_mapped(file)?;
-        Ok(Self { input, image, logs })
+        let log_files = if options.no_logs {
+            Vec::new()
+        } else if options.logs.is_empty() {
+            open_logs(path)?
+        } else {
+            options
+                .logs
+                .iter()
+                .map(|log| MappedFile::open(log))
+                .collect::<Result<_>>()?
+        };
+        let (recovered, report) = {
+            let logs: Vec<LogFile> = log_files.iter().map(LogFile::from).collect();
+            let replayed = replay(file.bytes(), &logs).map_err(|e| Error::format(path, e))?;
+            let recovered = match replayed.image {
+                Cow::Borrowed(_) => None,
+                Cow::Owned(image) => Some(image),
+            };
+            (recovered, replayed.report)
+        };
+        // Nothing applied: keep reading the mapping rather than a copy.
+        let image = match recovered {
+            None => HiveImage::from_mapped(file)?,
+            Some(image) => HiveImage::from_vec(image).map_err(|e| {
+                Error::format(path, e.with_context("after replaying its transaction logs"))
+            })?,
+        };
+        let logs = LogsReport {
+            options,
+            files: log_files.iter().map(MappedFile::describe).collect(),
+            replay: report,
+        };
+        Ok(Self { input, logs, image })
     }
 
     /// The Winsock configuration: control set `requested` (else `Select\Current`), and every

@@ -15,25 +15,19 @@ pub fn run(args: &CatalogArgs) -> Result<ExitCode> {
     };
     let hive = OpenedHive::open(&args.target, logs)?;
     let catalogs = hive.catalogs(args.control_set, args.all_control_sets)?;
-    let base = hive.image.base_block();
+    let document =
+        CatalogDocument::new(&hive.input, hive.image.base_block(), &hive.logs, &catalogs);
     let stdout = std::io::stdout();
     let written = if args.json {
-        CatalogDocument::new(&hive.input, base, &hive.logs, &catalogs).write(stdout.lock())
+        document.write(stdout.lock())
     } else {
-        if base.is_dirty() {
-            eprintln!(
-                "winsock-doctor: warning: {} is dirty (sequence {}/{}, checksum {}): its latest \
-                 changes may be only in its transaction logs, which are not replayed yet",
-                hive.input.path.display(),
-                base.primary_sequence,
-                base.secondary_sequence,
-                if base.checksum_ok() { "ok" } else { "wrong" }
-            );
+        if let Some(notice) = hive.logs.dirty_notice(&hive.input.path) {
+            eprintln!("winsock-doctor: {notice}");
         }
         write!(
             stdout.lock(),
             "{}",
-            catalog_table::render(&hive.input, base, &catalogs)
+            catalog_table::render(&hive.input, &document.hive, &catalogs)
         )
     };
     written.map_err(|e| Error::io("standard output", "write to", e))?;

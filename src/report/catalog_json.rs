@@ -5,7 +5,8 @@ use serde::Serialize;
 
 use crate::hive::base_block::BaseBlock;
 use crate::hive::image::InputFile;
-use crate::input::LogOptions;
+use crate::hive::log::ReplayReport;
+use crate::input::LogsReport;
 use crate::winsock::catalog::{ControlSetCatalogs, SystemCatalogs};
 use crate::winsock::control_set::Select;
 
@@ -17,7 +18,7 @@ pub struct CatalogDocument<'a> {
     pub format_version: u32,
     pub input: &'a InputFile,
     pub hive: HiveSummary,
-    pub logs: &'a LogOptions,
+    pub logs: &'a LogsReport,
     pub select: &'a Option<Select>,
     pub control_sets_present: &'a [String],
     /// The chosen control set, its fields at the top level.
@@ -27,7 +28,8 @@ pub struct CatalogDocument<'a> {
     pub other_control_sets: &'a [ControlSetCatalogs],
 }
 
-/// The base block facts a reader of the catalog needs to judge it.
+/// The base block facts a reader of the catalog needs to judge it: the input file as found
+/// (sequence numbers, dirty state) and the version of what was read.
 #[derive(Debug, Serialize)]
 pub struct HiveSummary {
     /// "1.5".
@@ -39,18 +41,22 @@ pub struct HiveSummary {
     pub dirty: bool,
     pub checksum_ok: bool,
     pub bins_size: u32,
+    /// The sequence number of the image that was read, when logs were replayed into it.
+    pub recovered_sequence: Option<u32>,
 }
 
 impl HiveSummary {
-    pub fn new(base: &BaseBlock) -> Self {
+    /// `read` is the base block of the image that was read (after any replay).
+    pub fn new(replay: &ReplayReport, read: &BaseBlock) -> Self {
         Self {
-            version: base.version(),
-            minor_version: base.minor_version,
-            primary_sequence: base.primary_sequence,
-            secondary_sequence: base.secondary_sequence,
-            dirty: base.is_dirty(),
-            checksum_ok: base.checksum_ok(),
-            bins_size: base.bins_size,
+            version: read.version(),
+            minor_version: read.minor_version,
+            primary_sequence: replay.primary.primary_sequence,
+            secondary_sequence: replay.primary.secondary_sequence,
+            dirty: replay.was_dirty,
+            checksum_ok: replay.primary.checksum_ok,
+            bins_size: replay.primary.bins_size,
+            recovered_sequence: replay.sequence,
         }
     }
 }
@@ -58,14 +64,14 @@ impl HiveSummary {
 impl<'a> CatalogDocument<'a> {
     pub fn new(
         input: &'a InputFile,
-        base: &BaseBlock,
-        logs: &'a LogOptions,
+        read: &BaseBlock,
+        logs: &'a LogsReport,
         catalogs: &'a SystemCatalogs,
     ) -> Self {
         Self {
             format_version: FORMAT_VERSION,
             input,
-            hive: HiveSummary::new(base),
+            hive: HiveSummary::new(&logs.replay, read),
             logs,
             select: &catalogs.select,
             control_sets_present: &catalogs.control_sets_present,

@@ -5,9 +5,9 @@ use std::fmt::Write;
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use crate::hive::base_block::BaseBlock;
 use crate::hive::image::InputFile;
 use crate::hive::value::RawValue;
+use crate::report::catalog_json::HiveSummary;
 use crate::winsock::catalog::{
     CatalogList, CatalogRoot, ControlSetCatalogs, DEFAULT_NAMESPACE_CATALOG,
     DEFAULT_PROTOCOL_CATALOG, NamespaceEntry, ProtocolEntry, SystemCatalogs, WINSOCK2_PARAMETERS,
@@ -17,19 +17,23 @@ use crate::winsock::packed_item::EntryKind;
 use crate::winsock::services::{ServiceKey, TransportHelper};
 
 /// The whole report as text.
-pub fn render(input: &InputFile, base: &BaseBlock, catalogs: &SystemCatalogs) -> String {
+pub fn render(input: &InputFile, hive: &HiveSummary, catalogs: &SystemCatalogs) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Hive:        {}", input.path.display());
     let _ = writeln!(out, "Size:        {} bytes", input.size);
     let _ = writeln!(out, "SHA-256:     {}", input.sha256);
     let _ = writeln!(
         out,
-        "Format:      regf {}, sequence {}/{}{}, checksum {}",
-        base.version(),
-        base.primary_sequence,
-        base.secondary_sequence,
-        if base.is_dirty() { " (DIRTY)" } else { "" },
-        if base.checksum_ok() { "ok" } else { "WRONG" },
+        "Format:      regf {}, sequence {}/{}{}, checksum {}{}",
+        hive.version,
+        hive.primary_sequence,
+        hive.secondary_sequence,
+        if hive.dirty { " (DIRTY)" } else { "" },
+        if hive.checksum_ok { "ok" } else { "WRONG" },
+        match hive.recovered_sequence {
+            Some(sequence) => format!(", logs replayed to sequence {sequence}"),
+            None => String::new(),
+        }
     );
     if let Some(select) = &catalogs.select {
         let show = |n: Option<u32>| n.map_or("-".to_string(), |n| n.to_string());
