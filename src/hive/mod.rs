@@ -2,5 +2,6 @@
 
 pub mod base_block;
 pub mod image;
+pub mod log;
 pub mod reader;
 pub mod value;
