@@ -17,8 +17,8 @@ pub fn run(args: &DllsArgs) -> Result<ExitCode> {
     let target = Target::resolve(&args.target)?;
     let (Some(windows_dir), Some(volume_root)) = (&target.windows_dir, &target.volume_root) else {
         return Err(Error::Usage(format!(
-            r"{}: a hive file outside a Windows folder; give the volume or the Windows folder \
-              (the DLLs are looked up around <Windows>\System32\config\SYSTEM)",
+            "{}: a hive file outside a Windows folder; give the volume or the Windows folder \
+             (the DLLs are looked up around <Windows>\\System32\\config\\SYSTEM)",
             target.system_hive.display()
         )));
     };

@@ -48,8 +48,8 @@ impl Target {
             .map_err(|e| Error::io(&target, "list the folders of", e))?;
         match found.len() {
             0 => Err(Error::Usage(format!(
-                r"{}: no Windows installation here: expected a SYSTEM hive file, a Windows folder \
-                  (with System32\config\SYSTEM) or a volume holding one",
+                "{}: no Windows installation here: expected a SYSTEM hive file, a Windows folder \
+                 (with System32\\config\\SYSTEM) or a volume holding one",
                 target.display()
             ))),
             1 => Ok(found.remove(0)),
