@@ -435,3 +435,17 @@ fn a_parent_path_in_a_catalog_entry_is_reported_and_not_read() {
     assert!(crafted_check["sha256"].is_null() && crafted_check["path"].is_null());
     assert_eq!(references(crafted_check, "protocol_provider"), 1);
 }
+
+#[test]
+fn damaged_pe_files_give_errors_not_panics() {
+    let good = microsoft(Bits::Pe32Plus, [10, 0, 1, 2]);
+    assert!(winsock_doctor::volume::pe_version::read_version(&good).is_ok());
+    for at in 0..good.len() {
+        for byte in [0x00, 0xFF, 0x7F] {
+            let mut bad = good.clone();
+            bad[at] = byte;
+            let _ = winsock_doctor::volume::pe_version::read_version(&bad);
+        }
+        let _ = winsock_doctor::volume::pe_version::read_version(&good[..at]);
+    }
+}

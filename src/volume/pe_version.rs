@@ -1,16 +1,14 @@
 //! The version resource (`RT_VERSION`, `VS_VERSIONINFO`) of a PE file: who made it and what it
-//! claims to be. Parsing is pelite's; this picks the strings a technician compares.
+//! claims to be. Parsing is goblin's (bounds-checked reads, no unsafe: the file may be crafted);
+//! this picks the strings a technician compares.
 
-use pelite::PeFile;
-use pelite::resources::version_info::Language;
+use goblin::pe::PE;
+use goblin::pe::resource::VersionField;
 use serde::Serialize;
 
-/// The version strings of one file, from its first string table in the order of its
-/// `Translation` list (else the lowest language id).
+/// The version strings of one file (the first string table that has each).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct VersionStrings {
-    /// The string table's language and code page, as in the resource (`040904B0`).
-    pub language: String,
     pub company_name: Option<String>,
     pub file_version: Option<String>,
     pub original_filename: Option<String>,
@@ -22,37 +20,26 @@ pub struct VersionStrings {
 
 /// The version strings of the PE image `bytes`; the error says why there are none.
 pub fn read_version(bytes: &[u8]) -> Result<VersionStrings, String> {
-    let file = PeFile::from_bytes(bytes).map_err(|e| format!("not a PE image: {e}"))?;
-    let resources = file
-        .resources()
-        .map_err(|e| format!("no resource section: {e}"))?;
-    let info = resources
-        .version_info()
-        .map_err(|e| format!("no version resource: {e}"))?;
-    let file_info = info.file_info();
-    let mut tables: Vec<&Language> = file_info.strings.keys().collect();
-    tables.sort_by_key(|lang| (lang.lang_id, lang.charset_id));
-    let language = info
-        .translation()
-        .iter()
-        .find(|lang| file_info.strings.contains_key(lang))
-        .or(tables.first().copied())
-        .ok_or("version resource without a string table")?;
-    let strings = file_info.strings.get(language);
-    let get = |key: &str| {
-        strings
-            .and_then(|s| s.get(key))
-            .map(|v| v.trim_end_matches('\0').to_string())
-    };
-    let fixed_file_version = file_info.fixed.map(|fixed| fixed.dwFileVersion.to_string());
+    let pe = PE::parse(bytes).map_err(|e| format!("not a readable PE image: {e}"))?;
+    let info = pe
+        .resource_data
+        .and_then(|r| r.version_info)
+        .ok_or("no version resource")?;
+    let strings = info.string_info;
+    let trimmed = |s: Option<String>| s.map(|s| s.trim_end_matches('\0').to_string());
     Ok(VersionStrings {
-        language: format!("{:04X}{:04X}", language.lang_id, language.charset_id),
-        company_name: get("CompanyName"),
-        file_version: get("FileVersion"),
-        original_filename: get("OriginalFilename"),
-        product_name: get("ProductName"),
-        file_description: get("FileDescription"),
-        fixed_file_version,
+        company_name: trimmed(strings.company_name()),
+        file_version: trimmed(strings.file_version()),
+        original_filename: trimmed(strings.original_filename()),
+        product_name: trimmed(strings.product_name()),
+        file_description: trimmed(strings.file_description()),
+        fixed_file_version: info
+            .fixed_info
+            .filter(|fixed| fixed.is_valid())
+            // Not `file_version()`: goblin 0.10.7 builds it from the file *date* fields.
+            .map(|fixed| {
+                VersionField::from_ms_ls(fixed.file_version_ms, fixed.file_version_ls).to_string()
+            }),
     })
 }
 
