@@ -8,4 +8,5 @@ pub mod error;
 pub mod hive;
 pub mod input;
 pub mod report;
+pub mod volume;
 pub mod winsock;

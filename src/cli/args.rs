@@ -21,11 +21,18 @@ pub struct Cli {
 pub enum Command {
     /// Show both Winsock catalogs (protocol and namespace), transports and AFD of a SYSTEM hive
     Catalog(CatalogArgs),
+    /// Find the Windows installations on mounted volumes (with no ROOT on Windows: every drive)
+    Discover(DiscoverArgs),
+    /// Check the DLLs the Winsock configuration names, on the volume: present, size, SHA-256,
+    /// version resource
+    Dlls(DllsArgs),
 }
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   winsock-doctor catalog D:\\Windows\\System32\\config\\SYSTEM
+  winsock-doctor catalog D:
+  winsock-doctor catalog /mnt/windows
   winsock-doctor catalog SYSTEM --json > catalog.json
   winsock-doctor catalog SYSTEM --control-set 2
   winsock-doctor catalog SYSTEM --all-control-sets
@@ -34,7 +41,8 @@ The control set is Select\\Current unless --control-set is given.
 Names stored as indirect strings (@%SystemRoot%\\System32\\mswsock.dll,-60100) are shown
 with their known text and the stored string.")]
 pub struct CatalogArgs {
-    /// The SYSTEM hive file (opened read-only)
+    /// The SYSTEM hive file, a Windows folder, or a volume (mount point, or on Windows a drive
+    /// letter such as D:) holding one; opened read-only
     #[arg(value_name = "TARGET")]
     pub target: PathBuf,
 
@@ -57,4 +65,60 @@ pub struct CatalogArgs {
     /// A transaction log to use (repeatable) instead of the ones found next to TARGET
     #[arg(long, value_name = "FILE")]
     pub log: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  winsock-doctor discover                  (Windows/WinPE: every drive but the running system's)
+  winsock-doctor discover /mnt/sda2 /mnt/sdb1 --json
+
+A ROOT is a volume (Windows folders directly below it are found, in any letter case) or a
+Windows folder itself.")]
+pub struct DiscoverArgs {
+    /// Volumes or Windows folders to search
+    #[arg(value_name = "ROOT")]
+    pub roots: Vec<PathBuf>,
+
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  winsock-doctor dlls D:
+  winsock-doctor dlls /mnt/windows --json
+  winsock-doctor dlls /mnt/windows --system-drive E
+
+Paths in the hive are located as the installation sees them: %SystemRoot% and %windir% are its
+Windows folder, its system drive (C: unless --system-drive says otherwise) is the volume,
+bare names are in System32, and the 32-bit catalogs of a 64-bit system (Catalog_Entries) are
+looked up in SysWOW64. Paths that would leave the volume (other drives, UNC, device paths,
+`..`, links pointing outside) are reported, never followed.")]
+pub struct DllsArgs {
+    /// A Windows folder, or a volume holding one (or its SYSTEM hive inside the Windows tree)
+    #[arg(value_name = "TARGET")]
+    pub target: PathBuf,
+
+    /// Print JSON instead of tables
+    #[arg(long)]
+    pub json: bool,
+
+    /// Read ControlSetNNN with this number instead of Select\Current
+    #[arg(long, value_name = "N")]
+    pub control_set: Option<u32>,
+
+    /// The drive letter the installation had for its own volume
+    #[arg(long, value_name = "LETTER", default_value = "C", value_parser = parse_drive_letter)]
+    pub system_drive: char,
+}
+
+/// `C`, `c`, `C:` or `C:\` give `C`.
+fn parse_drive_letter(text: &str) -> Result<char, String> {
+    let trimmed = text.trim_end_matches(['\\', '/']).trim_end_matches(':');
+    let mut chars = trimmed.chars();
+    match (chars.next(), chars.next()) {
+        (Some(letter), None) if letter.is_ascii_alphabetic() => Ok(letter.to_ascii_uppercase()),
+        _ => Err(format!("{text:?} is not a drive letter (A to Z)")),
+    }
 }

@@ -7,13 +7,15 @@ use crate::cli::args::CatalogArgs;
 use crate::error::{Error, Result};
 use crate::input::{LogOptions, OpenedHive};
 use crate::report::{catalog_json::CatalogDocument, catalog_table};
+use crate::volume::target::Target;
 
 pub fn run(args: &CatalogArgs) -> Result<ExitCode> {
     let logs = LogOptions {
         no_logs: args.no_logs,
         logs: args.log.clone(),
     };
-    let hive = OpenedHive::open(&args.target, logs)?;
+    let target = Target::resolve(&args.target)?;
+    let hive = OpenedHive::open(&target.system_hive, logs)?;
     let catalogs = hive.catalogs(args.control_set, args.all_control_sets)?;
     let document =
         CatalogDocument::new(&hive.input, hive.image.base_block(), &hive.logs, &catalogs);

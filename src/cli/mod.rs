@@ -2,6 +2,8 @@
 
 pub mod args;
 pub mod catalog;
+pub mod discover;
+pub mod dlls;
 
 use std::process::ExitCode;
 
@@ -15,5 +17,7 @@ pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Catalog(args) => catalog::run(&args),
+        Command::Discover(args) => discover::run(&args),
+        Command::Dlls(args) => dlls::run(&args),
     }
 }

@@ -60,7 +60,7 @@ pub fn render(input: &InputFile, hive: &HiveSummary, catalogs: &SystemCatalogs) 
     out
 }
 
-fn new_table(header: &[&str]) -> Table {
+pub(crate) fn new_table(header: &[&str]) -> Table {
     let mut table = Table::new();
     table
         .load_style(presets::ASCII_FULL_CONDENSED)

@@ -3,3 +3,7 @@
 
 pub mod catalog_json;
 pub mod catalog_table;
+pub mod discover_json;
+pub mod discover_table;
+pub mod dll_json;
+pub mod dll_table;

@@ -1,6 +1,8 @@
 //! Shared helpers for integration tests: where the real hives and the peer validators are.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod pe;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,0 +1,37 @@
+//! `winsock-doctor discover` for people: one row per installation, then the roots without one.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use crate::report::catalog_table::new_table;
+use crate::volume::discover::Discovery;
+
+pub fn render(discovery: &Discovery) -> String {
+    let mut out = String::new();
+    let shown = |p: &Option<PathBuf>| {
+        p.as_ref()
+            .map_or("-".to_string(), |p| p.display().to_string())
+    };
+    if discovery.installations.is_empty() {
+        let _ = writeln!(out, "No Windows installation found.");
+    } else {
+        let mut table = new_table(&["Windows folder", "SYSTEM hive", "Logs", "SOFTWARE hive"]);
+        for found in &discovery.installations {
+            table.add_row(vec![
+                shown(&found.windows_dir),
+                found.system_hive.display().to_string(),
+                found.system_logs.len().to_string(),
+                shown(&found.software_hive),
+            ]);
+        }
+        let _ = writeln!(out, "{table}");
+    }
+    for searched in &discovery.searched {
+        if let Some(error) = &searched.error {
+            let _ = writeln!(out, "{}: cannot search: {error}", searched.root.display());
+        } else if searched.installations == 0 {
+            let _ = writeln!(out, "{}: no Windows folder", searched.root.display());
+        }
+    }
+    out
+}

@@ -1,0 +1,90 @@
+//! Finding the Windows installations on mounted volumes: each ROOT is a Windows folder itself or
+//! a volume (mount point) with Windows folders directly below it. With no ROOT on Windows, every
+//! drive letter except the running system's is probed (in WinPE that skips `X:`).
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::volume::target::{Target, windows_dirs_below};
+
+/// What was looked at and what was found there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Discovery {
+    pub installations: Vec<Target>,
+    pub searched: Vec<SearchedRoot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SearchedRoot {
+    pub root: PathBuf,
+    pub installations: usize,
+    /// Why the root could not be searched.
+    pub error: Option<String>,
+}
+
+/// Search every root in order.
+pub fn discover(roots: &[PathBuf]) -> Discovery {
+    let mut discovery = Discovery {
+        installations: Vec::new(),
+        searched: Vec::new(),
+    };
+    for root in roots {
+        let (found, error) = match search(root) {
+            Ok(found) => (found, None),
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
+        discovery.searched.push(SearchedRoot {
+            root: root.clone(),
+            installations: found.len(),
+            error,
+        });
+        discovery.installations.extend(found);
+    }
+    discovery
+}
+
+fn search(root: &Path) -> std::io::Result<Vec<Target>> {
+    if let Some(target) = Target::from_windows_dir(root) {
+        return Ok(vec![target]);
+    }
+    windows_dirs_below(root)
+}
+
+/// The roots to search when none is given: on Windows, the root of every drive letter that
+/// exists, except the running system's drive (`%SystemDrive%`: its hives are in use); elsewhere
+/// none (mount points have no fixed place: name them).
+pub fn default_roots() -> Vec<PathBuf> {
+    if !cfg!(windows) {
+        return Vec::new();
+    }
+    let system_drive = std::env::var("SystemDrive").unwrap_or_else(|_| "C:".to_string());
+    drive_roots(&system_drive)
+        .into_iter()
+        .map(PathBuf::from)
+        .filter(|root| root.is_dir())
+        .collect()
+}
+
+/// `A:\` to `Z:\` except the drive of `system_drive` (`C:` or `C:\`). Pure string logic.
+pub fn drive_roots(system_drive: &str) -> Vec<String> {
+    let skip = system_drive.chars().next().map(|c| c.to_ascii_uppercase());
+    ('A'..='Z')
+        .filter(|&letter| Some(letter) != skip)
+        .map(|letter| format!("{letter}:\\"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_drive_but_the_system_drive() {
+        let roots = drive_roots("x:");
+        assert_eq!(roots.len(), 25);
+        assert_eq!(roots.first().map(String::as_str), Some(r"A:\"));
+        assert!(!roots.iter().any(|r| r.starts_with('X')));
+        assert!(roots.iter().any(|r| r == r"C:\"));
+    }
+}
