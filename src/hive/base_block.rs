@@ -164,9 +164,9 @@ impl BaseBlock {
 /// The base block checksum: XOR of the 127 little-endian words before offset 508, with 0 mapped
 /// to 1 and 0xFFFFFFFF to 0xFFFFFFFE. `bytes` must hold at least 508 bytes.
 pub fn checksum(bytes: &[u8]) -> u32 {
-    let sum = bytes[..OFF_CHECKSUM]
-        .chunks_exact(4)
-        .fold(0u32, |acc, w| acc ^ u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
+    let sum = bytes[..OFF_CHECKSUM].chunks_exact(4).fold(0u32, |acc, w| {
+        acc ^ u32::from_le_bytes([w[0], w[1], w[2], w[3]])
+    });
     match sum {
         0 => 1,
         u32::MAX => u32::MAX - 1,
