@@ -45,8 +45,31 @@ pub struct KeyModel {
     pub values: BTreeMap<String, (String, u32, Vec<u8>)>,
 }
 
+/// Uppercase the way Windows compares names: one-to-one mappings only (ß stays ß), so that the
+/// model's notion of "same name" matches the hive's for the names the tests use.
+pub fn upper(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            let mut u = c.to_uppercase();
+            match (u.next(), u.next()) {
+                (Some(single), None) => single,
+                _ => c,
+            }
+        })
+        .collect()
+}
+
 /// Every key of a hive, by uppercased path from the root ("" is the root).
 pub type HiveModel = BTreeMap<String, KeyModel>;
+
+/// `parent\\child`, or `child` under the root ("").
+pub fn join(parent: &str, child: &str) -> String {
+    if parent.is_empty() {
+        child.to_string()
+    } else {
+        format!("{parent}\\{child}")
+    }
+}
 
 /// Walk `bytes` with nt-hive (`Hive::new` validates the header) into a [`HiveModel`]. Panics on
 /// anything nt-hive refuses.
@@ -68,7 +91,7 @@ pub fn walk_with_nt_hive(bytes: &[u8]) -> HiveModel {
                     .expect("value data")
                     .into_vec()
                     .expect("value bytes");
-                values.insert(name.to_uppercase(), (name, data_type, data));
+                values.insert(upper(&name), (name, data_type, data));
             }
         }
         let name = key.name().expect("key name").to_string_lossy();
@@ -82,11 +105,7 @@ pub fn walk_with_nt_hive(bytes: &[u8]) -> HiveModel {
                     .expect("binary search finds the subkey")
                     .expect("subkey");
                 assert_eq!(found.name().unwrap().to_string_lossy(), child_name);
-                let child_path = if path.is_empty() {
-                    child_name.to_uppercase()
-                } else {
-                    format!("{path}\\{}", child_name.to_uppercase())
-                };
+                let child_path = join(&path, &upper(&child_name));
                 stack.push((child_path, child));
             }
         }
