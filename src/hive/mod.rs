@@ -1,8 +1,22 @@
 //! The registry hive layer: bytes in, keys and values out; and a writer for modified copies.
 
 pub mod base_block;
+pub mod big_data;
+pub mod builder;
+pub mod cell;
+pub mod editor;
+pub mod filetime;
+pub mod hbin;
 pub mod image;
+pub mod key_node;
+pub mod key_value;
+mod le;
 pub mod log;
+pub mod name;
+pub mod offset_list;
 pub mod panic_guard;
 pub mod reader;
+pub mod security;
+pub mod subkey_list;
 pub mod value;
+pub mod write_file;

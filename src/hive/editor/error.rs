@@ -1,0 +1,19 @@
+//! Why an edit could not be made.
+
+use crate::error::FormatError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// The hive's bytes are not what the format requires at some offset.
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    #[error("key not found: {0}")]
+    KeyNotFound(String),
+    #[error("invalid name {name:?}: {reason}")]
+    InvalidName { name: String, reason: &'static str },
+    #[error("the root key cannot be deleted")]
+    RootKey,
+    /// The edit would exceed a limit of the format (hive size, list length, data size).
+    #[error("{0}")]
+    Limit(String),
+}

@@ -1,0 +1,215 @@
+//! The hive editor: a copy of a hive image patched in place. Every edit keeps the rules of
+//! `regf-writer-rules.md`: sorted subkey lists of the kind the hive version and the key already use,
+//! exact counts and security reference counts, freed cells marked free, new cells in free space or
+//! in new bins at the end. Cells an edit does not touch stay byte-identical. After an error the
+//! edit may be half applied: drop the editor.
+
+mod error;
+mod heap;
+mod keys;
+mod path;
+mod subkeys;
+mod values;
+
+use std::collections::BTreeSet;
+
+pub use error::EditError;
+pub use values::ValueData;
+
+use crate::error::FormatError;
+use crate::hive::base_block::{
+    self, BASE_BLOCK_SIZE, BaseBlock, OFF_BINS_SIZE, OFF_CLUSTERING_FACTOR, OFF_FILE_FORMAT,
+    OFF_MAJOR_VERSION, OFF_MINOR_VERSION, OFF_PRIMARY_SEQUENCE, OFF_ROOT_CELL,
+    OFF_SECONDARY_SEQUENCE, OFF_TIMESTAMP,
+};
+use crate::hive::cell::{CELL_HEADER_SIZE, CellHeader, NO_CELL};
+use crate::hive::hbin::{HBIN_HEADER_SIZE, HbinHeader, PAGE_SIZE};
+use crate::hive::key_node::{self, KEY_COMP_NAME, KEY_HIVE_ENTRY, KEY_NO_DELETE, KeyNode};
+use crate::hive::le::{put_u32, put_u64};
+use crate::hive::name;
+use crate::hive::security::KeySecurity;
+use heap::{CellHeap, file_offset};
+
+/// An editable copy of a hive.
+pub struct Editor {
+    heap: CellHeap,
+    minor_version: u32,
+    root: u32,
+    /// FILETIME written into the base block and into every key whose subkeys or values changed.
+    timestamp: u64,
+    /// The written sequence numbers are above both this and the input's.
+    minimum_sequence: u32,
+    /// Key nodes whose last written time is set to `timestamp` by [`Editor::finish`].
+    touched: BTreeSet<u32>,
+}
+
+impl Editor {
+    /// Take a copy of a clean hive or of a hive image after log replay. Bytes past the hive bins
+    /// the base block declares are dropped. The last written time defaults to the input's.
+    pub fn open(bytes: &[u8]) -> Result<Self, FormatError> {
+        let base = BaseBlock::parse(bytes)?;
+        base.validate_primary(bytes.len() as u64)?;
+        let end = BASE_BLOCK_SIZE + base.bins_size as usize;
+        let hive = bytes.get(..end).ok_or_else(|| {
+            FormatError::at(
+                OFF_BINS_SIZE as u64,
+                "the hive bins run past the end of the file",
+            )
+        })?;
+        // Room to grow by a sixteenth before the first reallocation copies the image.
+        let mut image = Vec::with_capacity(end + end / 16 + PAGE_SIZE as usize);
+        image.extend_from_slice(hive);
+        let editor = Self {
+            heap: CellHeap::new(image)?,
+            minor_version: base.minor_version,
+            root: base.root_cell_offset,
+            timestamp: base.timestamp,
+            minimum_sequence: base.primary_sequence.max(base.secondary_sequence),
+            touched: BTreeSet::new(),
+        };
+        editor.key_node(editor.root)?;
+        Ok(editor)
+    }
+
+    /// A new hive of format 1.`minor_version` (3 to 6) holding only its root key, named
+    /// `root_name`, protected by the self-relative `security_descriptor`.
+    pub fn new_empty(
+        minor_version: u32,
+        root_name: &str,
+        security_descriptor: &[u8],
+    ) -> Result<Self, EditError> {
+        if !(3..=6).contains(&minor_version) {
+            return Err(EditError::Limit(format!(
+                "hive format 1.{minor_version} cannot be written; expected 1.3 to 1.6"
+            )));
+        }
+        let name = path::key_name(root_name)?;
+        let mut image = vec![0u8; BASE_BLOCK_SIZE + PAGE_SIZE as usize];
+        let base = &mut image[..BASE_BLOCK_SIZE];
+        base[..4].copy_from_slice(base_block::SIGNATURE);
+        put_u32(base, OFF_MAJOR_VERSION, 1);
+        put_u32(base, OFF_MINOR_VERSION, minor_version);
+        put_u32(base, OFF_FILE_FORMAT, 1);
+        put_u32(base, OFF_CLUSTERING_FACTOR, 1);
+        let bin = HbinHeader {
+            offset: 0,
+            size: PAGE_SIZE,
+            timestamp: 0,
+        };
+        image[BASE_BLOCK_SIZE..][..HBIN_HEADER_SIZE as usize].copy_from_slice(&bin.encode());
+        let free = CellHeader {
+            size: PAGE_SIZE - HBIN_HEADER_SIZE,
+            allocated: false,
+        };
+        free.write(&mut image, BASE_BLOCK_SIZE + HBIN_HEADER_SIZE as usize);
+        let mut heap = CellHeap::new(image)?;
+
+        let root_node = KeyNode {
+            flags: KEY_HIVE_ENTRY | KEY_NO_DELETE | if name.compressed { KEY_COMP_NAME } else { 0 },
+            parent: NO_CELL,
+            subkeys_list: NO_CELL,
+            volatile_subkeys_list: NO_CELL,
+            values_list: NO_CELL,
+            class_name: NO_CELL,
+            name_len: name.bytes.len() as u16,
+            ..KeyNode::default()
+        };
+        let root = heap.alloc(&root_node.encode(&name.bytes))?;
+        let descriptor_len = u32::try_from(security_descriptor.len())
+            .map_err(|_| EditError::Limit("the security descriptor is too large".to_string()))?;
+        let sk = KeySecurity {
+            descriptor_len,
+            reference_count: 1,
+            ..KeySecurity::default()
+        };
+        let sk_offset = heap.alloc(&sk.encode(security_descriptor))?;
+        // A lone sk is a circular list of one.
+        KeySecurity {
+            flink: sk_offset,
+            blink: sk_offset,
+            ..sk
+        }
+        .write_header(heap.data_mut(sk_offset)?);
+        KeyNode {
+            security: sk_offset,
+            ..root_node
+        }
+        .write_header(heap.data_mut(root)?);
+        put_u32(heap.base_block_mut(), OFF_ROOT_CELL, root);
+        Ok(Self {
+            heap,
+            minor_version,
+            root,
+            timestamp: 0,
+            minimum_sequence: 0,
+            touched: BTreeSet::from([root]),
+        })
+    }
+
+    /// The FILETIME written as last written time of the hive and of every key whose subkeys or
+    /// values change, whenever it is set.
+    pub fn set_timestamp(&mut self, filetime: u64) {
+        self.timestamp = filetime;
+    }
+
+    /// Make the written sequence numbers greater than `sequence` too (e.g. the highest sequence
+    /// number found in the transaction logs), so that no stale log entry applies to the output.
+    pub fn set_minimum_sequence(&mut self, sequence: u32) {
+        self.minimum_sequence = self.minimum_sequence.max(sequence);
+    }
+
+    pub fn minor_version(&self) -> u32 {
+        self.minor_version
+    }
+
+    /// The complete new image: clean base block (equal sequence numbers above the input's, bins
+    /// size, last written time, checksum) and the hive bins, with no trailing bytes.
+    pub fn finish(mut self) -> Vec<u8> {
+        for &offset in &self.touched {
+            // Only nodes still allocated are in `touched`; the check keeps a stale entry harmless.
+            if let Ok(data) = self.heap.data_mut(offset) {
+                if data.get(..2) == Some(key_node::SIGNATURE) {
+                    put_u64(data, 4, self.timestamp);
+                }
+            }
+        }
+        let sequence = self.minimum_sequence.saturating_add(1);
+        let bins_len = self.heap.bins_len();
+        let base = self.heap.base_block_mut();
+        put_u32(base, OFF_PRIMARY_SEQUENCE, sequence);
+        put_u32(base, OFF_SECONDARY_SEQUENCE, sequence);
+        put_u64(base, OFF_TIMESTAMP, self.timestamp);
+        put_u32(base, OFF_BINS_SIZE, bins_len);
+        base_block::write_checksum(base);
+        self.heap.into_image()
+    }
+
+    /// The fixed fields of the key node at `offset`.
+    fn key_node(&self, offset: u32) -> Result<KeyNode, FormatError> {
+        Ok(KeyNode::parse(self.heap.data(offset)?, data_offset(offset))?.0)
+    }
+
+    fn write_key_node(&mut self, offset: u32, node: &KeyNode) -> Result<(), FormatError> {
+        node.write_header(self.heap.data_mut(offset)?);
+        Ok(())
+    }
+
+    /// Record that the subkeys or values of the key at `offset` changed.
+    fn touch(&mut self, offset: u32) {
+        self.touched.insert(offset);
+    }
+
+    /// The name of the key at `offset`, as stored.
+    fn key_name(&self, offset: u32) -> Result<nt_hive::NtHiveNameString<'_>, FormatError> {
+        let (node, name) = KeyNode::parse(self.heap.data(offset)?, data_offset(offset))?;
+        Ok(name::as_nt(name, node.name_is_compressed()))
+    }
+}
+
+/// Offset of the cell data for messages: past the 4-byte size field.
+fn data_offset(offset: u32) -> u64 {
+    file_offset(offset) + u64::from(CELL_HEADER_SIZE)
+}
+
+#[cfg(test)]
+mod tests;

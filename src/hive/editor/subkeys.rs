@@ -1,0 +1,271 @@
+//! A key's subkey list as the editor sees it: one leaf, or an `ri` of leaves; kept sorted by
+//! uppercased name, leaves split in two when they outgrow [`MAX_LEAF_ENTRIES`].
+
+use nt_hive::NtHiveNameString;
+
+use super::{EditError, Editor, data_offset};
+use crate::error::FormatError;
+use crate::hive::cell::NO_CELL;
+use crate::hive::key_node::KeyNode;
+use crate::hive::name::{self, StoredName};
+use crate::hive::subkey_list::{self, ListEntry, ListKind, SubkeyList};
+
+/// Entries per leaf before it is split in two under an `ri`: a full `lh`/`lf` leaf then still
+/// fits in one 4 KiB page (like offreg, which splits leaves into an index root near 500 keys).
+pub(super) const MAX_LEAF_ENTRIES: usize = 500;
+
+/// The lists of one key, read from the hive.
+pub(super) struct ListTree {
+    /// The `ri` and its offset, when the key has one.
+    pub(super) root: Option<(u32, SubkeyList)>,
+    /// Every leaf with its offset, in order.
+    pub(super) leaves: Vec<(u32, SubkeyList)>,
+}
+
+impl ListTree {
+    /// Offsets of every subkey's key node, in list order.
+    pub(super) fn children(&self) -> impl Iterator<Item = u32> + '_ {
+        self.leaves
+            .iter()
+            .flat_map(|(_, l)| l.entries.iter().map(|e| e.offset))
+    }
+
+    /// Offsets of the list cells themselves.
+    pub(super) fn cells(&self) -> impl Iterator<Item = u32> + '_ {
+        self.root
+            .iter()
+            .map(|(o, _)| *o)
+            .chain(self.leaves.iter().map(|(o, _)| *o))
+    }
+}
+
+/// The leaf kind Windows uses for a new list in a hive of `minor_version`.
+fn new_leaf_kind(minor_version: u32) -> ListKind {
+    if minor_version >= 5 {
+        ListKind::HashLeaf
+    } else {
+        ListKind::FastLeaf
+    }
+}
+
+/// The list element pointing at the key node `offset` named `name`, in a leaf of `kind`.
+fn leaf_entry(kind: ListKind, offset: u32, name: &NtHiveNameString<'_>) -> ListEntry {
+    let hint_or_hash = match kind {
+        ListKind::HashLeaf => name::lh_hash(name),
+        ListKind::FastLeaf => u32::from_le_bytes(name::lf_hint(name)),
+        ListKind::IndexLeaf | ListKind::IndexRoot => 0,
+    };
+    ListEntry {
+        offset,
+        hint_or_hash,
+    }
+}
+
+impl Editor {
+    fn subkey_list(&self, offset: u32) -> Result<SubkeyList, FormatError> {
+        SubkeyList::parse(self.heap.data(offset)?, data_offset(offset))
+    }
+
+    /// Read the lists of the key node `node` at `offset`, checking their shape and count.
+    pub(super) fn list_tree(&self, offset: u32, node: &KeyNode) -> Result<ListTree, FormatError> {
+        let mut tree = ListTree {
+            root: None,
+            leaves: Vec::new(),
+        };
+        if node.subkey_count == 0 {
+            return Ok(tree);
+        }
+        let top = self.subkey_list(node.subkeys_list)?;
+        if top.kind.is_leaf() {
+            tree.leaves.push((node.subkeys_list, top));
+        } else {
+            for entry in &top.entries {
+                let leaf = self.subkey_list(entry.offset)?;
+                if !leaf.kind.is_leaf() {
+                    return Err(FormatError::at(
+                        data_offset(entry.offset),
+                        "expected a leaf under an index root, found another index root",
+                    ));
+                }
+                tree.leaves.push((entry.offset, leaf));
+            }
+            tree.root = Some((node.subkeys_list, top));
+        }
+        let listed = tree
+            .leaves
+            .iter()
+            .map(|(_, l)| l.entries.len())
+            .sum::<usize>();
+        if listed != node.subkey_count as usize {
+            return Err(FormatError::at(
+                data_offset(offset) + 20,
+                format!(
+                    "the key node counts {} subkeys, its lists hold {listed}",
+                    node.subkey_count
+                ),
+            ));
+        }
+        Ok(tree)
+    }
+
+    /// The subkey of the key at `parent` named `name` (any case).
+    pub(super) fn find_subkey(
+        &self,
+        parent: u32,
+        name: &NtHiveNameString<'_>,
+    ) -> Result<Option<u32>, FormatError> {
+        let tree = self.list_tree(parent, &self.key_node(parent)?)?;
+        for child in tree.children() {
+            if self.key_name(child)? == *name {
+                return Ok(Some(child));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether the key at `offset` sorts after `name`.
+    fn sorts_after(&self, offset: u32, name: &NtHiveNameString<'_>) -> Result<bool, FormatError> {
+        Ok(self.key_name(offset)? > *name)
+    }
+
+    /// Add the key node `child` named `name` to the subkeys of `parent`, in sorted position.
+    pub(super) fn insert_subkey(
+        &mut self,
+        parent: u32,
+        child: u32,
+        name: &StoredName,
+    ) -> Result<(), EditError> {
+        let mut node = self.key_node(parent)?;
+        let mut tree = self.list_tree(parent, &node)?;
+        let name = name.as_nt();
+        if tree.leaves.is_empty() {
+            let kind = new_leaf_kind(self.minor_version);
+            let leaf = SubkeyList {
+                kind,
+                entries: vec![leaf_entry(kind, child, &name)],
+            };
+            node.subkeys_list = self.heap.alloc(&leaf.encode())?;
+        } else {
+            // The first leaf whose last key sorts after the new one takes it; else the last leaf.
+            let mut index = tree.leaves.len() - 1;
+            for (i, (_, leaf)) in tree.leaves.iter().enumerate() {
+                if let Some(last) = leaf.entries.last() {
+                    if self.sorts_after(last.offset, &name)? {
+                        index = i;
+                        break;
+                    }
+                }
+            }
+            let (leaf_offset, mut leaf) = tree.leaves.swap_remove(index);
+            let mut position = leaf.entries.len();
+            for (i, entry) in leaf.entries.iter().enumerate() {
+                if self.sorts_after(entry.offset, &name)? {
+                    position = i;
+                    break;
+                }
+            }
+            leaf.entries
+                .insert(position, leaf_entry(leaf.kind, child, &name));
+            let mut new_leaves = vec![];
+            if leaf.entries.len() > MAX_LEAF_ENTRIES {
+                let upper = SubkeyList {
+                    kind: leaf.kind,
+                    entries: leaf.entries.split_off(leaf.entries.len() / 2),
+                };
+                new_leaves.push(self.heap.replace(leaf_offset, &leaf.encode())?);
+                new_leaves.push(self.heap.alloc(&upper.encode())?);
+            } else {
+                new_leaves.push(self.heap.replace(leaf_offset, &leaf.encode())?);
+            }
+            node.subkeys_list = match (tree.root, new_leaves.as_slice()) {
+                (None, [only]) => *only,
+                (None, _) => {
+                    let entries = new_leaves
+                        .iter()
+                        .map(|&offset| ListEntry {
+                            offset,
+                            hint_or_hash: 0,
+                        })
+                        .collect();
+                    self.heap.alloc(
+                        &SubkeyList {
+                            kind: ListKind::IndexRoot,
+                            entries,
+                        }
+                        .encode(),
+                    )?
+                }
+                (Some((root_offset, mut root)), _) => {
+                    root.entries.splice(
+                        index..=index,
+                        new_leaves.iter().map(|&offset| ListEntry {
+                            offset,
+                            hint_or_hash: 0,
+                        }),
+                    );
+                    if root.entries.len() > subkey_list::MAX_ENTRIES {
+                        return Err(EditError::Limit(
+                            "the index root of this key is full".to_string(),
+                        ));
+                    }
+                    self.heap.replace(root_offset, &root.encode())?
+                }
+            };
+        }
+        node.subkey_count = node
+            .subkey_count
+            .checked_add(1)
+            .ok_or_else(|| EditError::Limit("the key has too many subkeys".to_string()))?;
+        node.raise_max_subkey_name(name::utf16_byte_len(&name));
+        self.write_key_node(parent, &node)?;
+        self.touch(parent);
+        Ok(())
+    }
+
+    /// Take the key node `child` out of the subkeys of `parent`; an emptied leaf is freed, and an
+    /// index root left with one leaf is replaced by that leaf.
+    pub(super) fn remove_subkey(&mut self, parent: u32, child: u32) -> Result<(), EditError> {
+        let mut node = self.key_node(parent)?;
+        let mut tree = self.list_tree(parent, &node)?;
+        let (index, position) = tree
+            .leaves
+            .iter()
+            .enumerate()
+            .find_map(|(i, (_, leaf))| {
+                leaf.entries
+                    .iter()
+                    .position(|e| e.offset == child)
+                    .map(|p| (i, p))
+            })
+            .ok_or_else(|| {
+                FormatError::at(
+                    data_offset(parent),
+                    format!("expected the subkey {child:#x} in this key's lists"),
+                )
+            })?;
+        let (leaf_offset, mut leaf) = tree.leaves.swap_remove(index);
+        leaf.entries.remove(position);
+        if !leaf.entries.is_empty() {
+            self.heap.replace(leaf_offset, &leaf.encode())?; // shrinks, so stays in place
+        } else {
+            self.heap.free(leaf_offset)?;
+            node.subkeys_list = match tree.root {
+                None => NO_CELL,
+                Some((root_offset, mut root)) => {
+                    root.entries.remove(index);
+                    match root.entries.as_slice() {
+                        [] | [_] => {
+                            self.heap.free(root_offset)?;
+                            root.entries.first().map_or(NO_CELL, |e| e.offset)
+                        }
+                        _ => self.heap.replace(root_offset, &root.encode())?,
+                    }
+                }
+            };
+        }
+        node.subkey_count = node.subkey_count.saturating_sub(1); // it was listed, so it is >= 1
+        self.write_key_node(parent, &node)?;
+        self.touch(parent);
+        Ok(())
+    }
+}

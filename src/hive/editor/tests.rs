@@ -1,0 +1,413 @@
+use super::*;
+use crate::hive::base_block::BaseBlock;
+use crate::hive::big_data::SEGMENT_SIZE;
+use crate::hive::builder::DEFAULT_SECURITY_DESCRIPTOR;
+use crate::hive::name::StoredName;
+use crate::hive::subkey_list::{ListKind, SubkeyList};
+
+const REG_BINARY: u32 = 3;
+
+fn empty(minor: u32) -> Editor {
+    Editor::new_empty(minor, "ROOT", &DEFAULT_SECURITY_DESCRIPTOR).unwrap()
+}
+
+/// The kind of the top subkey list of the key at `path`.
+fn list_kind(editor: &Editor, path: &str) -> Option<ListKind> {
+    let key = editor.existing_key(path).unwrap();
+    let node = editor.key_node(key).unwrap();
+    (node.subkey_count > 0).then(|| {
+        SubkeyList::parse(editor.heap.data(node.subkeys_list).unwrap(), 0)
+            .unwrap()
+            .kind
+    })
+}
+
+fn root_security_refs(editor: &Editor) -> u32 {
+    let security = editor.key_node(editor.root).unwrap().security;
+    editor.key_security(security).unwrap().0.reference_count
+}
+
+/// Bytes in allocated cells.
+fn allocated_bytes(editor: &Editor) -> u32 {
+    editor.heap.assert_consistent();
+    editor
+        .heap
+        .allocated_cells()
+        .iter()
+        .map(|&(_, size)| size)
+        .sum()
+}
+
+#[test]
+fn an_empty_hive_is_valid_and_keeps_its_version() {
+    for minor in 3..=6 {
+        let image = empty(minor).finish();
+        let base = BaseBlock::parse(&image).unwrap();
+        assert!(!base.is_dirty());
+        assert_eq!(
+            (base.minor_version, base.bins_size, image.len()),
+            (minor, 4096, 8192)
+        );
+        let hive = nt_hive::Hive::new(&image[..]).unwrap();
+        let root = hive.root_key_node().unwrap();
+        assert_eq!(root.name().unwrap(), "ROOT");
+        let node = Editor::open(&image).unwrap();
+        let root_node = node.key_node(node.root).unwrap();
+        assert_eq!(
+            root_node.flags & (KEY_HIVE_ENTRY | KEY_NO_DELETE),
+            KEY_HIVE_ENTRY | KEY_NO_DELETE
+        );
+        assert_eq!(root_security_refs(&node), 1);
+    }
+    assert!(Editor::new_empty(2, "ROOT", &[]).is_err());
+    assert!(Editor::new_empty(5, "", &[]).is_err());
+}
+
+#[test]
+fn values_of_every_size_read_back_through_nt_hive() {
+    let mut editor = empty(5);
+    editor.create_key("Key").unwrap();
+    let sizes = [
+        0,
+        1,
+        4,
+        5,
+        1000,
+        SEGMENT_SIZE,
+        SEGMENT_SIZE + 1,
+        3 * SEGMENT_SIZE + 17,
+    ];
+    for size in sizes {
+        let data: Vec<u8> = (0..size).map(|i| (i * 31 % 256) as u8).collect();
+        editor
+            .set_value("Key", &format!("v{size}"), REG_BINARY, &data)
+            .unwrap();
+        let read = editor.value("key", &format!("V{size}")).unwrap().unwrap();
+        assert_eq!(
+            read,
+            ValueData {
+                data_type: REG_BINARY,
+                data
+            }
+        );
+    }
+    let image = editor.finish();
+    let hive = nt_hive::Hive::new(&image[..]).unwrap();
+    let key = hive
+        .root_key_node()
+        .unwrap()
+        .subkey("key")
+        .unwrap()
+        .unwrap();
+    for size in sizes {
+        let value = key.value(&format!("v{size}")).unwrap().unwrap();
+        let data = value.data().unwrap().into_vec().unwrap();
+        assert_eq!(data.len(), size);
+        assert!(
+            data.iter()
+                .enumerate()
+                .all(|(i, &b)| b == (i * 31 % 256) as u8)
+        );
+    }
+}
+
+#[test]
+fn version_1_3_stores_big_values_in_one_cell() {
+    let mut editor = empty(3);
+    let data = vec![0x42; 3 * SEGMENT_SIZE];
+    editor.set_value("", "big", REG_BINARY, &data).unwrap();
+    let node = editor.key_node(editor.root).unwrap();
+    let value = editor.value_offsets(&node).unwrap()[0];
+    assert_eq!(editor.value_data_cells(value).unwrap().len(), 1);
+    assert_eq!(editor.value("", "BIG").unwrap().unwrap().data, data);
+}
+
+#[test]
+fn replaced_and_deleted_values_free_all_their_cells() {
+    let mut editor = empty(5);
+    editor.create_key("Key").unwrap();
+    let baseline = allocated_bytes(&editor);
+    editor
+        .set_value("Key", "v", REG_BINARY, &vec![1; 5 * SEGMENT_SIZE])
+        .unwrap();
+    editor.set_value("Key", "V", REG_BINARY, &[1; 300]).unwrap();
+    editor.set_value("Key", "v", 4, &[1, 0, 0, 0]).unwrap();
+    editor.set_value("Key", "w", REG_BINARY, &[2; 10]).unwrap();
+    assert_eq!(editor.value_names("Key").unwrap(), ["v", "w"]);
+    assert!(editor.delete_value("Key", "V").unwrap());
+    assert!(editor.delete_value("Key", "W").unwrap());
+    assert!(!editor.delete_value("Key", "W").unwrap());
+    assert!(!editor.delete_value("Nowhere", "W").unwrap());
+    assert_eq!(allocated_bytes(&editor), baseline);
+    // Freed neighbours coalesce: each bin appended for the big value is one free cell again.
+    for (offset, size) in editor.heap.free_cells() {
+        if offset >= PAGE_SIZE {
+            assert_eq!(
+                offset % PAGE_SIZE,
+                HBIN_HEADER_SIZE,
+                "free cell at {offset:#x}"
+            );
+            assert_eq!((offset + size) % PAGE_SIZE, 0);
+        }
+    }
+    let key = editor
+        .key_node(editor.existing_key("Key").unwrap())
+        .unwrap();
+    assert_eq!((key.value_count, key.values_list), (0, NO_CELL));
+    assert_eq!(
+        key.max_value_data,
+        5 * SEGMENT_SIZE as u32,
+        "largest sizes only grow"
+    );
+}
+
+#[test]
+fn subkeys_stay_sorted_and_split_into_an_index_root() {
+    let mut editor = empty(5);
+    let names: Vec<String> = (0..1200u32)
+        .map(|i| {
+            format!(
+                "{}_{:04}",
+                ["a", "B", "Z", "z"][i as usize % 4],
+                (i * 7919) % 1200
+            )
+        })
+        .collect();
+    for name in &names {
+        editor.create_key(&format!("Parent\\{name}")).unwrap();
+    }
+    assert_eq!(list_kind(&editor, "Parent"), Some(ListKind::IndexRoot));
+    let listed = editor.subkey_names("Parent").unwrap();
+    assert_eq!(listed.len(), 1200);
+    let stored: Vec<StoredName> = listed.iter().map(|n| StoredName::encode(n)).collect();
+    assert!(
+        stored.windows(2).all(|w| w[0].as_nt() < w[1].as_nt()),
+        "sorted by uppercase name"
+    );
+    // Upper- and lowercase of a name are one key.
+    editor
+        .create_key(&format!("PARENT\\{}", names[0].to_uppercase()))
+        .unwrap();
+    assert_eq!(editor.subkey_names("Parent").unwrap().len(), 1200);
+
+    let image = editor.finish();
+    let hive = nt_hive::Hive::new(&image[..]).unwrap();
+    let parent = hive
+        .root_key_node()
+        .unwrap()
+        .subkey("parent")
+        .unwrap()
+        .unwrap();
+    for name in &names {
+        assert!(
+            parent.subkey(&name.to_lowercase()).is_some(),
+            "binary search finds {name}"
+        );
+    }
+
+    let mut editor = Editor::open(&image).unwrap();
+    for name in &names[1..] {
+        assert!(editor.delete_key(&format!("Parent\\{name}")).unwrap());
+    }
+    assert_eq!(
+        list_kind(&editor, "Parent"),
+        Some(ListKind::HashLeaf),
+        "a lone leaf replaces the index root"
+    );
+    assert!(editor.delete_key(&format!("Parent\\{}", names[0])).unwrap());
+    let parent = editor
+        .key_node(editor.existing_key("Parent").unwrap())
+        .unwrap();
+    assert_eq!((parent.subkey_count, parent.subkeys_list), (0, NO_CELL));
+}
+
+#[test]
+fn new_lists_use_the_leaf_kind_of_the_version() {
+    for (minor, kind) in [
+        (3, ListKind::FastLeaf),
+        (4, ListKind::FastLeaf),
+        (5, ListKind::HashLeaf),
+        (6, ListKind::HashLeaf),
+    ] {
+        let mut editor = empty(minor);
+        editor.create_key("A\\B").unwrap();
+        assert_eq!(list_kind(&editor, ""), Some(kind));
+        assert_eq!(list_kind(&editor, "a"), Some(kind));
+    }
+}
+
+#[test]
+fn deleting_a_tree_frees_everything_and_releases_security() {
+    let mut editor = empty(5);
+    let baseline = allocated_bytes(&editor);
+    editor.create_key("Tree\\A\\B\\C").unwrap();
+    editor.create_key("Tree\\A\\D").unwrap();
+    editor
+        .set_value("Tree\\A\\B", "big", REG_BINARY, &vec![3; 2 * SEGMENT_SIZE])
+        .unwrap();
+    editor
+        .set_value("Tree\\A\\D", "small", 4, &[1, 2, 3, 4])
+        .unwrap();
+    assert_eq!(root_security_refs(&editor), 6);
+    assert!(matches!(editor.delete_key(""), Err(EditError::RootKey)));
+    assert!(editor.delete_key("tree").unwrap());
+    assert!(!editor.delete_key("tree").unwrap());
+    assert_eq!(root_security_refs(&editor), 1);
+    assert_eq!(allocated_bytes(&editor), baseline);
+    assert!(!editor.key_exists("Tree\\A").unwrap());
+}
+
+#[test]
+fn a_security_descriptor_used_by_no_key_is_unlinked_and_freed() {
+    let mut editor = empty(5);
+    editor.create_key("Own").unwrap();
+    // Give "Own" a descriptor of its own, linked into the list after the root's.
+    let root_sk = editor.key_node(editor.root).unwrap().security;
+    let own = editor.existing_key("Own").unwrap();
+    let sk = KeySecurity {
+        flink: root_sk,
+        blink: root_sk,
+        reference_count: 1,
+        descriptor_len: 4,
+        reserved: 0,
+    };
+    let own_sk = editor.heap.alloc(&sk.encode(&[1, 2, 3, 4])).unwrap();
+    let (mut root_record, _) = editor.key_security(root_sk).unwrap();
+    root_record.reference_count -= 1;
+    root_record.flink = own_sk;
+    root_record.blink = own_sk;
+    root_record.write_header(editor.heap.data_mut(root_sk).unwrap());
+    let mut node = editor.key_node(own).unwrap();
+    node.security = own_sk;
+    editor.write_key_node(own, &node).unwrap();
+
+    assert!(editor.delete_key("Own").unwrap());
+    let (root_record, _) = editor.key_security(root_sk).unwrap();
+    assert_eq!(
+        (
+            root_record.flink,
+            root_record.blink,
+            root_record.reference_count
+        ),
+        (root_sk, root_sk, 1)
+    );
+    assert!(
+        editor.heap.data(own_sk).is_err(),
+        "the unused descriptor is free"
+    );
+}
+
+#[test]
+fn existing_keys_keep_their_case_and_names_are_checked() {
+    let mut editor = empty(5);
+    editor.create_key("Foo\\Ключ").unwrap();
+    editor.create_key("FOO\\ключ\\bar").unwrap();
+    assert_eq!(editor.subkey_names("").unwrap(), ["Foo"]);
+    assert_eq!(editor.subkey_names("foo").unwrap(), ["Ключ"]);
+    assert!(editor.key_exists("\\foo\\КЛЮЧ\\BAR\\").unwrap());
+    assert!(matches!(
+        editor.create_key("a\\\\b"),
+        Err(EditError::InvalidName { .. })
+    ));
+    assert!(matches!(
+        editor.create_key(&"x".repeat(256)),
+        Err(EditError::InvalidName { .. })
+    ));
+    assert!(matches!(
+        editor.set_value("missing", "v", 4, &[0; 4]),
+        Err(EditError::KeyNotFound(_))
+    ));
+}
+
+#[test]
+fn finish_writes_a_clean_header_above_every_sequence_and_stamps_changed_keys() {
+    let mut editor = empty(5);
+    editor.create_key("Old").unwrap();
+    editor.set_timestamp(1000);
+    let image = editor.finish();
+    assert_eq!(BaseBlock::parse(&image).unwrap().primary_sequence, 1);
+
+    let mut editor = Editor::open(&image).unwrap();
+    editor.set_minimum_sequence(41);
+    editor.set_timestamp(0x01da_0000_0000_0000);
+    editor.create_key("New").unwrap();
+    let old = editor.existing_key("Old").unwrap();
+    let image = editor.finish();
+    let base = BaseBlock::parse(&image).unwrap();
+    assert_eq!((base.primary_sequence, base.secondary_sequence), (42, 42));
+    assert!(base.checksum_ok());
+    assert_eq!(base.timestamp, 0x01da_0000_0000_0000);
+    let editor = Editor::open(&image).unwrap();
+    let stamp = |offset| editor.key_node(offset).unwrap().last_written;
+    assert_eq!(
+        stamp(editor.root),
+        0x01da_0000_0000_0000,
+        "the root got a subkey"
+    );
+    assert_eq!(
+        stamp(editor.existing_key("New").unwrap()),
+        0x01da_0000_0000_0000
+    );
+    assert_eq!(stamp(old), 1000, "an unchanged key keeps its time");
+}
+
+#[test]
+fn the_same_edits_give_the_same_bytes_and_no_edit_changes_no_cell() {
+    let run = || {
+        let mut editor = empty(5);
+        editor.set_timestamp(7);
+        for i in 0..700 {
+            editor
+                .create_key(&format!("K\\{}", (i * 13) % 700))
+                .unwrap();
+            editor
+                .set_value(
+                    &format!("K\\{}", (i * 13) % 700),
+                    "v",
+                    REG_BINARY,
+                    &vec![i as u8; i],
+                )
+                .unwrap();
+        }
+        editor.delete_key("K\\5").unwrap();
+        editor.finish()
+    };
+    let image = run();
+    assert_eq!(image, run());
+    let again = Editor::open(&image).unwrap().finish();
+    assert_eq!(again[BASE_BLOCK_SIZE..], image[BASE_BLOCK_SIZE..]);
+}
+
+#[test]
+fn trailing_bytes_are_dropped() {
+    let mut image = empty(5).finish();
+    image.extend_from_slice(&[0xcc; 5000]);
+    assert_eq!(Editor::open(&image).unwrap().finish().len(), 8192);
+}
+
+#[test]
+fn a_cycle_in_the_tree_is_refused_without_looping() {
+    let mut editor = empty(5);
+    editor.create_key("A\\B").unwrap();
+    let a = editor.existing_key("A").unwrap();
+    let b = editor.existing_key("A\\B").unwrap();
+    editor
+        .insert_subkey(b, a, &StoredName::encode("A"))
+        .unwrap();
+    let err = editor.delete_key("A").unwrap_err();
+    assert!(err.to_string().contains("reachable twice"), "{err}");
+}
+
+#[test]
+fn offsets_that_miss_a_cell_are_format_errors_with_the_offset() {
+    let mut editor = empty(5);
+    editor.create_key("A").unwrap();
+    let mut root = editor.key_node(editor.root).unwrap();
+    root.subkeys_list += 4; // inside the list cell, not at its start
+    editor.write_key_node(editor.root, &root).unwrap();
+    match editor.create_key("B") {
+        Err(EditError::Format(e)) => assert_eq!(e.offset, Some(file_offset(root.subkeys_list))),
+        other => panic!("expected a format error, got {other:?}"),
+    }
+    assert!(Editor::open(&[0u8; 100]).is_err());
+}

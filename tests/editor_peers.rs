@@ -1,0 +1,183 @@
+//! Edited copies of real XP, Windows 7 and Windows 10 hives, checked by the independent peer
+//! parsers: every peer must accept the output and agree on its content, and nothing outside
+//! `ControlSet001\Services\WinSock2` may change.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{HiveModel, walk_with_nt_hive};
+use winsock_doctor::hive::editor::Editor;
+use winsock_doctor::hive::filetime::filetime_from_rfc3339;
+use winsock_doctor::hive::write_file::write_new_file;
+
+const WINSOCK: &str = "ControlSet001\\Services\\WinSock2";
+
+/// The peers folder, or `None` (after a loud message) when the peers are not installed, unless
+/// `WINSOCK_DOCTOR_REQUIRE_PEERS=1`, then it panics.
+fn peers_dir() -> Option<PathBuf> {
+    let shared = std::env::var_os("WINSOCK_DOCTOR_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared")));
+    let peers = shared.join("peers");
+    if peers.join("validate_hive.sh").is_file() && Path::new("/opt/hive-peers").is_dir() {
+        return Some(peers);
+    }
+    if std::env::var("WINSOCK_DOCTOR_REQUIRE_PEERS").as_deref() == Ok("1") {
+        panic!(
+            "WINSOCK_DOCTOR_REQUIRE_PEERS=1 but the peers are missing ({} or /opt/hive-peers)",
+            peers.display()
+        );
+    }
+    eprintln!(
+        "!!!!! SKIPPED: peer validators not found at {} or /opt/hive-peers (set WINSOCK_DOCTOR_SHARED) !!!!!",
+        peers.display()
+    );
+    None
+}
+
+fn run(script: &Path, args: &[&std::ffi::OsStr]) -> String {
+    let output = Command::new("bash")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("run peer script");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    eprintln!("{}", text);
+    text
+}
+
+/// Apply every kind of edit under the Winsock key and return the new image.
+fn edit(mut editor: Editor, before: &HiveModel) -> Vec<u8> {
+    let doctor = format!("{WINSOCK}\\Doctor");
+    editor
+        .create_key(&format!("{doctor}\\Nested\\Deeper"))
+        .unwrap();
+    editor.set_value(&doctor, "Empty", 3, &[]).unwrap();
+    editor.set_value(&doctor, "Three", 3, &[1, 2, 3]).unwrap();
+    editor
+        .set_value(&doctor, "Dword", 4, &7u32.to_le_bytes())
+        .unwrap();
+    editor
+        .set_value(
+            &doctor,
+            "",
+            1,
+            "default\0"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes)
+                .collect::<Vec<_>>()
+                .as_slice(),
+        )
+        .unwrap();
+    editor
+        .set_value(&doctor, "Medium", 3, &[0x5a; 1000])
+        .unwrap();
+    editor
+        .set_value(&doctor, "OneCell", 3, &[0xa5; 16344])
+        .unwrap();
+    let big: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    editor.set_value(&doctor, "Big", 3, &big).unwrap();
+    editor.set_value(&doctor, "Gone", 3, &[9; 64]).unwrap();
+    assert!(editor.delete_value(&doctor, "gone").unwrap());
+    // Replace a value of the real catalog with data of another size, then back to small.
+    editor
+        .set_value(
+            &format!("{WINSOCK}\\Parameters"),
+            "Doctor_Test",
+            3,
+            &[1; 3000],
+        )
+        .unwrap();
+    editor
+        .set_value(&format!("{WINSOCK}\\Parameters"), "DOCTOR_TEST", 4, &[2; 4])
+        .unwrap();
+    // 600 subkeys in a scrambled order: leaves split under an index root.
+    let many = format!("{doctor}\\Many");
+    for i in 0..600u32 {
+        editor
+            .create_key(&format!("{many}\\Key{:03}", (i * 7919) % 600))
+            .unwrap();
+    }
+    for i in (0..600u32).step_by(3) {
+        assert!(editor.delete_key(&format!("{many}\\KEY{i:03}")).unwrap());
+    }
+    // Delete a real subtree of the catalog.
+    let namespace = format!("{WINSOCK}\\Parameters\\NameSpace_Catalog5");
+    let had_namespace = before.contains_key(&namespace.to_uppercase());
+    assert_eq!(editor.delete_key(&namespace).unwrap(), had_namespace);
+    editor.set_timestamp(filetime_from_rfc3339("2024-01-02T03:04:05Z").unwrap());
+    editor.finish()
+}
+
+fn check(relative: &str) {
+    let Some(peers) = peers_dir() else { return };
+    let Some(input) = common::read_hive(relative) else {
+        return;
+    };
+    let input_path = common::hives_dir().unwrap().join(relative);
+    let before = walk_with_nt_hive(&input);
+    let output = edit(Editor::open(&input).unwrap(), &before);
+
+    let after = walk_with_nt_hive(&output);
+    let outside = |m: &HiveModel| -> HiveModel {
+        let prefix = WINSOCK.to_uppercase();
+        m.iter()
+            .filter(|(p, _)| !(**p == prefix || p.starts_with(&format!("{prefix}\\"))))
+            .map(|(p, k)| (p.clone(), k.clone()))
+            .collect()
+    };
+    assert_eq!(
+        outside(&before),
+        outside(&after),
+        "{relative}: nothing outside {WINSOCK} changes"
+    );
+    let doctor = after
+        .get(&format!("{WINSOCK}\\DOCTOR").to_uppercase())
+        .expect("created key");
+    assert_eq!(doctor.values.len(), 7);
+    assert_eq!(doctor.values["BIG"].2.len(), 100_000);
+    let many_prefix = format!("{WINSOCK}\\DOCTOR\\MANY\\").to_uppercase();
+    assert_eq!(
+        after.keys().filter(|p| p.starts_with(&many_prefix)).count(),
+        400
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("SYSTEM");
+    write_new_file(&out_path, &output, std::slice::from_ref(&input_path), false).unwrap();
+    let dumps = dir.path().join("dumps");
+    let report = run(
+        &peers.join("validate_hive.sh"),
+        &["-o".as_ref(), dumps.as_os_str(), out_path.as_os_str()],
+    );
+    assert!(
+        report.lines().any(|l| l.starts_with("OVERALL: PASS")),
+        "{relative}: peers reject the edited hive"
+    );
+    let diff = run(
+        &peers.join("diff_outside.sh"),
+        &[
+            input_path.as_os_str(),
+            out_path.as_os_str(),
+            WINSOCK.as_ref(),
+        ],
+    );
+    assert!(diff.starts_with("IDENTICAL"), "{relative}: {diff}");
+}
+
+#[test]
+fn edited_xp_hive_passes_the_peers() {
+    check("real/winxp-sp3-x86-m57/SYSTEM");
+}
+
+#[test]
+fn edited_windows7_hive_passes_the_peers() {
+    check("real/win7-sp1-x86/SYSTEM");
+}
+
+#[test]
+fn edited_windows10_hive_passes_the_peers() {
+    check("real/win10-1709-x64-dirty-with-logs/expected/SYSTEM.recovered");
+}
