@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod catalog;
+pub mod scan;
 
 use std::process::ExitCode;
 
@@ -15,5 +16,6 @@ pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Catalog(args) => catalog::run(&args),
+        Command::Scan(args) => scan::run(&args),
     }
 }

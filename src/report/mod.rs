@@ -3,3 +3,5 @@
 
 pub mod catalog_json;
 pub mod catalog_table;
+pub mod scan_json;
+pub mod scan_table;
