@@ -14,6 +14,9 @@ use crate::winsock::findings::{Finding, Severity};
 use crate::winsock::scan::Scan;
 use crate::winsock::windows_version::WindowsVersion;
 
+/// Width of the findings table when the output is not a terminal.
+const PLAIN_WIDTH: u16 = 140;
+
 /// Whether to colour the output (stdout is a terminal and NO_COLOR is unset).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Colour(pub bool);
@@ -151,7 +154,9 @@ fn findings_table(findings: &[&Finding], scan: &Scan, colour: Colour) -> Table {
     if colour.0 {
         table.enforce_styling();
     } else {
-        table.force_no_tty();
+        // Not a terminal (or NO_COLOR): plain text, wrapped to a width that reads well in a
+        // file or a ticket.
+        table.force_no_tty().set_width(PLAIN_WIDTH);
     }
     let mut header = vec!["Severity", "Code", "Where", "Finding"];
     if several {
@@ -185,7 +190,7 @@ fn findings_table(findings: &[&Finding], scan: &Scan, colour: Colour) -> Table {
 fn lsp_block(out: &mut String, lsp: &Lsp, input: &InputFile) {
     let _ = writeln!(
         out,
-        "\nLayered service provider \"{}\" ({}\\{})",
+        "\nLayered service provider \"{}\" (in {} {})",
         lsp.name, lsp.control_set, lsp.catalog
     );
     let _ = writeln!(

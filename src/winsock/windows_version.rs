@@ -21,12 +21,16 @@ pub enum Family {
     /// Windows NT 4.0 and 2000: `msafd.dll` providers.
     Nt4,
     /// Windows XP and Server 2003.
+    #[serde(rename = "xp_2003")]
     Xp2003,
     /// Windows Vista, 7, Server 2008 (R2).
+    #[serde(rename = "vista_7")]
     Vista7,
     /// Windows 8, 8.1, Server 2012 (R2).
+    #[serde(rename = "win8_81")]
     Win881,
     /// Windows 10, 11, Server 2016 and later.
+    #[serde(rename = "win10_11")]
     Win1011,
     Unknown,
 }
@@ -317,6 +321,8 @@ fn infer_family(
         (None, Some(family)) => family,
         (None, None) if system.csd_build_number.is_some() => Family::Vista7,
         (None, None) if hive_minor_version <= 3 => Family::Nt4,
+        // Vista and later always write CSDBuildNumber next to CSDVersion.
+        (None, None) if system.csd_version.is_some() => Family::Xp2003,
         (None, None) => Family::Unknown,
     }
 }

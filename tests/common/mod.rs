@@ -1,6 +1,8 @@
 //! Shared helpers for tests that use the real hives in ../shared/hives.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod patchable;
+
 use std::path::{Path, PathBuf};
 
 /// The test hives folder: `WINSOCK_DOCTOR_HIVES`, else `../shared/hives` next to the crate.
