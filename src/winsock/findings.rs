@@ -200,6 +200,10 @@ impl Symptom {
     }
 }
 
+/// A symptom as written in the output: `{id, text}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SymptomOut(pub Symptom);
+
 impl Serialize for SymptomOut {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
@@ -209,10 +213,6 @@ impl Serialize for SymptomOut {
         s.end()
     }
 }
-
-/// A symptom as written in the output: `{id, text}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SymptomOut(pub Symptom);
 
 /// The repair steps of `winsock-doctor repair`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,9 @@ use crate::error::FormatError;
 use crate::hive::reader::HiveReader;
 use crate::hive::value::{RawValue, find};
 use crate::winsock::catalog::ControlSetCatalogs;
+use crate::winsock::defaults::{AF_UNIX, HYPERV, TCPIP, is};
 use crate::winsock::dll_path::DllPath;
+use crate::winsock::packed_item::BASE_PROTOCOL;
 use crate::winsock::well_known::parse_indirect;
 
 /// Windows releases grouped by what their Winsock catalogs look like.
@@ -291,11 +293,11 @@ fn infer_family(
         note(r"Services\Winsock\Parameters\Transports", observed, family)
     });
     if let Some(n) = system.csd_build_number {
-        note(
-            r"Control\Windows\CSDBuildNumber",
-            format!("{n} (present)"),
-            Family::Vista7,
-        );
+        evidence.push(Evidence {
+            source: r"Control\Windows\CSDBuildNumber".into(),
+            observed: format!("{n} (present)"),
+            suggests: "Windows Vista or later".into(),
+        });
     }
     if let Some(n) = system.csd_version {
         evidence.push(Evidence {
@@ -329,19 +331,15 @@ fn infer_family(
 
 /// The Microsoft TCP/IPv4 base entry's DLL and name style.
 fn catalog_style(catalogs: &ControlSetCatalogs) -> Option<(String, Family)> {
-    let tcp_guid = "{E70F1AA0-AB8B-11CF-8CA3-00805F48A192}";
     let mut win10_providers = false;
     let mut style = None;
     for entry in catalogs.protocol_catalogs.iter().flat_map(|l| &l.entries) {
         let Some(item) = &entry.item else { continue };
-        let guid = item.provider_id.to_string();
-        if matches!(
-            guid.as_str(),
-            "{1234191B-4BF7-4CA7-86E0-DFD7C32B5445}" | "{A00943D9-9C2E-4633-9B59-0057A3160994}"
-        ) {
+        let guid = &item.provider_id;
+        if is(guid, HYPERV) || is(guid, AF_UNIX) {
             win10_providers = true;
         }
-        if style.is_some() || guid != tcp_guid || item.chain_len != 1 {
+        if style.is_some() || !is(guid, TCPIP) || item.chain_len != BASE_PROTOCOL {
             continue;
         }
         let dll = DllPath::parse(&item.library_path).file_name;
@@ -357,7 +355,7 @@ fn catalog_style(catalogs: &ControlSetCatalogs) -> Option<(String, Family)> {
                 None => continue,
             }
         };
-        style = Some((format!("TCP/IP provider {dll}, name {name:?}"), family));
+        style = Some((format!("TCP/IP provider {dll}, name \"{name}\""), family));
     }
     match style {
         Some((observed, Family::Win881)) if win10_providers => Some((

@@ -77,7 +77,6 @@ fn by_id<'e>(
 pub fn group(
     control_set: &str,
     list: &CatalogList<ProtocolEntry>,
-    _path: &str,
     entries: &[&ProtocolEntry],
 ) -> Vec<Lsp> {
     let ids = by_id(entries);
@@ -110,11 +109,15 @@ pub fn group(
             (None, None) => (String::new(), String::new(), None),
         };
         let parsed = DllPath::parse(&dll);
-        let mut wraps: Vec<String> = chains
+        let mut wraps: Vec<String> = Vec::new();
+        for name in chains
             .iter()
-            .filter_map(|c| c.base.as_ref().map(|b| b.name.clone()))
-            .collect();
-        wraps.dedup();
+            .filter_map(|c| c.base.as_ref().map(|b| &b.name))
+        {
+            if !wraps.contains(name) {
+                wraps.push(name.clone());
+            }
+        }
         Lsp {
             control_set: control_set.to_string(),
             catalog: list.name.clone(),

@@ -45,7 +45,7 @@ pub fn diagnose(cs: &ControlSetCatalogs, windows: &WindowsVersion) -> Diagnosis 
         let loaded = loaded(list);
         entries::check(&path, &loaded, &mut findings);
         defaults::check(cs, windows, list, &path, &loaded, &mut findings);
-        let found = lsp::group(&cs.control_set, list, &path, &loaded);
+        let found = lsp::group(&cs.control_set, list, &loaded);
         lsp::check(&path, &loaded, &found, &mut findings);
         lsps.extend(found);
     }
@@ -57,7 +57,7 @@ pub fn diagnose(cs: &ControlSetCatalogs, windows: &WindowsVersion) -> Diagnosis 
     for finding in &mut findings {
         finding.control_set = cs.control_set.clone();
     }
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     Diagnosis {
         control_set: cs.control_set.clone(),
         findings,
