@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, FormatError, Result};
 use crate::hive::image::{HiveImage, InputFile, MappedFile};
 use crate::hive::log::{LogFile, ReplayReport, open_logs, replay};
 use crate::hive::reader::HiveReader;
@@ -129,9 +129,17 @@ impl OpenedHive {
     /// The Winsock configuration: control set `requested` (else `Select\Current`), and every
     /// other control set too when `all`.
     pub fn catalogs(&self, requested: Option<u32>, all: bool) -> Result<SystemCatalogs> {
+        self.read(|reader| read_system_catalogs(reader, requested, all))
+    }
+
+    /// Run `read` on the hive's keys; its error is reported against this file.
+    pub fn read<T>(
+        &self,
+        read: impl FnOnce(&HiveReader<'_>) -> Result<T, FormatError>,
+    ) -> Result<T> {
         let format_error = |e| Error::format(&self.input.path, e);
         let hive = self.image.nt_hive().map_err(format_error)?;
         let reader = HiveReader::new(&hive, self.image.hive_bytes().len());
-        read_system_catalogs(&reader, requested, all).map_err(format_error)
+        read(&reader).map_err(format_error)
     }
 }

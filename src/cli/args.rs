@@ -26,6 +26,8 @@ pub enum Command {
     /// Check the DLLs the Winsock configuration names, on the volume: present, size, SHA-256,
     /// version resource
     Dlls(DllsArgs),
+    /// Diagnose Winsock corruption and layered service providers (LSPs) in a SYSTEM hive
+    Scan(ScanArgs),
 }
 
 #[derive(Debug, Args)]
@@ -121,4 +123,43 @@ fn parse_drive_letter(text: &str) -> Result<char, String> {
         (Some(letter), None) if letter.is_ascii_alphabetic() => Ok(letter.to_ascii_uppercase()),
         _ => Err(format!("{text:?} is not a drive letter (A to Z)")),
     }
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  winsock-doctor scan D:\\Windows\\System32\\config\\SYSTEM
+  winsock-doctor scan SYSTEM --software SOFTWARE
+  winsock-doctor scan SYSTEM --json > scan.json
+  winsock-doctor scan SYSTEM --all-control-sets
+
+Exit codes: 0 healthy (no critical or warning finding), 1 problems found, 2 the input could
+not be read. Finding codes: docs/findings.md; JSON shape: docs/json-scan.md.")]
+pub struct ScanArgs {
+    /// The SYSTEM hive file (opened read-only)
+    #[arg(value_name = "TARGET")]
+    pub target: PathBuf,
+
+    /// The SOFTWARE hive of the same machine, to know the exact Windows version
+    #[arg(long, value_name = "SOFTWARE")]
+    pub software: Option<PathBuf>,
+
+    /// Print JSON (shape: docs/json-scan.md) instead of a report
+    #[arg(long)]
+    pub json: bool,
+
+    /// Scan ControlSetNNN with this number instead of Select\Current
+    #[arg(long, value_name = "N", conflicts_with = "all_control_sets")]
+    pub control_set: Option<u32>,
+
+    /// Also scan every other control set, and compare LastKnownGood with the current one
+    #[arg(long)]
+    pub all_control_sets: bool,
+
+    /// Read the primary file as it is, ignoring transaction logs
+    #[arg(long, conflicts_with = "log")]
+    pub no_logs: bool,
+
+    /// A transaction log to use (repeatable) instead of the ones found next to TARGET
+    #[arg(long, value_name = "FILE")]
+    pub log: Vec<PathBuf>,
 }

@@ -4,6 +4,7 @@ pub mod args;
 pub mod catalog;
 pub mod discover;
 pub mod dlls;
+pub mod scan;
 
 use std::process::ExitCode;
 
@@ -19,5 +20,6 @@ pub fn run() -> Result<ExitCode> {
         Command::Catalog(args) => catalog::run(&args),
         Command::Discover(args) => discover::run(&args),
         Command::Dlls(args) => dlls::run(&args),
+        Command::Scan(args) => scan::run(&args),
     }
 }

@@ -2,9 +2,16 @@
 
 pub mod catalog;
 pub mod control_set;
+pub mod defaults;
+pub mod diagnose;
+pub mod dll_path;
+pub mod findings;
 pub mod guid;
+pub mod known_malicious;
 pub mod mapping;
 pub mod namespace_entry;
 pub mod packed_item;
+pub mod scan;
 pub mod services;
 pub mod well_known;
+pub mod windows_version;

@@ -1,6 +1,7 @@
 //! Shared helpers for integration tests: where the real hives and the peer validators are.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod patchable;
 pub mod pe;
 
 use std::collections::BTreeMap;

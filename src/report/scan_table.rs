@@ -1,0 +1,258 @@
+//! `winsock-doctor scan` for a technician: the verdict first, then each finding, each layered
+//! provider spelled out (what it is, its DLL, what it wraps), what the user sees on the machine
+//! and what to run.
+
+use std::fmt::Write;
+
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+
+use crate::hive::image::InputFile;
+use crate::report::scan_json::roles;
+use crate::winsock::catalog::SystemCatalogs;
+use crate::winsock::diagnose::Lsp;
+use crate::winsock::findings::{Finding, Severity};
+use crate::winsock::scan::Scan;
+use crate::winsock::windows_version::WindowsVersion;
+
+/// Width of the findings table when the output is not a terminal.
+const PLAIN_WIDTH: u16 = 140;
+
+/// Whether to colour the output (stdout is a terminal and NO_COLOR is unset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Colour(pub bool);
+
+impl Colour {
+    fn paint(self, text: &str, ansi: &str) -> String {
+        if self.0 {
+            format!("\x1b[{ansi}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+pub fn render(
+    input: &InputFile,
+    catalogs: &SystemCatalogs,
+    windows: &WindowsVersion,
+    scan: &Scan,
+    colour: Colour,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Hive:        {}", input.path.display());
+    let _ = writeln!(out, "SHA-256:     {} ({} bytes)", input.sha256, input.size);
+    let how = if windows.exact {
+        "from the SOFTWARE hive"
+    } else {
+        "inferred from the SYSTEM hive; give --software for certainty"
+    };
+    let _ = writeln!(
+        out,
+        "Windows:     {}, {} ({how})",
+        windows.label,
+        format!("{:?}", windows.arch).to_lowercase()
+    );
+    let selected = &catalogs.selected.control_set;
+    let _ = writeln!(
+        out,
+        "Control set: {selected} ({})",
+        roles(selected, &catalogs.select).join(", ")
+    );
+
+    let (critical, warning, info) = (
+        scan.count(Severity::Critical),
+        scan.count(Severity::Warning),
+        scan.count(Severity::Info),
+    );
+    let verdict = if scan.healthy() {
+        colour.paint("HEALTHY", "1;32")
+    } else {
+        colour.paint("PROBLEMS FOUND", "1;31")
+    };
+    let _ = writeln!(
+        out,
+        "\nVerdict:     {verdict}: {critical} critical, {warning} warning, {info} info"
+    );
+
+    let findings: Vec<&Finding> = scan.diagnoses.iter().flat_map(|d| &d.findings).collect();
+    if !findings.is_empty() {
+        let _ = writeln!(out, "\n{}", findings_table(&findings, scan, colour));
+    }
+    for lsp in scan.diagnoses.iter().flat_map(|d| &d.lsps) {
+        lsp_block(&mut out, lsp, input);
+    }
+    if let Some(lkg) = &scan.last_known_good {
+        let _ = writeln!(
+            out,
+            "\nLastKnownGood ({}): {}",
+            lkg.control_set,
+            if !lkg.differs {
+                "same problems as the chosen control set".to_string()
+            } else {
+                format!(
+                    "differs. Only in {selected}: {}. Only in {}: {}.",
+                    list_or_none(&lkg.only_in_selected),
+                    lkg.control_set,
+                    list_or_none(&lkg.only_in_last_known_good)
+                )
+            }
+        );
+    }
+
+    let problems: Vec<&&Finding> = findings.iter().filter(|f| f.is_problem()).collect();
+    let mut symptoms: Vec<&str> = Vec::new();
+    for s in problems.iter().flat_map(|f| f.symptoms.iter()) {
+        if !symptoms.contains(&s.text()) {
+            symptoms.push(s.text());
+        }
+    }
+    if !symptoms.is_empty() {
+        let _ = writeln!(out, "\nWhat the user may see on this machine:");
+        for s in symptoms {
+            let _ = writeln!(out, "  - {s}");
+        }
+    }
+    let mut commands: Vec<String> = Vec::new();
+    for f in &problems {
+        if let Some(c) = &f.repair.command {
+            let c = with_target(c, input);
+            if !commands.contains(&c) {
+                commands.push(c);
+            }
+        }
+    }
+    if !commands.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nWhat to run (writes a repaired copy; the input is never changed):"
+        );
+        for c in commands {
+            let _ = writeln!(out, "  {c}");
+        }
+    }
+    out
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "nothing".into()
+    } else {
+        items.join("; ")
+    }
+}
+
+fn with_target(command: &str, input: &InputFile) -> String {
+    command.replace("TARGET", &format!("\"{}\"", input.path.display()))
+}
+
+fn findings_table(findings: &[&Finding], scan: &Scan, colour: Colour) -> Table {
+    let several = scan.diagnoses.len() > 1;
+    let mut table = Table::new();
+    table
+        .load_style(presets::ASCII_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if colour.0 {
+        table.enforce_styling();
+    } else {
+        // Not a terminal (or NO_COLOR): plain text, wrapped to a width that reads well in a
+        // file or a ticket.
+        table.force_no_tty().set_width(PLAIN_WIDTH);
+    }
+    let mut header = vec!["Severity", "Code", "Where", "Finding"];
+    if several {
+        header.insert(2, "Control set");
+    }
+    table.set_header(header);
+    for f in findings {
+        let severity = Cell::new(f.severity.as_str()).fg(match f.severity {
+            Severity::Critical => Color::Red,
+            Severity::Warning => Color::Yellow,
+            Severity::Info => Color::Cyan,
+        });
+        let place = match &f.value {
+            Some(v) => format!("{}\n  value {v}", f.key),
+            None => f.key.clone(),
+        };
+        let mut row = vec![
+            severity,
+            Cell::new(f.code.as_str()),
+            Cell::new(place),
+            Cell::new(&f.message),
+        ];
+        if several {
+            row.insert(2, Cell::new(&f.control_set));
+        }
+        table.add_row(row);
+    }
+    table
+}
+
+fn lsp_block(out: &mut String, lsp: &Lsp, input: &InputFile) {
+    let _ = writeln!(
+        out,
+        "\nLayered service provider \"{}\" (in {} {})",
+        lsp.name, lsp.control_set, lsp.catalog
+    );
+    let _ = writeln!(
+        out,
+        "  What it is:  a DLL Windows inserts between every program and the network providers \
+         below it"
+    );
+    let _ = writeln!(
+        out,
+        "  DLL:         {} ({})",
+        lsp.dll,
+        lsp.dll_location.describe()
+    );
+    if let Some(id) = &lsp.provider_id {
+        let _ = writeln!(out, "  GUID:        {id}");
+    }
+    if let Some(known) = lsp.known_as {
+        let _ = writeln!(out, "  Known as:    {known}");
+    }
+    match &lsp.layered_entry {
+        Some(e) => {
+            let _ = writeln!(
+                out,
+                "  Hidden entry: key {} (ID {})",
+                e.key, e.catalog_entry_id
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  Hidden entry: gone (only chain entries are left)");
+        }
+    }
+    for chain in &lsp.chains {
+        let ids: Vec<String> = chain.chain.iter().map(u32::to_string).collect();
+        let over = chain
+            .base
+            .as_ref()
+            .map_or("a provider that is not in the catalog".to_string(), |b| {
+                format!("{} (key {})", b.name, b.key)
+            });
+        let _ = writeln!(
+            out,
+            "  Chain entry: key {} (ID {}, chain {}) over {over}",
+            chain.entry.key,
+            chain.entry.catalog_entry_id,
+            ids.join(" -> ")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  Wraps:       {}",
+        if lsp.wraps.is_empty() {
+            "nothing".to_string()
+        } else {
+            lsp.wraps.join(", ")
+        }
+    );
+    let _ = writeln!(
+        out,
+        "  To remove:   {}",
+        with_target(
+            "winsock-doctor repair --mode remove-lsp TARGET --output OUT",
+            input
+        )
+    );
+}

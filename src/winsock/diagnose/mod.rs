@@ -1,0 +1,143 @@
+//! The diagnosis: pure functions from the catalog model of one control set to findings, one
+//! file per family of checks. Nothing here reads the hive or prints.
+
+mod arch;
+mod defaults;
+mod entries;
+pub mod lsp;
+mod namespace;
+mod services;
+mod structure;
+
+use serde::Serialize;
+
+use crate::winsock::catalog::{CatalogList, ControlSetCatalogs, NamespaceEntry, ProtocolEntry};
+use crate::winsock::findings::Finding;
+use crate::winsock::windows_version::WindowsVersion;
+
+pub use lsp::Lsp;
+
+/// What the checks found in one control set.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnosis {
+    pub control_set: String,
+    /// Most severe first.
+    pub findings: Vec<Finding>,
+    /// The layered providers, each with its entries grouped.
+    pub lsps: Vec<Lsp>,
+}
+
+impl Diagnosis {
+    /// No critical or warning finding.
+    pub fn healthy(&self) -> bool {
+        !self.findings.iter().any(Finding::is_problem)
+    }
+}
+
+/// Run every check on one control set.
+pub fn diagnose(cs: &ControlSetCatalogs, windows: &WindowsVersion) -> Diagnosis {
+    let mut findings = Vec::new();
+    structure::check(cs, windows, &mut findings);
+    services::check(cs, windows, &mut findings);
+    let mut lsps = Vec::new();
+    for list in &cs.protocol_catalogs {
+        let path = protocol_list_path(cs, list);
+        let loaded = loaded(list);
+        entries::check(&path, &loaded, &mut findings);
+        defaults::check(cs, windows, list, &path, &loaded, &mut findings);
+        let found = lsp::group(&cs.control_set, list, &loaded);
+        lsp::check(&path, &loaded, &found, &mut findings);
+        lsps.extend(found);
+    }
+    for list in &cs.namespace_catalogs {
+        let path = namespace_list_path(cs, list);
+        namespace::check(&path, &loaded(list), &mut findings);
+    }
+    arch::check(cs, &mut findings);
+    for finding in &mut findings {
+        finding.control_set = cs.control_set.clone();
+    }
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    Diagnosis {
+        control_set: cs.control_set.clone(),
+        findings,
+        lsps,
+    }
+}
+
+/// `Services\WinSock2\Parameters\Protocol_Catalog9`, as named in the hive.
+fn protocol_root_path(cs: &ControlSetCatalogs) -> String {
+    let name = cs
+        .protocol_catalog
+        .as_ref()
+        .map_or("Protocol_Catalog9", |r| r.key.as_str());
+    format!(r"{}\{name}", crate::winsock::catalog::WINSOCK2_PARAMETERS)
+}
+
+fn namespace_root_path(cs: &ControlSetCatalogs) -> String {
+    let name = cs
+        .namespace_catalog
+        .as_ref()
+        .map_or("NameSpace_Catalog5", |r| r.key.as_str());
+    format!(r"{}\{name}", crate::winsock::catalog::WINSOCK2_PARAMETERS)
+}
+
+fn protocol_list_path<E>(cs: &ControlSetCatalogs, list: &CatalogList<E>) -> String {
+    format!(r"{}\{}", protocol_root_path(cs), list.name)
+}
+
+fn namespace_list_path<E>(cs: &ControlSetCatalogs, list: &CatalogList<E>) -> String {
+    format!(r"{}\{}", namespace_root_path(cs), list.name)
+}
+
+/// The position a key name stands for: `000000000003` is 3. Winsock builds these names with
+/// `%012lu`, so anything else is not an entry it loads.
+pub(crate) fn entry_index(name: &str) -> Option<u32> {
+    (name.len() == 12 && name.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| name.parse().ok())
+        .flatten()
+}
+
+/// The name of an entry key.
+pub(crate) trait EntryKey {
+    fn key_name(&self) -> &str;
+}
+
+impl EntryKey for ProtocolEntry {
+    fn key_name(&self) -> &str {
+        &self.key
+    }
+}
+
+impl EntryKey for NamespaceEntry {
+    fn key_name(&self) -> &str {
+        &self.key
+    }
+}
+
+/// The entries Winsock loads: keys 1..=count (every numbered key when the count is missing),
+/// in position order.
+fn loaded<E: EntryKey>(list: &CatalogList<E>) -> Vec<&E> {
+    let limit = list.num_entries.unwrap_or(u32::MAX);
+    let mut out: Vec<(u32, &E)> = list
+        .entries
+        .iter()
+        .filter_map(|e| entry_index(e.key_name()).map(|i| (i, e)))
+        .filter(|&(i, _)| (1..=limit).contains(&i))
+        .collect();
+    out.sort_by_key(|&(i, _)| i);
+    out.into_iter().map(|(_, e)| e).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_twelve_decimal_digits_name_an_entry() {
+        assert_eq!(entry_index("000000000010"), Some(10));
+        assert_eq!(entry_index("00000000000a"), None);
+        assert_eq!(entry_index("0000000001"), None);
+        assert_eq!(entry_index("0000000000001"), None);
+    }
+}

@@ -1,0 +1,392 @@
+//! What `scan` reports: one [`Finding`] per problem, with a stable `code` (the output contract,
+//! documented in docs/findings.md), how bad it is, where it is, what the user sees on the
+//! machine because of it (the KB 811259 symptoms) and which repair fixes it.
+
+use serde::Serialize;
+
+/// How bad a finding is. Ordered: `Info < Warning < Critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth knowing, not a problem.
+    Info,
+    /// Suspicious or degraded: networking may work, but something is not as Windows left it.
+    Warning,
+    /// Networking breaks (or is hijacked) because of it.
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Warning => "warning",
+            Self::Critical => "critical",
+        }
+    }
+}
+
+/// The stable identifiers of the checks. Add codes; never rename or reuse one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    Winsock2KeyMissing,
+    WinsockKeyMissing,
+    KeyUnreadable,
+    CatalogKeyMissing,
+    CatalogGap,
+    CatalogCountMismatch,
+    DormantCatalogEntry,
+    TruncatedCatalogItem,
+    CatalogIdConflict,
+    LayeredProvider,
+    DanglingChain,
+    ProviderPathTampered,
+    ForeignProviderDll,
+    KnownMaliciousProvider,
+    ForeignNamespaceProvider,
+    NamespaceEntryInvalid,
+    CatalogArchMismatch,
+    StaleCatalogLock,
+    WinsockHookDll,
+    AfdDisabled,
+    TcpipDisabled,
+    TransportInvalid,
+    DefaultProviderMissing,
+    ThirdPartyBaseProvider,
+}
+
+impl Code {
+    /// The code as it appears in the output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Winsock2KeyMissing => "winsock2_key_missing",
+            Self::WinsockKeyMissing => "winsock_key_missing",
+            Self::KeyUnreadable => "key_unreadable",
+            Self::CatalogKeyMissing => "catalog_key_missing",
+            Self::CatalogGap => "catalog_gap",
+            Self::CatalogCountMismatch => "catalog_count_mismatch",
+            Self::DormantCatalogEntry => "dormant_catalog_entry",
+            Self::TruncatedCatalogItem => "truncated_catalog_item",
+            Self::CatalogIdConflict => "catalog_id_conflict",
+            Self::LayeredProvider => "layered_provider",
+            Self::DanglingChain => "dangling_chain",
+            Self::ProviderPathTampered => "provider_path_tampered",
+            Self::ForeignProviderDll => "foreign_provider_dll",
+            Self::KnownMaliciousProvider => "known_malicious_provider",
+            Self::ForeignNamespaceProvider => "foreign_namespace_provider",
+            Self::NamespaceEntryInvalid => "namespace_entry_invalid",
+            Self::CatalogArchMismatch => "catalog_arch_mismatch",
+            Self::StaleCatalogLock => "stale_catalog_lock",
+            Self::WinsockHookDll => "winsock_hook_dll",
+            Self::AfdDisabled => "afd_disabled",
+            Self::TcpipDisabled => "tcpip_disabled",
+            Self::TransportInvalid => "transport_invalid",
+            Self::DefaultProviderMissing => "default_provider_missing",
+            Self::ThirdPartyBaseProvider => "third_party_base_provider",
+        }
+    }
+
+    /// What the user sees on the machine when this is wrong.
+    pub fn symptoms(self) -> &'static [Symptom] {
+        use Symptom::*;
+        const CATALOG_BROKEN: &[Symptom] = &[
+            Error10107,
+            NotASocket,
+            PageCannotBeDisplayed,
+            NoIpAddress,
+            Error720,
+        ];
+        const SOCKETS_FAIL: &[Symptom] = &[NotASocket, PageCannotBeDisplayed, NoIpAddress];
+        match self {
+            Self::Winsock2KeyMissing
+            | Self::WinsockKeyMissing
+            | Self::KeyUnreadable
+            | Self::CatalogKeyMissing
+            | Self::CatalogGap
+            | Self::TruncatedCatalogItem => CATALOG_BROKEN,
+            Self::CatalogCountMismatch
+            | Self::CatalogIdConflict
+            | Self::DanglingChain
+            | Self::DefaultProviderMissing
+            | Self::TransportInvalid => SOCKETS_FAIL,
+            Self::LayeredProvider | Self::KnownMaliciousProvider | Self::ProviderPathTampered => {
+                &[PageCannotBeDisplayed, TrafficRedirected]
+            }
+            Self::ForeignProviderDll | Self::ForeignNamespaceProvider | Self::WinsockHookDll => {
+                &[TrafficRedirected]
+            }
+            Self::NamespaceEntryInvalid => &[NameResolutionFails, Error10107],
+            Self::CatalogArchMismatch => &[OnlySomeProgramsFail],
+            Self::StaleCatalogLock => &[WinsockStalls],
+            Self::AfdDisabled => &[NotASocket, NoIpAddress, PageCannotBeDisplayed],
+            Self::TcpipDisabled => &[TcpipCode24, NoIpAddress, Error720],
+            Self::DormantCatalogEntry | Self::ThirdPartyBaseProvider => &[],
+        }
+    }
+
+    /// The repair that fixes it.
+    pub fn repair(self) -> Repair {
+        use RepairStep::*;
+        let step = match self {
+            Self::LayeredProvider | Self::KnownMaliciousProvider => RemoveLsp,
+            Self::DanglingChain
+            | Self::CatalogGap
+            | Self::CatalogCountMismatch
+            | Self::DormantCatalogEntry
+            | Self::CatalogIdConflict
+            | Self::StaleCatalogLock
+            | Self::CatalogArchMismatch => Fix,
+            Self::Winsock2KeyMissing
+            | Self::KeyUnreadable
+            | Self::CatalogKeyMissing
+            | Self::TruncatedCatalogItem
+            | Self::ProviderPathTampered
+            | Self::ForeignProviderDll
+            | Self::DefaultProviderMissing => Reset,
+            Self::ForeignNamespaceProvider | Self::NamespaceEntryInvalid => ResetNamespace,
+            Self::WinsockKeyMissing
+            | Self::AfdDisabled
+            | Self::TcpipDisabled
+            | Self::TransportInvalid
+            | Self::WinsockHookDll => FixServices,
+            Self::ThirdPartyBaseProvider => Nothing,
+        };
+        step.repair()
+    }
+}
+
+/// A symptom from KB 811259 ("How to determine and recover from Winsock2 corruption") or of
+/// the same family, as the user meets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Symptom {
+    Error10107,
+    NotASocket,
+    PageCannotBeDisplayed,
+    Error720,
+    TcpipCode24,
+    NoIpAddress,
+    NameResolutionFails,
+    TrafficRedirected,
+    OnlySomeProgramsFail,
+    WinsockStalls,
+}
+
+impl Symptom {
+    pub fn text(self) -> &'static str {
+        match self {
+            Self::Error10107 => {
+                "\"Initialization function INITHELPERDLL in IPMONTR.DLL failed to start with error code 10107\""
+            }
+            Self::NotASocket => {
+                "ipconfig /renew: \"An operation was attempted on something that is not a socket\""
+            }
+            Self::PageCannotBeDisplayed => "Browser: \"The page cannot be displayed\"",
+            Self::Error720 => "Dial-up: \"Error 720: No PPP Control Protocols Configured\"",
+            Self::TcpipCode24 => {
+                "Device Manager (show hidden devices): TCP/IP Protocol Driver disabled, code 24"
+            }
+            Self::NoIpAddress => "No IP address (not even APIPA); packets received but not sent",
+            Self::NameResolutionFails => "Names do not resolve though IP addresses work",
+            Self::TrafficRedirected => {
+                "Traffic silently passes through a third-party DLL (ads, redirects, proxy, spying)"
+            }
+            Self::OnlySomeProgramsFail => "Only 32-bit or only 64-bit programs fail to connect",
+            Self::WinsockStalls => {
+                "Programs hang for minutes when they start networking (WSAStartup waits for a catalog lock)"
+            }
+        }
+    }
+}
+
+/// A symptom as written in the output: `{id, text}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SymptomOut(pub Symptom);
+
+impl Serialize for SymptomOut {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Symptom", 2)?;
+        s.serialize_field("id", &self.0)?;
+        s.serialize_field("text", self.0.text())?;
+        s.end()
+    }
+}
+
+/// The repair steps of `winsock-doctor repair`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepairStep {
+    /// `repair --mode remove-lsp`: remove layered providers, keep everything else.
+    RemoveLsp,
+    /// `repair --mode fix`: renumber keys, fix counts and IDs, drop broken chains.
+    Fix,
+    /// `repair --mode reset`: rebuild the protocol catalog from the defaults (netsh winsock reset).
+    Reset,
+    /// `repair --reset-namespace`: rebuild the namespace catalog.
+    ResetNamespace,
+    /// `repair --fix-services`: AFD, Tcpip, Transports, hook DLL values.
+    FixServices,
+    Nothing,
+}
+
+/// Which repair fixes a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Repair {
+    /// `remove-lsp`, `fix` or `reset` for `repair --mode`; `None` when no mode is needed.
+    pub mode: Option<&'static str>,
+    /// Extra options of `repair`.
+    pub options: Vec<&'static str>,
+    /// The command line to run (TARGET is the hive; the repaired copy goes to OUT).
+    pub command: Option<String>,
+    /// What the repair does, or why none is needed.
+    pub note: &'static str,
+}
+
+impl RepairStep {
+    pub fn repair(self) -> Repair {
+        let (mode, options, note) = match self {
+            Self::RemoveLsp => (
+                Some("remove-lsp"),
+                vec![],
+                "removes the layered provider's entries and renumbers the catalog; base providers stay",
+            ),
+            Self::Fix => (
+                Some("fix"),
+                vec![],
+                "renumbers the entry keys, fixes counts and IDs, drops chains that point nowhere",
+            ),
+            Self::Reset => (
+                Some("reset"),
+                vec![],
+                "rebuilds the protocol catalog from the Windows defaults (what netsh winsock reset does)",
+            ),
+            Self::ResetNamespace => (
+                None,
+                vec!["--reset-namespace"],
+                "rebuilds the namespace catalog from the Windows defaults",
+            ),
+            Self::FixServices => (
+                None,
+                vec!["--fix-services"],
+                "restores the AFD and Tcpip service start types, the Transports list and the hook DLL values",
+            ),
+            Self::Nothing => (None, vec![], "nothing to repair"),
+        };
+        let command = (mode.is_some() || !options.is_empty()).then(|| {
+            let mut parts = vec!["winsock-doctor repair".to_string()];
+            if let Some(m) = mode {
+                parts.push(format!("--mode {m}"));
+            }
+            parts.extend(options.iter().map(|o| o.to_string()));
+            parts.push("TARGET --output OUT".into());
+            parts.join(" ")
+        });
+        Repair {
+            mode,
+            options,
+            command,
+            note,
+        }
+    }
+}
+
+/// One problem (or notable fact) found in one control set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub code: Code,
+    pub severity: Severity,
+    /// `ControlSet001`.
+    pub control_set: String,
+    /// The key at fault, from the control set: `Services\WinSock2\Parameters\...`.
+    pub key: String,
+    /// The value at fault, when one is.
+    pub value: Option<String>,
+    /// One or two sentences for a technician.
+    pub message: String,
+    /// The decoded facts behind the finding (and raw bytes in hex where the bytes are the point).
+    pub evidence: serde_json::Value,
+    #[serde(serialize_with = "symptoms_out")]
+    pub symptoms: &'static [Symptom],
+    pub repair: Repair,
+}
+
+fn symptoms_out<S: serde::Serializer>(
+    symptoms: &&'static [Symptom],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(symptoms.iter().map(|&s| SymptomOut(s)))
+}
+
+impl Finding {
+    /// A finding with the code's symptoms and repair; `control_set` is filled in by the caller
+    /// of the checks.
+    pub fn new(
+        code: Code,
+        severity: Severity,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            code,
+            severity,
+            control_set: String::new(),
+            key: key.into(),
+            value: None,
+            message: message.into(),
+            evidence: serde_json::Value::Null,
+            symptoms: code.symptoms(),
+            repair: code.repair(),
+        }
+    }
+
+    pub fn value(mut self, name: impl Into<String>) -> Self {
+        self.value = Some(name.into());
+        self
+    }
+
+    pub fn evidence(mut self, evidence: serde_json::Value) -> Self {
+        self.evidence = evidence;
+        self
+    }
+
+    /// Whether it counts against `healthy`.
+    pub fn is_problem(&self) -> bool {
+        self.severity > Severity::Info
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialize_as_their_documented_names() {
+        for code in [
+            Code::Winsock2KeyMissing,
+            Code::LayeredProvider,
+            Code::ThirdPartyBaseProvider,
+        ] {
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::Value::from(code.as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn severities_order_and_only_info_is_healthy() {
+        assert!(Severity::Critical > Severity::Warning && Severity::Warning > Severity::Info);
+        let info = Finding::new(Code::ThirdPartyBaseProvider, Severity::Info, "k", "m");
+        assert!(!info.is_problem());
+        assert_eq!(info.repair.command, None);
+        let lsp = Finding::new(Code::LayeredProvider, Severity::Warning, "k", "m");
+        assert!(lsp.is_problem());
+        assert_eq!(
+            lsp.repair.command.as_deref(),
+            Some("winsock-doctor repair --mode remove-lsp TARGET --output OUT")
+        );
+        let json = serde_json::to_value(&lsp).unwrap();
+        assert_eq!(json["symptoms"][0]["id"], "page_cannot_be_displayed");
+    }
+}
