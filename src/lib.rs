@@ -8,5 +8,6 @@ pub mod error;
 pub mod hive;
 pub mod input;
 pub mod report;
+pub mod synthetic;
 pub mod volume;
 pub mod winsock;

@@ -28,6 +28,8 @@ pub enum Command {
     Dlls(DllsArgs),
     /// Diagnose Winsock corruption and layered service providers (LSPs) in a SYSTEM hive
     Scan(ScanArgs),
+    /// Build a synthetic hive from a readable description (how the hives in hives/ are made)
+    BuildHive(BuildHiveArgs),
 }
 
 #[derive(Debug, Args)]
@@ -162,4 +164,24 @@ pub struct ScanArgs {
     /// A transaction log to use (repeatable) instead of the ones found next to TARGET
     #[arg(long, value_name = "FILE")]
     pub log: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  winsock-doctor build-hive hives/win10-x64.toml --out hives/win10-x64.hive --force
+
+The description format is documented in hives/README.md. The same description always gives
+the same bytes: every key carries the description's fixed timestamp.")]
+pub struct BuildHiveArgs {
+    /// The description (TOML)
+    #[arg(value_name = "DESCRIPTION")]
+    pub description: PathBuf,
+
+    /// Where to write the hive (a new file)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Replace an existing output file
+    #[arg(long)]
+    pub force: bool,
 }

@@ -1,6 +1,7 @@
 //! The command line: argument definitions in [`args`], one file per subcommand.
 
 pub mod args;
+pub mod build_hive;
 pub mod catalog;
 pub mod discover;
 pub mod dlls;
@@ -21,5 +22,6 @@ pub fn run() -> Result<ExitCode> {
         Command::Discover(args) => discover::run(&args),
         Command::Dlls(args) => dlls::run(&args),
         Command::Scan(args) => scan::run(&args),
+        Command::BuildHive(args) => build_hive::run(&args),
     }
 }
