@@ -201,8 +201,8 @@ impl Editor {
 
     /// The name of the key at `offset`, as stored.
     fn key_name(&self, offset: u32) -> Result<nt_hive::NtHiveNameString<'_>, FormatError> {
-        let (node, name) = KeyNode::parse(self.heap.data(offset)?, data_offset(offset))?;
-        Ok(name::as_nt(name, node.name_is_compressed()))
+        let (name, compressed) = KeyNode::parse_name(self.heap.data(offset)?, data_offset(offset))?;
+        Ok(name::as_nt(name, compressed))
     }
 }
 

@@ -115,17 +115,31 @@ impl Editor {
         name: &NtHiveNameString<'_>,
     ) -> Result<Option<u32>, FormatError> {
         let tree = self.list_tree(parent, &self.key_node(parent)?)?;
+        // A linear scan, so that a key is found even in a list a damaged hive left unsorted.
+        // Uppercasing maps code units one to one, so names of different lengths never match.
+        let length = name::utf16_byte_len(name);
         for child in tree.children() {
-            if self.key_name(child)? == *name {
+            let child_name = self.key_name(child)?;
+            if name::utf16_byte_len(&child_name) == length && child_name == *name {
                 return Ok(Some(child));
             }
         }
         Ok(None)
     }
 
-    /// Whether the key at `offset` sorts after `name`.
-    fn sorts_after(&self, offset: u32, name: &NtHiveNameString<'_>) -> Result<bool, FormatError> {
-        Ok(self.key_name(offset)? > *name)
+    /// Index of the first of the sorted key nodes `keys` whose name sorts after `name` (binary
+    /// search, like the readers'); `keys.len()` when none does.
+    fn first_after(&self, keys: &[u32], name: &NtHiveNameString<'_>) -> Result<usize, FormatError> {
+        let (mut low, mut high) = (0, keys.len());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if self.key_name(keys[middle])? > *name {
+                high = middle;
+            } else {
+                low = middle + 1;
+            }
+        }
+        Ok(low)
     }
 
     /// Add the key node `child` named `name` to the subkeys of `parent`, in sorted position.
@@ -147,23 +161,18 @@ impl Editor {
             node.subkeys_list = self.heap.alloc(&leaf.encode())?;
         } else {
             // The first leaf whose last key sorts after the new one takes it; else the last leaf.
-            let mut index = tree.leaves.len() - 1;
-            for (i, (_, leaf)) in tree.leaves.iter().enumerate() {
-                if let Some(last) = leaf.entries.last() {
-                    if self.sorts_after(last.offset, &name)? {
-                        index = i;
-                        break;
-                    }
-                }
-            }
+            let last_keys: Vec<u32> = tree
+                .leaves
+                .iter()
+                .filter_map(|(_, l)| l.entries.last())
+                .map(|e| e.offset)
+                .collect();
+            let index = self
+                .first_after(&last_keys, &name)?
+                .min(tree.leaves.len() - 1);
             let (leaf_offset, mut leaf) = tree.leaves.swap_remove(index);
-            let mut position = leaf.entries.len();
-            for (i, entry) in leaf.entries.iter().enumerate() {
-                if self.sorts_after(entry.offset, &name)? {
-                    position = i;
-                    break;
-                }
-            }
+            let keys: Vec<u32> = leaf.entries.iter().map(|e| e.offset).collect();
+            let position = self.first_after(&keys, &name)?;
             leaf.entries
                 .insert(position, leaf_entry(leaf.kind, child, &name));
             let mut new_leaves = vec![];
