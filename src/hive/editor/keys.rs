@@ -92,8 +92,11 @@ impl Editor {
             ..KeyNode::default()
         };
         let key = self.heap.alloc(&node.encode(&name.bytes))?;
+        if let Err(refused) = self.insert_subkey(parent, key, name) {
+            self.heap.free(key)?;
+            return Err(refused);
+        }
         sk.write_header(self.heap.data_mut(security)?);
-        self.insert_subkey(parent, key, name)?;
         self.touch(key);
         Ok(key)
     }

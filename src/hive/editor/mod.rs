@@ -1,8 +1,11 @@
 //! The hive editor: a copy of a hive image patched in place. Every edit keeps the rules of
 //! `regf-writer-rules.md`: sorted subkey lists of the kind the hive version and the key already use,
 //! exact counts and security reference counts, freed cells marked free, new cells in free space or
-//! in new bins at the end. Cells an edit does not touch stay byte-identical. After an error the
-//! edit may be half applied: drop the editor.
+//! in new bins at the end. Cells an edit does not touch stay byte-identical.
+//!
+//! Each edit reads and checks everything it depends on before its first change, so an edit refused
+//! for bad input bytes or a format limit changes nothing. Only running out of room (a hive past
+//! 2 GiB) can stop an edit half done; drop the editor then.
 
 mod error;
 mod heap;

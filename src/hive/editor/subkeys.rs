@@ -81,10 +81,10 @@ impl Editor {
         } else {
             for entry in &top.entries {
                 let leaf = self.subkey_list(entry.offset)?;
-                if !leaf.kind.is_leaf() {
+                if !leaf.kind.is_leaf() || leaf.entries.is_empty() {
                     return Err(FormatError::at(
                         data_offset(entry.offset),
-                        "expected a leaf under an index root, found another index root",
+                        "expected a non-empty leaf under an index root",
                     ));
                 }
                 tree.leaves.push((entry.offset, leaf));
@@ -152,21 +152,18 @@ impl Editor {
         let mut node = self.key_node(parent)?;
         let mut tree = self.list_tree(parent, &node)?;
         let name = name.as_nt();
-        if tree.leaves.is_empty() {
+        // Every check comes before the first change, so a refused insertion changes nothing.
+        let subkey_count = node
+            .subkey_count
+            .checked_add(1)
+            .ok_or_else(|| EditError::Limit("the key has too many subkeys".to_string()))?;
+        node.subkeys_list = if tree.leaves.is_empty() {
             let kind = new_leaf_kind(self.minor_version);
-            let leaf = SubkeyList {
-                kind,
-                entries: vec![leaf_entry(kind, child, &name)],
-            };
-            node.subkeys_list = self.heap.alloc(&leaf.encode())?;
+            let entries = vec![leaf_entry(kind, child, &name)];
+            self.heap.alloc(&SubkeyList { kind, entries }.encode())?
         } else {
             // The first leaf whose last key sorts after the new one takes it; else the last leaf.
-            let last_keys: Vec<u32> = tree
-                .leaves
-                .iter()
-                .filter_map(|(_, l)| l.entries.last())
-                .map(|e| e.offset)
-                .collect();
+            let last_keys: Vec<u32> = tree.leaves.iter().map(|(_, l)| l.last_offset()).collect();
             let index = self
                 .first_after(&last_keys, &name)?
                 .min(tree.leaves.len() - 1);
@@ -175,56 +172,43 @@ impl Editor {
             let position = self.first_after(&keys, &name)?;
             leaf.entries
                 .insert(position, leaf_entry(leaf.kind, child, &name));
-            let mut new_leaves = vec![];
-            if leaf.entries.len() > MAX_LEAF_ENTRIES {
-                let upper = SubkeyList {
-                    kind: leaf.kind,
-                    entries: leaf.entries.split_off(leaf.entries.len() / 2),
-                };
-                new_leaves.push(self.heap.replace(leaf_offset, &leaf.encode())?);
-                new_leaves.push(self.heap.alloc(&upper.encode())?);
-            } else {
-                new_leaves.push(self.heap.replace(leaf_offset, &leaf.encode())?);
+            let split = leaf.entries.len() > MAX_LEAF_ENTRIES;
+            if split
+                && tree
+                    .root
+                    .as_ref()
+                    .is_some_and(|(_, root)| root.entries.len() >= subkey_list::MAX_ENTRIES)
+            {
+                return Err(EditError::Limit(
+                    "the index root of this key is full".to_string(),
+                ));
             }
-            node.subkeys_list = match (tree.root, new_leaves.as_slice()) {
+            let upper = split.then(|| SubkeyList {
+                kind: leaf.kind,
+                entries: leaf.entries.split_off(leaf.entries.len() / 2),
+            });
+            let mut new_leaves = vec![self.heap.replace(leaf_offset, &leaf.encode())?];
+            if let Some(upper) = upper {
+                new_leaves.push(self.heap.alloc(&upper.encode())?);
+            }
+            let root_entries = new_leaves.iter().map(|&offset| ListEntry {
+                offset,
+                hint_or_hash: 0,
+            });
+            match (tree.root, new_leaves.as_slice()) {
                 (None, [only]) => *only,
                 (None, _) => {
-                    let entries = new_leaves
-                        .iter()
-                        .map(|&offset| ListEntry {
-                            offset,
-                            hint_or_hash: 0,
-                        })
-                        .collect();
-                    self.heap.alloc(
-                        &SubkeyList {
-                            kind: ListKind::IndexRoot,
-                            entries,
-                        }
-                        .encode(),
-                    )?
+                    let entries = root_entries.collect();
+                    let kind = ListKind::IndexRoot;
+                    self.heap.alloc(&SubkeyList { kind, entries }.encode())?
                 }
                 (Some((root_offset, mut root)), _) => {
-                    root.entries.splice(
-                        index..=index,
-                        new_leaves.iter().map(|&offset| ListEntry {
-                            offset,
-                            hint_or_hash: 0,
-                        }),
-                    );
-                    if root.entries.len() > subkey_list::MAX_ENTRIES {
-                        return Err(EditError::Limit(
-                            "the index root of this key is full".to_string(),
-                        ));
-                    }
+                    root.entries.splice(index..=index, root_entries);
                     self.heap.replace(root_offset, &root.encode())?
                 }
-            };
-        }
-        node.subkey_count = node
-            .subkey_count
-            .checked_add(1)
-            .ok_or_else(|| EditError::Limit("the key has too many subkeys".to_string()))?;
+            }
+        };
+        node.subkey_count = subkey_count;
         node.raise_max_subkey_name(name::utf16_byte_len(&name));
         self.write_key_node(parent, &node)?;
         self.touch(parent);
