@@ -248,8 +248,13 @@ impl Editor {
                 .map(<[u8]>::to_vec)
                 .ok_or_else(|| short(vk.data_offset));
         };
+        let segments = self.segments(&db)?;
+        // The size field is untrusted: allocate only what the segments can hold.
+        if len > segments.len() * SEGMENT_SIZE {
+            return Err(short(db.segments_list));
+        }
         let mut data = Vec::with_capacity(len);
-        for segment in self.segments(&db)? {
+        for segment in segments {
             let take = (len - data.len()).min(SEGMENT_SIZE);
             let bytes = self
                 .heap
