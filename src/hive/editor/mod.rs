@@ -171,7 +171,7 @@ impl Editor {
         for &offset in &self.touched {
             // Only nodes still allocated are in `touched`; the check keeps a stale entry harmless.
             if let Ok(data) = self.heap.data_mut(offset) {
-                if data.get(..2) == Some(key_node::SIGNATURE) {
+                if data.len() >= key_node::HEADER_SIZE && data.starts_with(key_node::SIGNATURE) {
                     put_u64(data, 4, self.timestamp);
                 }
             }
