@@ -141,9 +141,15 @@ pub struct ScanArgs {
     #[arg(value_name = "TARGET")]
     pub target: PathBuf,
 
-    /// The SOFTWARE hive of the same machine, to know the exact Windows version
+    /// The SOFTWARE hive of the same machine, to know the exact Windows version (found by
+    /// itself when TARGET is a volume or a Windows folder)
     #[arg(long, value_name = "SOFTWARE")]
     pub software: Option<PathBuf>,
+
+    /// On a volume: the drive letter the installation had for its own volume (for the DLL
+    /// checks)
+    #[arg(long, value_name = "LETTER", default_value = "C", value_parser = parse_drive_letter)]
+    pub system_drive: char,
 
     /// Print JSON (shape: docs/json-scan.md) instead of a report
     #[arg(long)]

@@ -2,17 +2,20 @@
 //! when problems were found (2, from `main`, when the input cannot be read).
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use crate::cli::args::ScanArgs;
 use crate::error::{Error, Result};
+use crate::hive::image::InputFile;
 use crate::input::{LogOptions, OpenedHive};
 use crate::report::scan_json::ScanDocument;
 use crate::report::scan_table::{self, Colour};
+use crate::volume::findings::dll_findings;
 use crate::volume::target::Target;
 use crate::winsock::scan::scan;
 use crate::winsock::windows_version::{
-    SystemVersionFacts, detect, read_software_facts, read_system_facts,
+    SoftwareVersionFacts, SystemVersionFacts, detect, read_software_facts, read_system_facts,
 };
 
 pub fn run(args: &ScanArgs) -> Result<ExitCode> {
@@ -23,18 +26,17 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let target = Target::resolve(&args.target)?;
     let hive = OpenedHive::open(&target.system_hive, logs)?;
     let catalogs = hive.catalogs(args.control_set, args.all_control_sets)?;
-    let software = match &args.software {
-        Some(path) => {
-            let opened = OpenedHive::open(path, LogOptions::default())?;
-            let facts = opened.read(read_software_facts)?.ok_or_else(|| {
-                Error::Usage(format!(
-                    "{}: not a SOFTWARE hive (no Microsoft\\Windows NT\\CurrentVersion key)",
-                    path.display()
-                ))
-            })?;
-            Some((opened.input, facts))
-        }
-        None => None,
+    let software = match (&args.software, &target.software_hive) {
+        (Some(path), _) => Some(read_software(path)?),
+        // Found beside SYSTEM on a volume: a damaged one only costs the exact version.
+        (None, Some(path)) => match read_software(path) {
+            Ok(software) => Some(software),
+            Err(e) => {
+                eprintln!("winsock-doctor: note: the Windows version is inferred: {e}");
+                None
+            }
+        },
+        (None, None) => None,
     };
     // A damaged Control key must not stop the diagnosis: the version is then inferred from
     // the catalogs alone.
@@ -48,7 +50,14 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         base.minor_version,
         software.as_ref().map(|(_, facts)| facts),
     );
-    let result = scan(&catalogs, &windows);
+    let mut result = scan(&catalogs, &windows);
+    // On a volume, the DLLs the catalogs name are looked at too.
+    if let Some(report) = target.check_dlls(&catalogs.selected, args.system_drive)? {
+        let findings = dll_findings(&report, &catalogs.selected.control_set);
+        if let Some(selected) = result.diagnoses.first_mut() {
+            selected.add(findings);
+        }
+    }
 
     let stdout = std::io::stdout();
     let written = if args.json {
@@ -79,4 +88,16 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The SOFTWARE hive's description and version facts.
+fn read_software(path: &Path) -> Result<(InputFile, SoftwareVersionFacts)> {
+    let opened = OpenedHive::open(path, LogOptions::default())?;
+    let facts = opened.read(read_software_facts)?.ok_or_else(|| {
+        Error::Usage(format!(
+            "{}: not a SOFTWARE hive (no Microsoft\\Windows NT\\CurrentVersion key)",
+            path.display()
+        ))
+    })?;
+    Ok((opened.input, facts))
 }

@@ -54,6 +54,9 @@ pub enum Code {
     TransportInvalid,
     DefaultProviderMissing,
     ThirdPartyBaseProvider,
+    ProviderDllMissing,
+    ProviderDllNotMicrosoft,
+    ProviderDllOutsideVolume,
 }
 
 impl Code {
@@ -84,6 +87,9 @@ impl Code {
             Self::TransportInvalid => "transport_invalid",
             Self::DefaultProviderMissing => "default_provider_missing",
             Self::ThirdPartyBaseProvider => "third_party_base_provider",
+            Self::ProviderDllMissing => "provider_dll_missing",
+            Self::ProviderDllNotMicrosoft => "provider_dll_not_microsoft",
+            Self::ProviderDllOutsideVolume => "provider_dll_outside_volume",
         }
     }
 
@@ -109,13 +115,16 @@ impl Code {
             | Self::CatalogIdConflict
             | Self::DanglingChain
             | Self::DefaultProviderMissing
-            | Self::TransportInvalid => SOCKETS_FAIL,
+            | Self::TransportInvalid
+            | Self::ProviderDllMissing => SOCKETS_FAIL,
             Self::LayeredProvider | Self::KnownMaliciousProvider | Self::ProviderPathTampered => {
                 &[PageCannotBeDisplayed, TrafficRedirected]
             }
-            Self::ForeignProviderDll | Self::ForeignNamespaceProvider | Self::WinsockHookDll => {
-                &[TrafficRedirected]
-            }
+            Self::ForeignProviderDll
+            | Self::ForeignNamespaceProvider
+            | Self::WinsockHookDll
+            | Self::ProviderDllNotMicrosoft
+            | Self::ProviderDllOutsideVolume => &[TrafficRedirected],
             Self::NamespaceEntryInvalid => &[NameResolutionFails, Error10107],
             Self::CatalogArchMismatch => &[OnlySomeProgramsFail],
             Self::StaleCatalogLock => &[WinsockStalls],
@@ -143,7 +152,10 @@ impl Code {
             | Self::TruncatedCatalogItem
             | Self::ProviderPathTampered
             | Self::ForeignProviderDll
-            | Self::DefaultProviderMissing => Reset,
+            | Self::DefaultProviderMissing
+            | Self::ProviderDllNotMicrosoft
+            | Self::ProviderDllOutsideVolume => Reset,
+            Self::ProviderDllMissing => RestoreFile,
             Self::ForeignNamespaceProvider | Self::NamespaceEntryInvalid => ResetNamespace,
             Self::WinsockKeyMissing
             | Self::AfdDisabled
@@ -227,6 +239,8 @@ pub enum RepairStep {
     ResetNamespace,
     /// `repair --fix-services`: AFD, Tcpip, Transports, hook DLL values.
     FixServices,
+    /// No registry repair brings back a deleted file: restore it from the installation.
+    RestoreFile,
     Nothing,
 }
 
@@ -270,6 +284,13 @@ impl RepairStep {
                 None,
                 vec!["--fix-services"],
                 "restores the AFD and Tcpip service start types, the Transports list and the hook DLL values",
+            ),
+            Self::RestoreFile => (
+                None,
+                vec![],
+                "restore the DLL from the installation (from WinPE: sfc /scannow /offbootdir=D:\\ \
+                 /offwindir=D:\\Windows); if a third-party or layered provider names it, \
+                 repair --mode reset or remove-lsp drops that provider instead",
             ),
             Self::Nothing => (None, vec![], "nothing to repair"),
         };

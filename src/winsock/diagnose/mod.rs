@@ -28,6 +28,12 @@ pub struct Diagnosis {
 }
 
 impl Diagnosis {
+    /// Add findings made outside the registry (the DLLs on the volume), keeping the order.
+    pub fn add(&mut self, findings: impl IntoIterator<Item = Finding>) {
+        self.findings.extend(findings);
+        self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    }
+
     /// No critical or warning finding.
     pub fn healthy(&self) -> bool {
         !self.findings.iter().any(Finding::is_problem)
