@@ -4,6 +4,7 @@ pub mod args;
 pub mod catalog;
 pub mod discover;
 pub mod dlls;
+pub mod repair;
 pub mod scan;
 
 use std::process::ExitCode;
@@ -21,5 +22,6 @@ pub fn run() -> Result<ExitCode> {
         Command::Discover(args) => discover::run(&args),
         Command::Dlls(args) => dlls::run(&args),
         Command::Scan(args) => scan::run(&args),
+        Command::Repair(args) => repair::run(&args),
     }
 }
