@@ -45,7 +45,13 @@ fn snapshot(path: &Path) -> Snapshot {
     (lists, next)
 }
 
-fn over(base: &ProtocolEntry, id: u32, chain: Vec<u32>, guid: &str, name: String) -> PackedCatalogItem {
+fn over(
+    base: &ProtocolEntry,
+    id: u32,
+    chain: Vec<u32>,
+    guid: &str,
+    name: String,
+) -> PackedCatalogItem {
     let mut item = base.item.clone().unwrap();
     item.catalog_entry_id = id;
     item.chain_len = chain.len() as i32;
@@ -57,7 +63,10 @@ fn over(base: &ProtocolEntry, id: u32, chain: Vec<u32>, guid: &str, name: String
 }
 
 fn values_of(item: &PackedCatalogItem, with_name: bool) -> Vec<RawValue> {
-    let mut values = vec![RawValue::binary(PACKED_CATALOG_ITEM, &item.encode().unwrap())];
+    let mut values = vec![RawValue::binary(
+        PACKED_CATALOG_ITEM,
+        &item.encode().unwrap(),
+    )];
     if with_name {
         values.push(RawValue::string(PROTOCOL_NAME, REG_SZ, &item.sz_protocol));
     }
@@ -114,7 +123,9 @@ fn install_lsp(path: &Path, half_removed: bool) -> Snapshot {
                 editor.delete_value(&key, &name).unwrap();
             }
             for v in values {
-                editor.set_value(&key, &v.name, v.data_type, &v.data).unwrap();
+                editor
+                    .set_value(&key, &v.name, v.data_type, &v.data)
+                    .unwrap();
             }
         }
         let count = if list.name.ends_with("64") {
@@ -158,12 +169,21 @@ fn remove_and_reset(folder: &str, name: &str, half_removed: bool) {
     let out = dir.path().join("removed");
     let report = repair(&input, &out, &["--mode", "remove-lsp"]);
     assert_eq!(report["status"], "repaired");
-    let saved = report["control_sets"][0]["removed_providers"].as_array().unwrap();
+    let saved = report["control_sets"][0]["removed_providers"]
+        .as_array()
+        .unwrap();
     let per_list = if half_removed { 2 } else { 3 };
     assert_eq!(saved.len(), per_list * original.len(), "{saved:#?}");
-    assert!(saved.iter().all(|p| p["packed_catalog_item_hex"].as_str().unwrap().len() == 888 * 2));
+    assert!(
+        saved
+            .iter()
+            .all(|p| p["packed_catalog_item_hex"].as_str().unwrap().len() == 888 * 2)
+    );
     let (restored, new_next) = snapshot(&out);
-    assert_eq!(restored, original, "{folder}: the original catalogs, IDs included");
+    assert_eq!(
+        restored, original,
+        "{folder}: the original catalogs, IDs included"
+    );
     assert!(new_next >= next + 3, "IDs are never reused: {new_next}");
     assert_healthy(&out);
 

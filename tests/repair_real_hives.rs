@@ -263,7 +263,10 @@ fn dry_run_reproducibility_and_refusals() {
             .is_empty()
     );
     assert!(!out.exists(), "--dry-run wrote a file");
-    assert_eq!(common::files_below(dir.path()), [input.clone()]);
+    assert_eq!(
+        common::files_below(dir.path()),
+        std::slice::from_ref(&input)
+    );
 
     repair(&input, &out, &["--mode", "reset"]);
     let first = std::fs::read(&out).unwrap();

@@ -73,16 +73,15 @@ const fn entry(
 const TCP: u32 = 0x20066;
 const DGRAM: u32 = 0x20609;
 
-/// TCP, UDP and RAW over IPv4 (or IPv6 with af 23) with the given path and names.
+/// TCP, UDP and RAW over IPv4 (or IPv6: `(af, sockaddr length)` = (23, 28)) with the given
+/// path and names, and the UDP and RAW message sizes.
 const fn ip(
     transport: &'static str,
     guid: &'static str,
     path: &'static str,
-    af: i32,
-    len: i32,
+    (af, len): (i32, i32),
     names: [&'static str; 3],
-    dgram_size: u32,
-    raw_size: u32,
+    (dgram_size, raw_size): (u32, u32),
 ) -> [DefaultProtocol; 3] {
     [
         entry(
@@ -115,8 +114,14 @@ const LITERAL_IPV4: [&str; 3] = [
     "MSAFD Tcpip [RAW/IP]",
 ];
 
-const NT4_TCPIP: [DefaultProtocol; 3] =
-    ip("Tcpip", TCPIP, MSAFD, 2, 16, LITERAL_IPV4, 0xFFBB, 0xFFBB);
+const NT4_TCPIP: [DefaultProtocol; 3] = ip(
+    "Tcpip",
+    TCPIP,
+    MSAFD,
+    (2, 16),
+    LITERAL_IPV4,
+    (0xFFBB, 0xFFBB),
+);
 const NT4_NWLINK: [DefaultProtocol; 5] = [
     entry(
         "NwlnkIpx",
@@ -155,8 +160,14 @@ const NT4_NWLINK: [DefaultProtocol; 5] = [
     ),
 ];
 
-const XP_TCPIP: [DefaultProtocol; 3] =
-    ip("Tcpip", TCPIP, MSWSOCK, 2, 16, LITERAL_IPV4, 0xFFBB, 0xFFBB);
+const XP_TCPIP: [DefaultProtocol; 3] = ip(
+    "Tcpip",
+    TCPIP,
+    MSWSOCK,
+    (2, 16),
+    LITERAL_IPV4,
+    (0xFFBB, 0xFFBB),
+);
 /// XP's RSVP providers live in rsvpsp.dll, come right after TCP/IP and carry iVersion 6 (both
 /// XP hives).
 const XP_RSVP: [DefaultProtocol; 2] = [
@@ -186,57 +197,49 @@ const VISTA_TCPIP: [DefaultProtocol; 3] = ip(
     "Tcpip",
     TCPIP,
     MSWSOCK,
-    2,
-    16,
+    (2, 16),
     [
         r"@%SystemRoot%\System32\wshtcpip.dll,-60100",
         r"@%SystemRoot%\System32\wshtcpip.dll,-60101",
         r"@%SystemRoot%\System32\wshtcpip.dll,-60102",
     ],
-    0xFFF7,
-    0x8000,
+    (0xFFF7, 0x8000),
 );
 const VISTA_TCPIP6: [DefaultProtocol; 3] = ip(
     "Tcpip6",
     TCPIP6,
     MSWSOCK,
-    23,
-    28,
+    (23, 28),
     [
         r"@%SystemRoot%\System32\wship6.dll,-60100",
         r"@%SystemRoot%\System32\wship6.dll,-60101",
         r"@%SystemRoot%\System32\wship6.dll,-60102",
     ],
-    0xFFF7,
-    0x8000,
+    (0xFFF7, 0x8000),
 );
 const WIN8_TCPIP: [DefaultProtocol; 3] = ip(
     "Tcpip",
     TCPIP,
     MSWSOCK,
-    2,
-    16,
+    (2, 16),
     [
         r"@%SystemRoot%\System32\mswsock.dll,-60100",
         r"@%SystemRoot%\System32\mswsock.dll,-60101",
         r"@%SystemRoot%\System32\mswsock.dll,-60102",
     ],
-    0xFFF7,
-    0x8000,
+    (0xFFF7, 0x8000),
 );
 const WIN8_TCPIP6: [DefaultProtocol; 3] = ip(
     "Tcpip6",
     TCPIP6,
     MSWSOCK,
-    23,
-    28,
+    (23, 28),
     [
         r"@%SystemRoot%\System32\mswsock.dll,-60200",
         r"@%SystemRoot%\System32\mswsock.dll,-60201",
         r"@%SystemRoot%\System32\mswsock.dll,-60202",
     ],
-    0xFFF7,
-    0x8000,
+    (0xFFF7, 0x8000),
 );
 /// Vista and later: QoS over both IP versions, hosted by mswsock.dll, named by wshqos.dll.
 const QOS: [DefaultProtocol; 4] = [

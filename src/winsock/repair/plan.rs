@@ -326,7 +326,7 @@ mod tests {
         );
 
         let mut same = RepairPlan::new("ControlSet001");
-        same.entries("L", true, &current, &[a, b, c]);
+        same.entries("L", true, &current, &[a.clone(), b.clone(), c.clone()]);
         assert!(same.edits.is_empty());
         assert!(!same.changes_anything());
     }
