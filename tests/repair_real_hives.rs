@@ -304,3 +304,47 @@ fn nothing_to_do_writes_nothing() {
     assert_eq!(report["status"], "nothing_to_do", "{report:#}");
     assert!(!out.exists());
 }
+
+/// `--install` on a Windows folder: the original SYSTEM and its logs are backed up beside it,
+/// then replaced by the checked repaired hive.
+#[test]
+fn install_backs_up_and_replaces_system() {
+    let Some(hives) = common::hives_dir() else {
+        return;
+    };
+    let volume = tempfile::tempdir().unwrap();
+    let config = volume
+        .path()
+        .join("Windows")
+        .join("System32")
+        .join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    let system = config.join("SYSTEM");
+    std::fs::copy(hives.join("real/winxp-sp3-x86-m57/SYSTEM"), &system).unwrap();
+    let original = sha256_of(&system);
+    let (code, report, stderr) = run(&[
+        "repair",
+        volume.path().to_str().unwrap(),
+        "--mode",
+        "reset",
+        "--install",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["status"], "repaired");
+    let backup = Path::new(report["output"]["backup"].as_str().unwrap()).to_path_buf();
+    assert_eq!(backup.parent(), Some(config.as_path()));
+    assert!(
+        backup
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("winsock-doctor-backup-")
+    );
+    assert_eq!(sha256_of(&backup.join("SYSTEM")), original);
+    assert_eq!(sha256_of(&system), report["output"]["sha256"]);
+    assert_ne!(sha256_of(&system), original);
+    assert!(!config.join("SYSTEM.winsock-doctor-new").exists());
+    assert_healthy(&system);
+}
