@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::winsock::repair::LspSelector;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,6 +30,9 @@ pub enum Command {
     Dlls(DllsArgs),
     /// Diagnose Winsock corruption and layered service providers (LSPs) in a SYSTEM hive
     Scan(ScanArgs),
+    /// Repair the Winsock catalogs offline (netsh winsock reset, LSP removal, structural fixes),
+    /// writing a NEW hive; the input is only read
+    Repair(RepairArgs),
     /// Build a synthetic hive from a readable description (how the hives in hives/ are made)
     BuildHive(BuildHiveArgs),
 }
@@ -190,4 +195,105 @@ pub struct BuildHiveArgs {
     /// Replace an existing output file
     #[arg(long)]
     pub force: bool,
+}
+
+/// `--mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RepairMode {
+    /// Rebuild the protocol catalog from the transports, like netsh winsock reset
+    Reset,
+    /// Remove layered service providers (all, or those named by --lsp), like instlsp
+    RemoveLsp,
+    /// Structural repairs only: numbering, counts, IDs, stale locks, dangling chains
+    Fix,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  winsock-doctor repair SYSTEM --mode reset --out SYSTEM.repaired
+  winsock-doctor repair SYSTEM --mode remove-lsp --lsp pcaplsp.dll --out SYSTEM.repaired
+  winsock-doctor repair SYSTEM --mode fix --fix-services --out SYSTEM.repaired --json
+  winsock-doctor repair SYSTEM --mode reset --dry-run
+  winsock-doctor repair D: --mode reset --install
+
+The input hive and its logs are only read. Transaction logs are replayed in memory first; the
+output is a clean hive (sequence numbers equal and above the logs'). After writing, the output
+is read back and scanned: if a problem the repair claimed to fix is still there, the output is
+removed.
+Exit codes: 0 repaired (or nothing to do, or --dry-run), 2 error, 3 the written hive failed the
+check and was removed.")]
+pub struct RepairArgs {
+    /// The SYSTEM hive file, a Windows folder, or a volume holding one (opened read-only)
+    #[arg(value_name = "TARGET")]
+    pub target: PathBuf,
+
+    /// Where to write the repaired hive (a new file)
+    #[arg(long, value_name = "NEW_HIVE", required_unless_present_any = ["dry_run", "install"])]
+    pub out: Option<PathBuf>,
+
+    /// What to do to the protocol catalog
+    #[arg(long, value_enum)]
+    pub mode: Option<RepairMode>,
+
+    /// With remove-lsp: the layered provider to remove, by catalog ID, provider GUID or DLL
+    /// (repeatable; default: all)
+    #[arg(long, value_name = "ID|GUID|DLL")]
+    pub lsp: Vec<LspSelector>,
+
+    /// With reset: keep third-party base providers (VMware vSockets...)
+    #[arg(long)]
+    pub keep_third_party: bool,
+
+    /// Rebuild the namespace catalog from the Windows defaults too
+    #[arg(long)]
+    pub reset_namespace: bool,
+
+    /// Re-enable AFD and Tcpip, restore Transports and the hook DLL values
+    #[arg(long)]
+    pub fix_services: bool,
+
+    /// Print the plan only; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print the change report as JSON (shape: docs/json-repair.md)
+    #[arg(long)]
+    pub json: bool,
+
+    /// Last-written time for the hive and the changed keys (RFC 3339), for reproducible output
+    #[arg(long, value_name = "RFC3339")]
+    pub timestamp: Option<String>,
+
+    /// Replace an existing --out (never the input or its logs)
+    #[arg(long)]
+    pub force: bool,
+
+    /// Write the output even when nothing needs repairing
+    #[arg(long)]
+    pub always_write: bool,
+
+    /// On a mounted Windows volume: back up SYSTEM and its logs beside it and replace SYSTEM
+    /// with the repaired hive (refused on the running system)
+    #[arg(long)]
+    pub install: bool,
+
+    /// Repair ControlSetNNN with this number instead of Select\Current
+    #[arg(long, value_name = "N", conflicts_with = "all_control_sets")]
+    pub control_set: Option<u32>,
+
+    /// Repair every control set that has the problem
+    #[arg(long)]
+    pub all_control_sets: bool,
+
+    /// The SOFTWARE hive of the same machine, to know the exact Windows version
+    #[arg(long, value_name = "SOFTWARE")]
+    pub software: Option<PathBuf>,
+
+    /// Read the primary file as it is, ignoring transaction logs
+    #[arg(long, conflicts_with = "log")]
+    pub no_logs: bool,
+
+    /// A transaction log to use (repeatable) instead of the ones found next to TARGET
+    #[arg(long, value_name = "FILE")]
+    pub log: Vec<PathBuf>,
 }

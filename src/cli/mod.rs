@@ -5,6 +5,7 @@ pub mod build_hive;
 pub mod catalog;
 pub mod discover;
 pub mod dlls;
+pub mod repair;
 pub mod scan;
 
 use std::process::ExitCode;
@@ -23,5 +24,6 @@ pub fn run() -> Result<ExitCode> {
         Command::Dlls(args) => dlls::run(&args),
         Command::Scan(args) => scan::run(&args),
         Command::BuildHive(args) => build_hive::run(&args),
+        Command::Repair(args) => repair::run(&args),
     }
 }

@@ -13,9 +13,11 @@ use crate::report::scan_json::ScanDocument;
 use crate::report::scan_table::{self, Colour};
 use crate::volume::findings::dll_findings;
 use crate::volume::target::Target;
+use crate::winsock::catalog::SystemCatalogs;
 use crate::winsock::scan::scan;
 use crate::winsock::windows_version::{
-    SoftwareVersionFacts, SystemVersionFacts, detect, read_software_facts, read_system_facts,
+    SoftwareVersionFacts, SystemVersionFacts, WindowsVersion, detect, read_software_facts,
+    read_system_facts,
 };
 
 pub fn run(args: &ScanArgs) -> Result<ExitCode> {
@@ -26,30 +28,13 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let target = Target::resolve(&args.target)?;
     let hive = OpenedHive::open(&target.system_hive, logs)?;
     let catalogs = hive.catalogs(args.control_set, args.all_control_sets)?;
-    let software = match (&args.software, &target.software_hive) {
-        (Some(path), _) => Some(read_software(path)?),
-        // Found beside SYSTEM on a volume: a damaged one only costs the exact version.
-        (None, Some(path)) => match read_software(path) {
-            Ok(software) => Some(software),
-            Err(e) => {
-                eprintln!("winsock-doctor: note: the Windows version is inferred: {e}");
-                None
-            }
-        },
-        (None, None) => None,
-    };
-    // A damaged Control key must not stop the diagnosis: the version is then inferred from
-    // the catalogs alone.
-    let system_facts = hive
-        .read(|reader| read_system_facts(reader, &catalogs.selected.control_set))
-        .unwrap_or_else(|_| SystemVersionFacts::default());
+    let (windows, software) = detect_windows(
+        &hive,
+        &catalogs,
+        args.software.as_deref(),
+        target.software_hive.as_deref(),
+    )?;
     let base = hive.image.base_block();
-    let windows = detect(
-        &system_facts,
-        &catalogs.selected,
-        base.minor_version,
-        software.as_ref().map(|(_, facts)| facts),
-    );
     let mut result = scan(&catalogs, &windows);
     // On a volume, the DLLs the catalogs name are looked at too.
     if let Some(report) = target.check_dlls(&catalogs.selected, args.system_drive)? {
@@ -63,7 +48,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let written = if args.json {
         ScanDocument::new(
             &hive.input,
-            software.as_ref().map(|(input, _)| input),
+            software.as_ref(),
             base,
             &hive.logs,
             &catalogs,
@@ -88,6 +73,40 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The Windows version of `hive`, exact with a SOFTWARE hive: `explicit` (`--software`, whose
+/// failure is an error) or else one `found_beside` SYSTEM on a volume (whose failure only costs
+/// the exact version). The SOFTWARE hive read is returned too.
+pub fn detect_windows(
+    hive: &OpenedHive,
+    catalogs: &SystemCatalogs,
+    explicit: Option<&Path>,
+    found_beside: Option<&Path>,
+) -> Result<(WindowsVersion, Option<InputFile>)> {
+    let software = match (explicit, found_beside) {
+        (Some(path), _) => Some(read_software(path)?),
+        (None, Some(path)) => match read_software(path) {
+            Ok(software) => Some(software),
+            Err(e) => {
+                eprintln!("winsock-doctor: note: the Windows version is inferred: {e}");
+                None
+            }
+        },
+        (None, None) => None,
+    };
+    // A damaged Control key must not stop the diagnosis: the version is then inferred from
+    // the catalogs alone.
+    let system_facts = hive
+        .read(|reader| read_system_facts(reader, &catalogs.selected.control_set))
+        .unwrap_or_else(|_| SystemVersionFacts::default());
+    let windows = detect(
+        &system_facts,
+        &catalogs.selected,
+        hive.image.base_block().minor_version,
+        software.as_ref().map(|(_, facts)| facts),
+    );
+    Ok((windows, software.map(|(input, _)| input)))
 }
 
 /// The SOFTWARE hive's description and version facts.

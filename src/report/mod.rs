@@ -7,5 +7,7 @@ pub mod discover_json;
 pub mod discover_table;
 pub mod dll_json;
 pub mod dll_table;
+pub mod repair_json;
+pub mod repair_table;
 pub mod scan_json;
 pub mod scan_table;

@@ -143,6 +143,9 @@ pub struct ProtocolEntry {
     /// The PackedCatalogItem bytes as stored.
     #[serde(skip)]
     pub packed_catalog_item_raw: Option<Vec<u8>>,
+    /// Every value of the key as stored, for repairs that move or compare entries.
+    #[serde(skip)]
+    pub values: Vec<RawValue>,
 }
 
 /// One subkey of a namespace entry list.
@@ -157,6 +160,9 @@ pub struct NamespaceEntry {
     pub provider: NamespaceProvider,
     pub error: Option<String>,
     pub subkeys: Vec<String>,
+    /// Every value of the key as stored, for repairs that move or compare entries.
+    #[serde(skip)]
+    pub values: Vec<RawValue>,
 }
 
 /// Read the chosen control set (`requested`, else `Select\Current`...) and, when `all`, the
@@ -400,6 +406,7 @@ fn read_protocol_entry(reader: &HiveReader<'_>, key_name: String, key: &Key<'_>)
         other_values: Vec::new(),
         subkeys: Vec::new(),
         packed_catalog_item_raw: None,
+        values: Vec::new(),
     };
     let read = reader
         .values(key)
@@ -436,13 +443,15 @@ fn read_protocol_entry(reader: &HiveReader<'_>, key_name: String, key: &Key<'_>)
         .or_else(|| entry.item.as_ref().map(|i| i.sz_protocol.clone()));
     entry.display_name = entry.protocol_name.as_deref().and_then(display_name);
     entry.other_values = values
-        .into_iter()
+        .iter()
         .filter(|v| {
             let decoded = v.is_named(PACKED_CATALOG_ITEM)
                 || (v.is_named(PROTOCOL_NAME) && entry.protocol_name_value.is_some());
             !decoded
         })
+        .cloned()
         .collect();
+    entry.values = values;
     entry
 }
 
@@ -464,6 +473,7 @@ fn read_namespace_entry(
                 provider,
                 error: None,
                 subkeys,
+                values,
             }
         }
         Err(e) => NamespaceEntry {
@@ -473,6 +483,7 @@ fn read_namespace_entry(
             provider: NamespaceProvider::default(),
             error: Some(e.to_string()),
             subkeys: Vec::new(),
+            values: Vec::new(),
         },
     }
 }

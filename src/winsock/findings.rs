@@ -144,9 +144,10 @@ impl Code {
             | Self::CatalogCountMismatch
             | Self::DormantCatalogEntry
             | Self::CatalogIdConflict
-            | Self::StaleCatalogLock
-            | Self::CatalogArchMismatch => Fix,
+            | Self::StaleCatalogLock => Fix,
             Self::Winsock2KeyMissing
+            | Self::WinsockKeyMissing
+            | Self::CatalogArchMismatch
             | Self::KeyUnreadable
             | Self::CatalogKeyMissing
             | Self::TruncatedCatalogItem
@@ -157,8 +158,7 @@ impl Code {
             | Self::ProviderDllOutsideVolume => Reset,
             Self::ProviderDllMissing => RestoreFile,
             Self::ForeignNamespaceProvider | Self::NamespaceEntryInvalid => ResetNamespace,
-            Self::WinsockKeyMissing
-            | Self::AfdDisabled
+            Self::AfdDisabled
             | Self::TcpipDisabled
             | Self::TransportInvalid
             | Self::WinsockHookDll => FixServices,
@@ -237,7 +237,7 @@ pub enum RepairStep {
     Reset,
     /// `repair --reset-namespace`: rebuild the namespace catalog.
     ResetNamespace,
-    /// `repair --fix-services`: AFD, Tcpip, Transports, hook DLL values.
+    /// `repair --fix-services` (with any mode): AFD, Tcpip, Transports, hook DLL values.
     FixServices,
     /// No registry repair brings back a deleted file: restore it from the installation.
     RestoreFile,
@@ -295,12 +295,12 @@ impl RepairStep {
             Self::Nothing => (None, vec![], "nothing to repair"),
         };
         let command = (mode.is_some() || !options.is_empty()).then(|| {
-            let mut parts = vec!["winsock-doctor repair".to_string()];
+            let mut parts = vec!["winsock-doctor repair TARGET".to_string()];
             if let Some(m) = mode {
                 parts.push(format!("--mode {m}"));
             }
             parts.extend(options.iter().map(|o| o.to_string()));
-            parts.push("TARGET --output OUT".into());
+            parts.push("--out OUT".into());
             parts.join(" ")
         });
         Repair {
@@ -405,7 +405,7 @@ mod tests {
         assert!(lsp.is_problem());
         assert_eq!(
             lsp.repair.command.as_deref(),
-            Some("winsock-doctor repair --mode remove-lsp TARGET --output OUT")
+            Some("winsock-doctor repair TARGET --mode remove-lsp --out OUT")
         );
         let json = serde_json::to_value(&lsp).unwrap();
         assert_eq!(json["symptoms"][0]["id"], "page_cannot_be_displayed");
