@@ -151,3 +151,29 @@ fn clean_bundled_hives_scan_healthy_and_the_lsp_hive_does_not() {
         assert_eq!(finding["code"], "layered_provider");
     }
 }
+
+#[test]
+fn removing_the_bundled_lsp_gives_back_the_clean_bundled_catalogs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("SYSTEM.repaired");
+    let status = Command::cargo_bin("winsock-doctor")
+        .unwrap()
+        .args(["repair", "--mode", "remove-lsp", "--out"])
+        .arg(&out)
+        .arg(bundled("win10-x64-lsp.hive"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let (_, repaired) = run_json(&["catalog", "--json"], &out);
+    let (_, clean) = run_json(&["catalog", "--json"], &bundled("win10-x64.hive"));
+    for catalog in 0..2 {
+        assert_eq!(entries(&repaired, catalog), entries(&clean, catalog));
+    }
+    let (code, _) = run_json(&["scan", "--json"], &out);
+    assert_eq!(code, 0, "the repaired copy scans healthy");
+}
