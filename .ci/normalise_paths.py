@@ -24,7 +24,8 @@ def windows_to_unix(match: re.Match) -> str:
     if drive == "Z":
         return rest or "/"
     if drive == "D":
-        return "@VOL@" + rest
+        # `D:\` is the volume root, which Linux names without a trailing separator.
+        return "@VOL@" + (rest if rest != "/" else "")
     return text  # another drive: left alone so the difference shows
 
 

@@ -288,8 +288,8 @@ impl RepairStep {
             Self::RestoreFile => (
                 None,
                 vec![],
-                "restore the DLL from the installation (from WinPE: sfc /scannow /offbootdir=D:\\ \
-                 /offwindir=D:\\Windows); if a third-party or layered provider names it, \
+                "restore the DLL from the installation (from WinPE, with the system's volume as \
+                 VOL: sfc /scannow /offbootdir=VOL /offwindir=VOL\\Windows); if a third-party or layered provider names it, \
                  repair --mode reset or remove-lsp drops that provider instead",
             ),
             Self::Nothing => (None, vec![], "nothing to repair"),
