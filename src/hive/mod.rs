@@ -9,6 +9,7 @@ pub mod filetime;
 pub mod hbin;
 pub mod image;
 pub mod key_node;
+pub mod key_times;
 pub mod key_value;
 mod le;
 pub mod log;
