@@ -4,7 +4,11 @@ pub mod args;
 pub mod catalog;
 pub mod discover;
 pub mod dlls;
+pub mod export;
+pub mod generated;
 pub mod scan;
+pub mod scan_batch;
+pub mod timeline;
 
 use std::process::ExitCode;
 
@@ -21,5 +25,9 @@ pub fn run() -> Result<ExitCode> {
         Command::Discover(args) => discover::run(&args),
         Command::Dlls(args) => dlls::run(&args),
         Command::Scan(args) => scan::run(&args),
+        Command::Timeline(args) => timeline::run(&args),
+        Command::Export(args) => export::run(&args),
+        Command::Completions(args) => generated::completions(args.shell),
+        Command::Manpage => generated::manpage(),
     }
 }

@@ -1,26 +1,96 @@
 //! `winsock-doctor scan`: read a hive, diagnose it, print the report. Exit 0 when healthy, 1
-//! when problems were found (2, from `main`, when the input cannot be read).
+//! when problems were found (2, from `main`, when the input cannot be read). Several hives go
+//! to [`crate::cli::scan_batch`], which runs [`scan_target`] for each.
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use crate::cli::args::ScanArgs;
+use crate::cli::scan_batch;
 use crate::error::{Error, Result};
+use crate::hive::image::InputFile;
 use crate::input::{LogOptions, OpenedHive};
 use crate::report::scan_json::ScanDocument;
 use crate::report::scan_table::{self, Colour};
 use crate::volume::target::Target;
-use crate::winsock::scan::scan;
+use crate::winsock::catalog::SystemCatalogs;
+use crate::winsock::scan::{Scan, scan};
 use crate::winsock::windows_version::{
-    SystemVersionFacts, detect, read_software_facts, read_system_facts,
+    SoftwareVersionFacts, SystemVersionFacts, WindowsVersion, detect, read_software_facts,
+    read_system_facts,
 };
 
+/// Everything the scan of one hive produced.
+pub struct HiveScan {
+    pub hive: OpenedHive,
+    pub software: Option<(InputFile, SoftwareVersionFacts)>,
+    pub catalogs: SystemCatalogs,
+    pub windows: WindowsVersion,
+    pub result: Scan,
+}
+
+impl HiveScan {
+    /// The `scan --json` document.
+    pub fn document(&self) -> ScanDocument<'_> {
+        ScanDocument::new(
+            &self.hive.input,
+            self.software.as_ref().map(|(input, _)| input),
+            self.hive.image.base_block(),
+            &self.hive.logs,
+            &self.catalogs,
+            &self.windows,
+            &self.result,
+        )
+    }
+}
+
 pub fn run(args: &ScanArgs) -> Result<ExitCode> {
+    if args.is_batch() {
+        return scan_batch::run(args);
+    }
+    let Some(target) = args.targets.first() else {
+        return Err(Error::Usage("scan needs a TARGET".to_string()));
+    };
+    let scanned = scan_target(target, args)?;
+
+    let stdout = std::io::stdout();
+    let written = if args.json {
+        scanned.document().write(stdout.lock())
+    } else {
+        let hive = &scanned.hive;
+        if let Some(notice) = hive.logs.dirty_notice(&hive.input.path) {
+            eprintln!("winsock-doctor: {notice}");
+        }
+        let colour = Colour(stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none());
+        write!(
+            stdout.lock(),
+            "{}",
+            scan_table::render(
+                &hive.input,
+                &scanned.catalogs,
+                &scanned.windows,
+                &scanned.result,
+                colour
+            )
+        )
+    };
+    written.map_err(|e| Error::io("standard output", "write to", e))?;
+    Ok(if scanned.result.healthy() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Open one TARGET (hive file, Windows folder or volume) and diagnose it: the one per-hive path
+/// of single and batch scans.
+pub fn scan_target(target: &Path, args: &ScanArgs) -> Result<HiveScan> {
     let logs = LogOptions {
         no_logs: args.no_logs,
         logs: args.log.clone(),
     };
-    let target = Target::resolve(&args.target)?;
+    let target = Target::resolve(target)?;
     let hive = OpenedHive::open(&target.system_hive, logs)?;
     let catalogs = hive.catalogs(args.control_set, args.all_control_sets)?;
     let software = match &args.software {
@@ -41,42 +111,18 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let system_facts = hive
         .read(|reader| read_system_facts(reader, &catalogs.selected.control_set))
         .unwrap_or_else(|_| SystemVersionFacts::default());
-    let base = hive.image.base_block();
     let windows = detect(
         &system_facts,
         &catalogs.selected,
-        base.minor_version,
+        hive.image.base_block().minor_version,
         software.as_ref().map(|(_, facts)| facts),
     );
     let result = scan(&catalogs, &windows);
-
-    let stdout = std::io::stdout();
-    let written = if args.json {
-        ScanDocument::new(
-            &hive.input,
-            software.as_ref().map(|(input, _)| input),
-            base,
-            &hive.logs,
-            &catalogs,
-            &windows,
-            &result,
-        )
-        .write(stdout.lock())
-    } else {
-        if let Some(notice) = hive.logs.dirty_notice(&hive.input.path) {
-            eprintln!("winsock-doctor: {notice}");
-        }
-        let colour = Colour(stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none());
-        write!(
-            stdout.lock(),
-            "{}",
-            scan_table::render(&hive.input, &catalogs, &windows, &result, colour)
-        )
-    };
-    written.map_err(|e| Error::io("standard output", "write to", e))?;
-    Ok(if result.healthy() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    Ok(HiveScan {
+        hive,
+        software,
+        catalogs,
+        windows,
+        result,
     })
 }

@@ -174,7 +174,10 @@ mod tests {
             "ROOT",
             vec![key(
                 "ControlSet001",
-                vec![key("Services", vec![key("WinSock2", vec![]), key("AFD", vec![])])],
+                vec![key(
+                    "Services",
+                    vec![key("WinSock2", vec![]), key("AFD", vec![])],
+                )],
             )],
         );
         build_hive(5, &tree, WHEN).unwrap()

@@ -19,5 +19,6 @@ pub mod panic_guard;
 pub mod reader;
 pub mod security;
 pub mod subkey_list;
+pub mod subtree;
 pub mod value;
 pub mod write_file;

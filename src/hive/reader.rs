@@ -40,6 +40,11 @@ impl<'h> HiveReader<'h> {
         }
     }
 
+    /// The base block and bins being read.
+    pub fn bytes(&self) -> &'h [u8] {
+        self.bytes
+    }
+
     /// Last-write times of keys, which nt-hive does not expose.
     pub fn key_times(&self) -> Result<KeyTimes<'h>, FormatError> {
         KeyTimes::new(self.bytes)
