@@ -22,15 +22,19 @@ pub fn read_subtree(
     reader: &HiveReader<'_>,
     path: &str,
 ) -> Result<Option<Vec<SubtreeKey>>, FormatError> {
-    let root = reader.root()?;
-    let Some(top) = reader.open(&root, path)? else {
-        return Ok(None);
-    };
-    // The top key is named as `path` names it (registry paths ignore case); the keys below keep
-    // their stored names.
+    // Walk down by hand to learn each key's name as stored (the path may differ in case).
+    let mut top = reader.root()?;
+    let mut stored = Vec::new();
+    for part in path.split('\\').filter(|p| !p.is_empty()) {
+        let Some(next) = reader.subkey(&top, part)? else {
+            return Ok(None);
+        };
+        stored.push(reader.name(&next)?);
+        top = next;
+    }
     let limit = reader.bytes().len() / MIN_KEY_CELL;
     let mut out = Vec::new();
-    let mut stack = vec![(path.trim_matches('\\').to_string(), top)];
+    let mut stack = vec![(stored.join("\\"), top)];
     while let Some((key_path, key)) = stack.pop() {
         if out.len() >= limit {
             return Err(FormatError::new(format!(
