@@ -4,7 +4,13 @@
 use assert_cmd::Command;
 
 const SUBCOMMANDS: [&str; 7] = [
-    "catalog", "discover", "dlls", "scan", "timeline", "export", "completions",
+    "catalog",
+    "discover",
+    "dlls",
+    "scan",
+    "timeline",
+    "export",
+    "completions",
 ];
 
 fn run(args: &[&str]) -> String {
@@ -34,7 +40,10 @@ fn completions_know_the_subcommands_and_the_new_options() {
         for sub in SUBCOMMANDS {
             assert!(script.contains(sub), "{shell}: {sub}");
         }
-        assert!(script.contains("jsonl") && script.contains("bodyfile"), "{shell}");
+        assert!(
+            script.contains("jsonl") && script.contains("bodyfile"),
+            "{shell}"
+        );
     }
     let bash = run(&["completions", "bash"]);
     if std::path::Path::new("/bin/bash").exists() {

@@ -14,12 +14,21 @@ fn the_artifact_has_the_fields_velociraptor_requires() {
     let text = std::fs::read_to_string(ARTIFACT).unwrap();
     let artifact: Value = serde_norway::from_str(&text).expect("valid YAML");
     let name = artifact["name"].as_str().expect("a name");
-    assert!(name.starts_with("Custom."), "custom artifacts live under Custom.: {name}");
+    assert!(
+        name.starts_with("Custom."),
+        "custom artifacts live under Custom.: {name}"
+    );
     assert!(
         ARTIFACT.ends_with(&format!("{name}.yaml")),
         "the file is named for the artifact"
     );
-    assert!(!artifact["description"].as_str().unwrap_or("").trim().is_empty());
+    assert!(
+        !artifact["description"]
+            .as_str()
+            .unwrap_or("")
+            .trim()
+            .is_empty()
+    );
     assert_eq!(artifact["type"].as_str(), Some("CLIENT"));
 
     let parameters = artifact["parameters"].as_sequence().expect("parameters");
@@ -34,8 +43,14 @@ fn the_artifact_has_the_fields_velociraptor_requires() {
     assert!(!sources.is_empty());
     for source in sources {
         let query = source["query"].as_str().expect("every source has a query");
-        assert!(query.contains(&format!("ToolName=\"{tool}\"")), "fetches its tool");
-        assert!(query.contains("accessor=\"ntfs\""), "copies the locked hive raw");
+        assert!(
+            query.contains(&format!("ToolName=\"{tool}\"")),
+            "fetches its tool"
+        );
+        assert!(
+            query.contains("accessor=\"ntfs\""),
+            "copies the locked hive raw"
+        );
         assert!(query.contains("\"scan\", \"--jsonl\""), "runs scan --jsonl");
         assert!(query.contains("parse_json"), "parses each record");
         // Every parameter the query uses is declared.

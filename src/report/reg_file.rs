@@ -203,7 +203,7 @@ mod tests {
         assert_eq!(lines[0].matches(',').count(), 18);
         let bytes: Vec<u8> = text
             .trim_start_matches("\"PackedCatalogItem\"=hex:")
-            .split(|c| c == ',' || c == '\\' || c == '\r' || c == '\n' || c == ' ')
+            .split([',', '\\', '\r', '\n', ' '])
             .filter(|s| !s.is_empty())
             .map(|s| u8::from_str_radix(s, 16).unwrap())
             .collect();
