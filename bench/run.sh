@@ -55,3 +55,33 @@ if have replay && have scan; then
   dirty=$(median dirty "$BIN" scan --json "$DIRTY/SYSTEM")
   row "scan of the dirty 1709 hive with log replay" "$dirty" "$(ratio "$dirty" "$plain") of plain scan of the recovered hive (target <= 2)"
 fi
+
+# Batch scan: 200 hives (hard links to copies of the real hives, with the 1709 hive's logs), on
+# 1 thread and on every core; then the peak memory of the batch against the largest hive.
+if have scan && "$BIN" scan --help | grep -q -- --recursive; then
+  # Copies of the shared hives first (links into the shared folder would touch its inodes),
+  # then 200 hard links to the copies.
+  BATCH=$TMP/batch; ORIG=$TMP/originals; mkdir -p "$BATCH" "$ORIG"
+  REAL=()
+  while read -r src; do
+    n=${#REAL[@]}; mkdir -p "$ORIG/$n"
+    cp "$src" "$ORIG/$n/SYSTEM"
+    for log in "$(dirname "$src")"/SYSTEM.LOG[12]; do [ -f "$log" ] && cp "$log" "$ORIG/$n/"; done
+    REAL+=("$ORIG/$n/SYSTEM")
+  done < <(find "$SHARED/hives/real" -name SYSTEM -type f | sort)
+  for i in $(seq 0 199); do
+    src=${REAL[$((i % ${#REAL[@]}))]}
+    mkdir -p "$BATCH/host$i"
+    for f in "$(dirname "$src")"/*; do ln "$f" "$BATCH/host$i/"; done
+  done
+  cores=$(nproc)
+  # Exit code 1 (the damaged hive has findings) is expected: -i ignores it.
+  one=$(RUNS=${BATCH_RUNS:-5} median batch1 -i "$BIN scan --recursive --jsonl --threads 1 $BATCH")
+  all=$(RUNS=${BATCH_RUNS:-5} median batchN -i "$BIN scan --recursive --jsonl --threads $cores $BATCH")
+  row "scan --recursive --jsonl, 200 hives, 1 thread" "$one" "-"
+  row "scan --recursive --jsonl, 200 hives, $cores threads" "$all" "speedup $(ratio "$one" "$all") (target >= 1.7 on 2 cores)"
+  largest=$(for h in "${REAL[@]}"; do stat -c %s "$h"; done | sort -n | tail -1)
+  peak_kib=$( (/usr/bin/time -v "$BIN" scan --recursive --jsonl "$BATCH" >/dev/null) 2>&1 | awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}')
+  echo
+  echo "peak RSS of the 200-hive batch ($cores threads): $((peak_kib / 1024)) MiB; largest hive: $((largest / 1048576)) MiB; above it: $(( (peak_kib * 1024 - largest) / 1048576 )) MiB (target <= 64)"
+fi
