@@ -9,7 +9,7 @@ use crate::hive::write_file::write_new_file;
 use crate::input::{LogOptions, OpenedHive};
 use crate::report::reg_file;
 use crate::volume::target::Target;
-use crate::winsock::export_keys::winsock_subtrees;
+use crate::winsock::winsock_keys::winsock_subtrees;
 
 /// Where a SYSTEM hive is loaded on a running system.
 const SYSTEM_ROOT: &str = r"HKEY_LOCAL_MACHINE\SYSTEM";

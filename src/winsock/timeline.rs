@@ -7,6 +7,7 @@ use crate::winsock::catalog::{
     CatalogList, CatalogRoot, ControlSetCatalogs, NamespaceEntry, ProtocolEntry, ReadError,
     WINSOCK2_PARAMETERS,
 };
+use crate::winsock::winsock_keys::transport_keys;
 
 /// One key and when it was last written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,9 +76,9 @@ pub fn timeline(times: &KeyTimes<'_>, catalogs: &ControlSetCatalogs) -> Timeline
         "Winsock parameters",
         String::new(),
     ));
-    for transport in &catalogs.transports {
+    for (path, transport) in transport_keys(catalogs) {
         keys.push((
-            format!(r"{services}\{}\Parameters\Winsock", transport.name),
+            path,
             "transport Winsock parameters",
             transport.helper_dll_name.clone().unwrap_or_default(),
         ));
