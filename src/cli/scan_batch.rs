@@ -62,7 +62,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(jobs.len() as u64);
         if let Ok(style) =
-            ProgressStyle::with_template("{bar:40} {pos}/{len} hives {elapsed_precise} {msg}")
+            ProgressStyle::with_template("{bar:40} {pos}/{len} hives {elapsed_precise} {wide_msg}")
         {
             bar.set_style(style);
         }
