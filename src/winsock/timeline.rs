@@ -153,7 +153,7 @@ fn join_present(parts: &[Option<String>]) -> String {
         .flatten()
         .cloned()
         .collect::<Vec<_>>()
-        .join(" | ")
+        .join("; ")
 }
 
 fn protocol_summary(entry: &ProtocolEntry) -> String {
