@@ -66,8 +66,7 @@ impl MappedFile {
         // Hashed through reads, not through the mapping: hashing the mapping would make every
         // page of the file resident in this process, which a batch of large hives pays per
         // worker. Same bytes for a file at rest.
-        let sha256 = sha256_of_reader((&file).take(len))
-            .map_err(|e| Error::io(path, "read", e))?;
+        let sha256 = sha256_of_reader((&file).take(len)).map_err(|e| Error::io(path, "read", e))?;
         Ok(Self {
             path: path.to_path_buf(),
             bytes,

@@ -57,17 +57,28 @@ impl<'a> KeyTimes<'a> {
         let mut offset = self.root;
         for part in path.split('\\').filter(|p| !p.is_empty()) {
             let (node, _) = self.node(offset)?;
+            // A damaged sibling does not hide the key looked for: its error counts only when
+            // the key is not found.
             let mut found = None;
+            let mut damaged = None;
             for child in self.children(offset, &node)? {
-                let (child_node, name) = self.node(child)?;
-                if name::as_nt(name, child_node.name_is_compressed()) == part {
-                    found = Some(child);
-                    break;
+                match self.node(child) {
+                    Ok((child_node, name))
+                        if name::as_nt(name, child_node.name_is_compressed()) == part =>
+                    {
+                        found = Some(child);
+                        break;
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        damaged.get_or_insert(e);
+                    }
                 }
             }
-            match found {
-                Some(child) => offset = child,
-                None => return Ok(None),
+            match (found, damaged) {
+                (Some(child), _) => offset = child,
+                (None, Some(e)) => return Err(e),
+                (None, None) => return Ok(None),
             }
         }
         Ok(Some(offset))
@@ -213,6 +224,29 @@ mod tests {
         hive[36..40].copy_from_slice(&0x7fff_0000u32.to_le_bytes());
         let err = KeyTimes::new(&hive).unwrap().last_written("").unwrap_err();
         assert_eq!(err.offset, Some(0x7fff_0000 + 4096));
+    }
+
+    #[test]
+    fn a_damaged_sibling_does_not_hide_a_key_but_is_reported_when_nothing_is_found() {
+        let mut hive = sample();
+        // The AFD key node: "nk" 76 bytes before its name.
+        let name_at = hive
+            .windows(3)
+            .enumerate()
+            .position(|(i, w)| w == b"AFD" && i >= 76 && &hive[i - 76..i - 74] == b"nk")
+            .unwrap();
+        hive[name_at - 76..name_at - 74].copy_from_slice(b"xx");
+        let times = KeyTimes::new(&hive).unwrap();
+        assert_eq!(
+            times
+                .last_written(r"ControlSet001\Services\WinSock2")
+                .unwrap(),
+            Some(WHEN)
+        );
+        let err = times
+            .last_written(r"ControlSet001\Services\Nope")
+            .unwrap_err();
+        assert_eq!(err.offset, Some((name_at - 76) as u64), "{err}");
     }
 
     #[test]
