@@ -9,5 +9,6 @@ pub mod fleet;
 pub mod hive;
 pub mod input;
 pub mod report;
+pub mod synthetic;
 pub mod volume;
 pub mod winsock;

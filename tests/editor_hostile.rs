@@ -1,6 +1,8 @@
 //! Crafted hives: the editor must answer every edit of a corrupted hive with a result or an error,
 //! never a panic or a hang.
 
+mod common;
+
 use proptest::prelude::*;
 use winsock_doctor::hive::base_block::write_checksum;
 use winsock_doctor::hive::builder::{KeySpec, ValueSpec, build_hive};
@@ -98,4 +100,47 @@ fn the_sample_hive_edits_cleanly() {
     assert!(editor.delete_key("Many\\k7").unwrap());
     assert!(editor.delete_key("B").unwrap());
     assert_eq!(editor.subkey_names("Many").unwrap().len(), 519);
+}
+
+#[test]
+fn a_hive_with_a_broken_bin_is_refused_at_that_bin() {
+    let Some(input) = common::read_hive("real/winxp-sp3-x86-damaged/SYSTEM") else {
+        return;
+    };
+    let err = Editor::open(&input)
+        .err()
+        .expect("a hive with a zeroed bin signature is refused");
+    let offset = err.offset.expect("the error says where") as usize;
+    assert_eq!(offset % 4096, 0, "{err}");
+    assert_ne!(&input[offset..offset + 4], b"hbin", "{err}");
+    assert!(err.message.contains("hbin"), "{err}");
+}
+
+#[test]
+fn every_zoo_hive_is_edited_or_refused_without_panic() {
+    let Some(dir) = common::hives_dir() else {
+        return;
+    };
+    let mut edited = 0;
+    for entry in std::fs::read_dir(dir.join("zoo")).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let Ok(mut editor) = Editor::open(&bytes) else {
+            continue;
+        };
+        if editor.create_key("Doctor\\Test").is_ok()
+            && editor.set_value("Doctor", "v", 3, &[1; 64]).is_ok()
+        {
+            let output = editor.finish();
+            nt_hive::Hive::new(&output[..]).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            edited += 1;
+        }
+    }
+    assert!(
+        edited >= 10,
+        "most zoo hives are sound enough to edit, only {edited} were"
+    );
 }

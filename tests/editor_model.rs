@@ -51,12 +51,12 @@ fn op_strategy(names: Vec<String>) -> impl Strategy<Value = Op> {
         16345..=40000usize
     ];
     prop_oneof![
-        4 => path.clone().prop_map(Op::CreateKey),
-        2 => path.clone().prop_map(Op::DeleteKey),
-        4 => (path.clone(), value_name.clone(), 0..=11u32, len, any::<u8>())
+        8 => path.clone().prop_map(Op::CreateKey),
+        4 => path.clone().prop_map(Op::DeleteKey),
+        8 => (path.clone(), value_name.clone(), 0..=11u32, len, any::<u8>())
             .prop_map(|(key, name, data_type, len, seed)| Op::SetValue { key, name, data_type, len, seed }),
-        2 => (path.clone(), value_name).prop_map(|(key, name)| Op::DeleteValue { key, name }),
-        1 => (path, 500..620usize).prop_map(|(key, n)| Op::ManySubkeys(key, n)),
+        4 => (path.clone(), value_name).prop_map(|(key, name)| Op::DeleteValue { key, name }),
+        1 => (path, 501..560usize).prop_map(|(key, n)| Op::ManySubkeys(key, n)),
     ]
 }
 

@@ -56,3 +56,37 @@ fn replacing_a_dword_changes_only_its_value_and_its_key_time() {
         );
     }
 }
+
+#[test]
+fn rewriting_a_catalog_entry_in_place_changes_only_its_bytes_and_time() {
+    let key = "ControlSet001\\Services\\WinSock2\\Parameters\\Protocol_Catalog9\\Catalog_Entries\\000000000001";
+    for relative in HIVES {
+        let Some(input) = common::read_hive(relative) else {
+            return;
+        };
+        let mut editor = Editor::open(&input).unwrap();
+        let old = editor.value(key, "PackedCatalogItem").unwrap();
+        let mut data = old
+            .unwrap_or_else(|| panic!("{relative}: entry 1 has a PackedCatalogItem"))
+            .data;
+        data[0] ^= 0xff; // first byte of the DLL path
+        editor
+            .set_value(key, "PackedCatalogItem", 3, &data)
+            .unwrap();
+        editor.set_timestamp(0x01da_1234_5678_9abc);
+        let output = editor.finish();
+        let changed: Vec<usize> = (BASE_BLOCK_SIZE..output.len())
+            .filter(|&i| output[i] != input[i])
+            .collect();
+        // One data byte and the 8-byte time of the nk.
+        assert!(
+            changed.len() <= 9,
+            "{relative}: changed bytes at {changed:x?}"
+        );
+        assert_eq!(
+            output.len(),
+            input.len().min(output.len()),
+            "{relative}: no new bin"
+        );
+    }
+}

@@ -66,6 +66,12 @@ fn collection(hives: &Path) -> Collection {
     }
 }
 
+/// `ROOT/hostN` of a hive at `ROOT/hostN/C/Windows/System32/config/SYSTEM`.
+fn host_folder(root: &Path, hive: &Path) -> PathBuf {
+    let relative = hive.strip_prefix(root).unwrap();
+    root.join(relative.components().next().unwrap())
+}
+
 fn records(stdout: &[u8]) -> BTreeMap<PathBuf, Value> {
     let text = String::from_utf8(stdout.to_vec()).unwrap();
     let mut out = BTreeMap::new();
@@ -143,11 +149,12 @@ fn exit_code_1_for_findings_and_0_for_healthy_batches() {
         return;
     };
     let c = collection(&hives);
-    let run = |targets: Vec<&PathBuf>| {
+    // Each TARGET is a host folder of the collection (several folder trees in one batch).
+    let run = |hives: Vec<&PathBuf>| {
         Command::cargo_bin("winsock-doctor")
             .unwrap()
-            .arg("scan")
-            .args(targets)
+            .args(["scan", "--recursive"])
+            .args(hives.iter().map(|h| host_folder(&c.root, h)))
             .output()
             .unwrap()
     };

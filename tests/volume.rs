@@ -369,6 +369,29 @@ fn x86_volume_missing_base_provider_is_critical() {
         .collect();
     critical.sort();
     assert_eq!(critical, expected);
+
+    // scan of the volume says the same, next to the registry findings, and fails the verdict.
+    let output = Command::cargo_bin("winsock-doctor")
+        .unwrap()
+        .args(["scan".as_ref(), "--json".as_ref(), volume.root.as_os_str()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "problems found");
+    let scan: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(scan["healthy"], false);
+    let mut from_scan: Vec<String> = findings(&scan, "provider_dll_missing")
+        .into_iter()
+        .filter(|f| f["severity"] == "critical")
+        .map(|f| {
+            assert!(f["key"].as_str().unwrap().starts_with("Services\\WinSock2"));
+            f["evidence"]["stored_path"]
+                .as_str()
+                .unwrap()
+                .to_ascii_uppercase()
+        })
+        .collect();
+    from_scan.sort();
+    assert_eq!(from_scan, expected);
 }
 
 #[cfg(unix)]

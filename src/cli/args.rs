@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::winsock::repair::LspSelector;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,6 +39,11 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff)
     Manpage,
+    /// Repair the Winsock catalogs offline (netsh winsock reset, LSP removal, structural fixes),
+    /// writing a NEW hive; the input is only read
+    Repair(RepairArgs),
+    /// Build a synthetic hive from a readable description (how the hives in hives/ are made)
+    BuildHive(BuildHiveArgs),
 }
 
 #[derive(Debug, Args)]
@@ -149,7 +156,8 @@ plus `host` and `path`; a hive that cannot be read gets {\"path\", \"error\", \"
 then a summary table on stderr (on stdout without --jsonl). --recursive finds files named
 SYSTEM (any case) that start with a primary hive header, with their transaction logs, in
 folder trees (symlinked folders are not followed; empty files, as Windows leaves in RegBack,
-are skipped).
+are skipped). Hives found this way are files of a collection, not volumes: their DLLs are not
+checked (scan the mounted volume for that).
 
 Exit codes: 0 healthy (no critical or warning finding), 1 problems found, 2 the input could
 not be read. For a batch: 2 if any hive could not be read, else 1 if any hive has problems,
@@ -172,9 +180,15 @@ pub struct ScanArgs {
     #[arg(long, conflicts_with = "json")]
     pub jsonl: bool,
 
-    /// The SOFTWARE hive of the same machine, to know the exact Windows version (one TARGET)
+    /// The SOFTWARE hive of the same machine, to know the exact Windows version (found by
+    /// itself when TARGET is a volume or a Windows folder; one TARGET)
     #[arg(long, value_name = "SOFTWARE", conflicts_with = "recursive")]
     pub software: Option<PathBuf>,
+
+    /// On a volume: the drive letter the installation had for its own volume (for the DLL
+    /// checks)
+    #[arg(long, value_name = "LETTER", default_value = "C", value_parser = parse_drive_letter)]
+    pub system_drive: char,
 
     /// Print JSON (shape: docs/json-scan.md) instead of a report (one TARGET)
     #[arg(long, conflicts_with = "recursive")]
@@ -291,4 +305,125 @@ pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_name = "SHELL")]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  winsock-doctor build-hive hives/win10-x64.toml --out hives/win10-x64.hive --force
+
+The description format is documented in hives/README.md. The same description always gives
+the same bytes: every key carries the description's fixed timestamp.")]
+pub struct BuildHiveArgs {
+    /// The description (TOML)
+    #[arg(value_name = "DESCRIPTION")]
+    pub description: PathBuf,
+
+    /// Where to write the hive (a new file)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Replace an existing output file
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `--mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RepairMode {
+    /// Rebuild the protocol catalog from the transports, like netsh winsock reset
+    Reset,
+    /// Remove layered service providers (all, or those named by --lsp), like instlsp
+    RemoveLsp,
+    /// Structural repairs only: numbering, counts, IDs, stale locks, dangling chains
+    Fix,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  winsock-doctor repair SYSTEM --mode reset --out SYSTEM.repaired
+  winsock-doctor repair SYSTEM --mode remove-lsp --lsp pcaplsp.dll --out SYSTEM.repaired
+  winsock-doctor repair SYSTEM --mode fix --fix-services --out SYSTEM.repaired --json
+  winsock-doctor repair SYSTEM --mode reset --dry-run
+  winsock-doctor repair D: --mode reset --install
+
+The input hive and its logs are only read. Transaction logs are replayed in memory first; the
+output is a clean hive (sequence numbers equal and above the logs'). After writing, the output
+is read back and scanned: if a problem the repair claimed to fix is still there, the output is
+removed.
+Exit codes: 0 repaired (or nothing to do, or --dry-run), 2 error, 3 the written hive failed the
+check and was removed.")]
+pub struct RepairArgs {
+    /// The SYSTEM hive file, a Windows folder, or a volume holding one (opened read-only)
+    #[arg(value_name = "TARGET")]
+    pub target: PathBuf,
+
+    /// Where to write the repaired hive (a new file)
+    #[arg(long, value_name = "NEW_HIVE", required_unless_present_any = ["dry_run", "install"])]
+    pub out: Option<PathBuf>,
+
+    /// What to do to the protocol catalog
+    #[arg(long, value_enum)]
+    pub mode: Option<RepairMode>,
+
+    /// With remove-lsp: the layered provider to remove, by catalog ID, provider GUID or DLL
+    /// (repeatable; default: all)
+    #[arg(long, value_name = "ID|GUID|DLL")]
+    pub lsp: Vec<LspSelector>,
+
+    /// With reset: keep third-party base providers (VMware vSockets...)
+    #[arg(long)]
+    pub keep_third_party: bool,
+
+    /// Rebuild the namespace catalog from the Windows defaults too
+    #[arg(long)]
+    pub reset_namespace: bool,
+
+    /// Re-enable AFD and Tcpip, restore Transports and the hook DLL values
+    #[arg(long)]
+    pub fix_services: bool,
+
+    /// Print the plan only; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print the change report as JSON (shape: docs/json-repair.md)
+    #[arg(long)]
+    pub json: bool,
+
+    /// Last-written time for the hive and the changed keys (RFC 3339), for reproducible output
+    #[arg(long, value_name = "RFC3339")]
+    pub timestamp: Option<String>,
+
+    /// Replace an existing --out (never the input or its logs)
+    #[arg(long)]
+    pub force: bool,
+
+    /// Write the output even when nothing needs repairing
+    #[arg(long)]
+    pub always_write: bool,
+
+    /// On a mounted Windows volume: back up SYSTEM and its logs beside it and replace SYSTEM
+    /// with the repaired hive (refused on the running system)
+    #[arg(long)]
+    pub install: bool,
+
+    /// Repair ControlSetNNN with this number instead of Select\Current
+    #[arg(long, value_name = "N", conflicts_with = "all_control_sets")]
+    pub control_set: Option<u32>,
+
+    /// Repair every control set that has the problem
+    #[arg(long)]
+    pub all_control_sets: bool,
+
+    /// The SOFTWARE hive of the same machine, to know the exact Windows version
+    #[arg(long, value_name = "SOFTWARE")]
+    pub software: Option<PathBuf>,
+
+    /// Read the primary file as it is, ignoring transaction logs
+    #[arg(long, conflicts_with = "log")]
+    pub no_logs: bool,
+
+    /// A transaction log to use (repeatable) instead of the ones found next to TARGET
+    #[arg(long, value_name = "FILE")]
+    pub log: Vec<PathBuf>,
 }

@@ -1,11 +1,13 @@
 //! The command line: argument definitions in [`args`], one file per subcommand.
 
 pub mod args;
+pub mod build_hive;
 pub mod catalog;
 pub mod discover;
 pub mod dlls;
 pub mod export;
 pub mod generated;
+pub mod repair;
 pub mod scan;
 pub mod scan_batch;
 pub mod timeline;
@@ -29,5 +31,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Export(args) => export::run(&args),
         Command::Completions(args) => generated::completions(args.shell),
         Command::Manpage => generated::manpage(),
+        Command::BuildHive(args) => build_hive::run(&args),
+        Command::Repair(args) => repair::run(&args),
     }
 }

@@ -13,6 +13,7 @@ use crate::hive::image::InputFile;
 use crate::input::{LogOptions, OpenedHive};
 use crate::report::scan_json::ScanDocument;
 use crate::report::scan_table::{self, Colour};
+use crate::volume::findings::dll_findings;
 use crate::volume::target::Target;
 use crate::winsock::catalog::SystemCatalogs;
 use crate::winsock::scan::{Scan, scan};
@@ -24,7 +25,8 @@ use crate::winsock::windows_version::{
 /// Everything the scan of one hive produced.
 pub struct HiveScan {
     pub hive: OpenedHive,
-    pub software: Option<(InputFile, SoftwareVersionFacts)>,
+    /// The SOFTWARE hive read for the exact version, if any.
+    pub software: Option<InputFile>,
     pub catalogs: SystemCatalogs,
     pub windows: WindowsVersion,
     pub result: Scan,
@@ -35,7 +37,7 @@ impl HiveScan {
     pub fn document(&self) -> ScanDocument<'_> {
         ScanDocument::new(
             &self.hive.input,
-            self.software.as_ref().map(|(input, _)| input),
+            self.software.as_ref(),
             self.hive.image.base_block(),
             &self.hive.logs,
             &self.catalogs,
@@ -52,7 +54,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let Some(target) = args.targets.first() else {
         return Err(Error::Usage("scan needs a TARGET".to_string()));
     };
-    let scanned = scan_target(target, args)?;
+    let scanned = scan_target(target, args, VolumeChecks::WhenOnAVolume)?;
 
     let stdout = std::io::stdout();
     let written = if args.json {
@@ -83,9 +85,18 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     })
 }
 
+/// Whether the DLLs the catalogs name are checked when the hive lies in a Windows folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VolumeChecks {
+    WhenOnAVolume,
+    /// Hives found in a collection: the folder around them is what was collected, not a
+    /// volume, so DLLs left out of the collection must not read as missing.
+    Never,
+}
+
 /// Open one TARGET (hive file, Windows folder or volume) and diagnose it: the one per-hive path
 /// of single and batch scans.
-pub fn scan_target(target: &Path, args: &ScanArgs) -> Result<HiveScan> {
+pub fn scan_target(target: &Path, args: &ScanArgs, volume: VolumeChecks) -> Result<HiveScan> {
     let logs = LogOptions {
         no_logs: args.no_logs,
         logs: args.log.clone(),
@@ -93,18 +104,52 @@ pub fn scan_target(target: &Path, args: &ScanArgs) -> Result<HiveScan> {
     let target = Target::resolve(target)?;
     let hive = OpenedHive::open(&target.system_hive, logs)?;
     let catalogs = hive.catalogs(args.control_set, args.all_control_sets)?;
-    let software = match &args.software {
-        Some(path) => {
-            let opened = OpenedHive::open(path, LogOptions::default())?;
-            let facts = opened.read(read_software_facts)?.ok_or_else(|| {
-                Error::Usage(format!(
-                    "{}: not a SOFTWARE hive (no Microsoft\\Windows NT\\CurrentVersion key)",
-                    path.display()
-                ))
-            })?;
-            Some((opened.input, facts))
+    let (windows, software) = detect_windows(
+        &hive,
+        &catalogs,
+        args.software.as_deref(),
+        target.software_hive.as_deref(),
+    )?;
+    let mut result = scan(&catalogs, &windows);
+    // On a volume, the DLLs the catalogs name are looked at too.
+    let report = match volume {
+        VolumeChecks::WhenOnAVolume => target.check_dlls(&catalogs.selected, args.system_drive)?,
+        VolumeChecks::Never => None,
+    };
+    if let Some(report) = report {
+        let findings = dll_findings(&report, &catalogs.selected.control_set);
+        if let Some(selected) = result.diagnoses.first_mut() {
+            selected.add(findings);
         }
-        None => None,
+    }
+    Ok(HiveScan {
+        hive,
+        software,
+        catalogs,
+        windows,
+        result,
+    })
+}
+
+/// The Windows version of `hive`, exact with a SOFTWARE hive: `explicit` (`--software`, whose
+/// failure is an error) or else one `found_beside` SYSTEM on a volume (whose failure only costs
+/// the exact version). The SOFTWARE hive read is returned too.
+pub fn detect_windows(
+    hive: &OpenedHive,
+    catalogs: &SystemCatalogs,
+    explicit: Option<&Path>,
+    found_beside: Option<&Path>,
+) -> Result<(WindowsVersion, Option<InputFile>)> {
+    let software = match (explicit, found_beside) {
+        (Some(path), _) => Some(read_software(path)?),
+        (None, Some(path)) => match read_software(path) {
+            Ok(software) => Some(software),
+            Err(e) => {
+                eprintln!("winsock-doctor: note: the Windows version is inferred: {e}");
+                None
+            }
+        },
+        (None, None) => None,
     };
     // A damaged Control key must not stop the diagnosis: the version is then inferred from
     // the catalogs alone.
@@ -117,12 +162,17 @@ pub fn scan_target(target: &Path, args: &ScanArgs) -> Result<HiveScan> {
         hive.image.base_block().minor_version,
         software.as_ref().map(|(_, facts)| facts),
     );
-    let result = scan(&catalogs, &windows);
-    Ok(HiveScan {
-        hive,
-        software,
-        catalogs,
-        windows,
-        result,
-    })
+    Ok((windows, software.map(|(input, _)| input)))
+}
+
+/// The SOFTWARE hive's description and version facts.
+fn read_software(path: &Path) -> Result<(InputFile, SoftwareVersionFacts)> {
+    let opened = OpenedHive::open(path, LogOptions::default())?;
+    let facts = opened.read(read_software_facts)?.ok_or_else(|| {
+        Error::Usage(format!(
+            "{}: not a SOFTWARE hive (no Microsoft\\Windows NT\\CurrentVersion key)",
+            path.display()
+        ))
+    })?;
+    Ok((opened.input, facts))
 }

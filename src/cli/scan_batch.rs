@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::cli::args::ScanArgs;
-use crate::cli::scan::{HiveScan, scan_target};
+use crate::cli::scan::{HiveScan, VolumeChecks, scan_target};
 use crate::error::{Error, Result};
 use crate::fleet::find_hives::{Found, find_hives};
 use crate::fleet::host::computer_name;
@@ -111,11 +111,21 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
 
 fn outcome(job: Found, args: &ScanArgs) -> Outcome {
     match job {
-        Found::Hive(path) => match scan_target(&path, args) {
+        Found::Hive(path) => match scan_target(&path, args, volume_checks(args)) {
             Ok(scanned) => scanned_outcome(path, &scanned),
             Err(e) => unreadable_outcome(path, &e.to_string()),
         },
         Found::Unreadable { path, error } => unreadable_outcome(path, &error),
+    }
+}
+
+/// Hives found by `--recursive` are files of a collection; TARGETs named one by one may be
+/// volumes, whose DLLs are checked as a single scan checks them.
+fn volume_checks(args: &ScanArgs) -> VolumeChecks {
+    if args.recursive {
+        VolumeChecks::Never
+    } else {
+        VolumeChecks::WhenOnAVolume
     }
 }
 

@@ -43,6 +43,37 @@ pub struct KeyNode {
 impl KeyNode {
     /// Decode the cell data `data` found at `file_offset`; returns the header and the name bytes.
     pub fn parse(data: &[u8], file_offset: u64) -> Result<(Self, &[u8]), FormatError> {
+        let (name, _) = Self::parse_name(data, file_offset)?;
+        // `parse_name` checked that the whole header is there.
+        let u16f = |at| u16_at(data, at).unwrap_or_default();
+        let u32f = |at| u32_at(data, at).unwrap_or_default();
+        let node = Self {
+            flags: u16f(2),
+            last_written: u64_at(data, 4).unwrap_or_default(),
+            access_bits: u32f(12),
+            parent: u32f(16),
+            subkey_count: u32f(20),
+            volatile_subkey_count: u32f(24),
+            subkeys_list: u32f(28),
+            volatile_subkeys_list: u32f(32),
+            value_count: u32f(36),
+            values_list: u32f(40),
+            security: u32f(44),
+            class_name: u32f(48),
+            max_subkey_name: u32f(52),
+            max_subkey_class_name: u32f(56),
+            max_value_name: u32f(60),
+            max_value_data: u32f(64),
+            work_var: u32f(68),
+            name_len: u16f(72),
+            class_name_len: u16f(74),
+        };
+        Ok((node, name))
+    }
+
+    /// Only the name bytes and whether they are Latin-1 (KEY_COMP_NAME): what a lookup needs,
+    /// without decoding the rest.
+    pub fn parse_name(data: &[u8], file_offset: u64) -> Result<(&[u8], bool), FormatError> {
         let sig = data.get(..2);
         if sig != Some(SIGNATURE) {
             return Err(FormatError::at(
@@ -50,7 +81,7 @@ impl KeyNode {
                 format!("expected a key node (\"nk\"), found {sig:02x?}"),
             ));
         }
-        let short = || {
+        let header = data.get(..HEADER_SIZE).ok_or_else(|| {
             FormatError::at(
                 file_offset,
                 format!(
@@ -58,42 +89,21 @@ impl KeyNode {
                     data.len()
                 ),
             )
-        };
-        let u32f = |at| u32_at(data, at).ok_or_else(short);
-        let node = Self {
-            flags: u16_at(data, 2).ok_or_else(short)?,
-            last_written: u64_at(data, 4).ok_or_else(short)?,
-            access_bits: u32f(12)?,
-            parent: u32f(16)?,
-            subkey_count: u32f(20)?,
-            volatile_subkey_count: u32f(24)?,
-            subkeys_list: u32f(28)?,
-            volatile_subkeys_list: u32f(32)?,
-            value_count: u32f(36)?,
-            values_list: u32f(40)?,
-            security: u32f(44)?,
-            class_name: u32f(48)?,
-            max_subkey_name: u32f(52)?,
-            max_subkey_class_name: u32f(56)?,
-            max_value_name: u32f(60)?,
-            max_value_data: u32f(64)?,
-            work_var: u32f(68)?,
-            name_len: u16_at(data, 72).ok_or_else(short)?,
-            class_name_len: u16_at(data, 74).ok_or_else(short)?,
-        };
+        })?;
+        let flags = u16_at(header, 2).unwrap_or_default();
+        let name_len = usize::from(u16_at(header, 72).unwrap_or_default());
         let name = data
-            .get(HEADER_SIZE..HEADER_SIZE + usize::from(node.name_len))
+            .get(HEADER_SIZE..HEADER_SIZE + name_len)
             .ok_or_else(|| {
                 FormatError::at(
                     file_offset + 72,
                     format!(
-                        "expected a key name of {} bytes inside the {}-byte cell",
-                        node.name_len,
+                        "expected a key name of {name_len} bytes inside the {}-byte cell",
                         data.len()
                     ),
                 )
             })?;
-        Ok((node, name))
+        Ok((name, flags & KEY_COMP_NAME != 0))
     }
 
     pub fn name_is_compressed(&self) -> bool {

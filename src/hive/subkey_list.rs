@@ -2,6 +2,7 @@
 //! 16-bit count and the elements.
 
 use crate::error::FormatError;
+use crate::hive::cell::NO_CELL;
 use crate::hive::le::{put_u16, put_u32, u16_at, u32_at};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +104,11 @@ impl SubkeyList {
             })
             .collect();
         Ok(Self { kind, entries })
+    }
+
+    /// The offset in the last element, or [`NO_CELL`] for an empty list.
+    pub fn last_offset(&self) -> u32 {
+        self.entries.last().map_or(NO_CELL, |e| e.offset)
     }
 
     /// The record as stored. The caller keeps `entries.len()` within [`MAX_ENTRIES`].

@@ -4,8 +4,8 @@ use serde::Serialize;
 
 use crate::hive::image::InputFile;
 use crate::volume::dll_check::DllReport;
-use crate::volume::findings::VolumeFinding;
 use crate::volume::target::Target;
+use crate::winsock::findings::Finding;
 
 /// Version of this document's shape.
 pub const FORMAT_VERSION: u32 = 1;
@@ -19,7 +19,7 @@ pub struct DllDocument<'a> {
     /// The report's fields (`dlls`, `control_set`, ...) at the top level.
     #[serde(flatten)]
     pub report: &'a DllReport,
-    pub findings: &'a [VolumeFinding],
+    pub findings: &'a [Finding],
 }
 
 impl<'a> DllDocument<'a> {
@@ -27,7 +27,7 @@ impl<'a> DllDocument<'a> {
         target: &'a Target,
         input: &'a InputFile,
         report: &'a DllReport,
-        findings: &'a [VolumeFinding],
+        findings: &'a [Finding],
     ) -> Self {
         Self {
             format_version: FORMAT_VERSION,

@@ -4,11 +4,11 @@ use std::fmt::Write;
 
 use crate::report::catalog_table::new_table;
 use crate::volume::dll_check::{DllCheck, DllReport, DllRole};
-use crate::volume::findings::{Severity, VolumeFinding};
 use crate::volume::library_path::View;
 use crate::volume::target::Target;
+use crate::winsock::findings::{Finding, Severity};
 
-pub fn render(target: &Target, report: &DllReport, findings: &[VolumeFinding]) -> String {
+pub fn render(target: &Target, report: &DllReport, findings: &[Finding]) -> String {
     let mut out = String::new();
     let shown = |p: &Option<std::path::PathBuf>| {
         p.as_ref()
@@ -92,7 +92,9 @@ pub fn render(target: &Target, report: &DllReport, findings: &[VolumeFinding]) -
             let _ = writeln!(
                 out,
                 "  {severity:<8} {}: {}\n           at {}",
-                finding.code, finding.message, finding.key
+                finding.code.as_str(),
+                finding.message,
+                finding.key
             );
         }
     }

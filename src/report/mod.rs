@@ -10,6 +10,8 @@ pub mod discover_table;
 pub mod dll_json;
 pub mod dll_table;
 pub mod reg_file;
+pub mod repair_json;
+pub mod repair_table;
 pub mod scan_json;
 pub mod scan_table;
 pub mod timeline_bodyfile;

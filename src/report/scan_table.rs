@@ -251,7 +251,7 @@ fn lsp_block(out: &mut String, lsp: &Lsp, input: &InputFile) {
         out,
         "  To remove:   {}",
         with_target(
-            "winsock-doctor repair --mode remove-lsp TARGET --output OUT",
+            "winsock-doctor repair TARGET --mode remove-lsp --out OUT",
             input
         )
     );

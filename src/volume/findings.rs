@@ -1,48 +1,32 @@
-//! Findings about the DLLs on the volume, as plain data: the `scan` subcommand (another branch)
-//! maps them into its own finding type.
+//! Findings about the DLLs on the volume, in the same form as every other `scan` finding.
 
-use serde::Serialize;
 use serde_json::json;
 
 use crate::volume::dll_check::{DllCheck, DllReport, DllStatus, is_base_provider_in_use};
-
-pub const PROVIDER_DLL_MISSING: &str = "provider_dll_missing";
-pub const PROVIDER_DLL_NOT_MICROSOFT: &str = "provider_dll_not_microsoft";
-pub const PROVIDER_DLL_OUTSIDE_VOLUME: &str = "provider_dll_outside_volume";
+use crate::winsock::findings::{Code, Finding, Severity};
 
 const MICROSOFT: &str = "Microsoft Corporation";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Info,
-    Warning,
-    Critical,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct VolumeFinding {
-    pub code: &'static str,
-    pub severity: Severity,
-    /// The registry key of the first value naming the DLL (every one is in `evidence`).
-    pub key: String,
-    pub message: String,
-    pub evidence: serde_json::Value,
-}
-
 /// The findings of a DLL report, one per DLL at most per code, in report order.
-pub fn dll_findings(report: &DllReport) -> Vec<VolumeFinding> {
+/// `control_set` is the one whose configuration named the DLLs.
+pub fn dll_findings(report: &DllReport, control_set: &str) -> Vec<Finding> {
     let mut out = Vec::new();
     for check in &report.dlls {
         let Some(first) = check.references.first() else {
             continue;
         };
-        let finding = |code, severity, message: String| VolumeFinding {
-            code,
-            severity,
-            key: first.key.clone(),
-            message,
-            evidence: evidence(check),
+        // References name keys from the hive root; findings name them from the control set.
+        let key = first
+            .key
+            .strip_prefix(control_set)
+            .and_then(|k| k.strip_prefix('\\'))
+            .unwrap_or(&first.key);
+        let finding = |code, severity, message: String| {
+            let mut finding = Finding::new(code, severity, key, message)
+                .value(first.value.clone())
+                .evidence(evidence(check));
+            finding.control_set = control_set.to_string();
+            finding
         };
         match check.status {
             DllStatus::Missing => {
@@ -56,7 +40,7 @@ pub fn dll_findings(report: &DllReport) -> Vec<VolumeFinding> {
                     (Severity::Warning, "what names it cannot load it")
                 };
                 out.push(finding(
-                    PROVIDER_DLL_MISSING,
+                    Code::ProviderDllMissing,
                     severity,
                     format!(
                         "{} ({} view) is not on the volume; {consequence} ({} reference(s))",
@@ -77,7 +61,7 @@ pub fn dll_findings(report: &DllReport) -> Vec<VolumeFinding> {
                     None => "has no company name in a version resource".to_string(),
                 };
                 out.push(finding(
-                    PROVIDER_DLL_NOT_MICROSOFT,
+                    Code::ProviderDllNotMicrosoft,
                     Severity::Warning,
                     format!(
                         "{} ({} view) {what}, not {MICROSOFT}: a third-party provider or a \
@@ -88,7 +72,7 @@ pub fn dll_findings(report: &DllReport) -> Vec<VolumeFinding> {
                 ));
             }
             DllStatus::OutsideVolume => out.push(finding(
-                PROVIDER_DLL_OUTSIDE_VOLUME,
+                Code::ProviderDllOutsideVolume,
                 Severity::Warning,
                 format!(
                     "{} points outside the volume ({}); not followed",

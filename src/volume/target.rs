@@ -11,6 +11,10 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::hive::log::discover_logs;
 use crate::volume::case_insensitive::{find_child, find_path, names_equal};
+use crate::volume::confine::VolumeRoot;
+use crate::volume::dll_check::{DllReport, check_dlls};
+use crate::volume::library_path::SystemLayout;
+use crate::winsock::catalog::ControlSetCatalogs;
 
 /// The folders from a Windows folder to its hives.
 pub const CONFIG_FROM_WINDOWS: [&str; 2] = ["System32", "config"];
@@ -32,6 +36,29 @@ pub struct Target {
 }
 
 impl Target {
+    /// Look on the volume for the DLLs `catalogs` name. `None` for a hive file outside a
+    /// Windows folder: there is no volume to look at. `system_drive` is the letter the
+    /// installation had for its own volume.
+    pub fn check_dlls(
+        &self,
+        catalogs: &ControlSetCatalogs,
+        system_drive: char,
+    ) -> Result<Option<DllReport>> {
+        let (Some(windows_dir), Some(volume_root)) = (&self.windows_dir, &self.volume_root) else {
+            return Ok(None);
+        };
+        let root =
+            VolumeRoot::new(volume_root).map_err(|e| Error::io(volume_root, "resolve", e))?;
+        let layout = SystemLayout {
+            system_drive,
+            windows_folder: windows_dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        };
+        Ok(Some(check_dlls(catalogs, &root, &layout)))
+    }
+
     /// Resolve a TARGET argument.
     pub fn resolve(target: &Path) -> Result<Self> {
         let target = drive_letter_root(target);

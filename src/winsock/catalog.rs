@@ -149,6 +149,9 @@ pub struct ProtocolEntry {
     /// When the entry key was last written (a FILETIME; RFC 3339 in JSON); `None` when unreadable.
     #[serde(serialize_with = "serialize_filetime")]
     pub last_written: Option<u64>,
+    /// Every value of the key as stored, for repairs that move or compare entries.
+    #[serde(skip)]
+    pub values: Vec<RawValue>,
 }
 
 /// One subkey of a namespace entry list.
@@ -166,6 +169,9 @@ pub struct NamespaceEntry {
     /// When the entry key was last written (a FILETIME; RFC 3339 in JSON); `None` when unreadable.
     #[serde(serialize_with = "serialize_filetime")]
     pub last_written: Option<u64>,
+    /// Every value of the key as stored, for repairs that move or compare entries.
+    #[serde(skip)]
+    pub values: Vec<RawValue>,
 }
 
 /// Read the chosen control set (`requested`, else `Select\Current`...) and, when `all`, the
@@ -451,6 +457,7 @@ fn read_protocol_entry(
         subkeys: Vec::new(),
         packed_catalog_item_raw: None,
         last_written,
+        values: Vec::new(),
     };
     let read = reader
         .values(key)
@@ -487,13 +494,15 @@ fn read_protocol_entry(
         .or_else(|| entry.item.as_ref().map(|i| i.sz_protocol.clone()));
     entry.display_name = entry.protocol_name.as_deref().and_then(display_name);
     entry.other_values = values
-        .into_iter()
+        .iter()
         .filter(|v| {
             let decoded = v.is_named(PACKED_CATALOG_ITEM)
                 || (v.is_named(PROTOCOL_NAME) && entry.protocol_name_value.is_some());
             !decoded
         })
+        .cloned()
         .collect();
+    entry.values = values;
     entry
 }
 
@@ -517,6 +526,7 @@ fn read_namespace_entry(
                 error: None,
                 subkeys,
                 last_written,
+                values,
             }
         }
         Err(e) => NamespaceEntry {
@@ -527,6 +537,7 @@ fn read_namespace_entry(
             error: Some(e.to_string()),
             subkeys: Vec::new(),
             last_written,
+            values: Vec::new(),
         },
     }
 }

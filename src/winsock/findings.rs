@@ -54,6 +54,9 @@ pub enum Code {
     TransportInvalid,
     DefaultProviderMissing,
     ThirdPartyBaseProvider,
+    ProviderDllMissing,
+    ProviderDllNotMicrosoft,
+    ProviderDllOutsideVolume,
 }
 
 impl Code {
@@ -84,6 +87,9 @@ impl Code {
             Self::TransportInvalid => "transport_invalid",
             Self::DefaultProviderMissing => "default_provider_missing",
             Self::ThirdPartyBaseProvider => "third_party_base_provider",
+            Self::ProviderDllMissing => "provider_dll_missing",
+            Self::ProviderDllNotMicrosoft => "provider_dll_not_microsoft",
+            Self::ProviderDllOutsideVolume => "provider_dll_outside_volume",
         }
     }
 
@@ -109,13 +115,16 @@ impl Code {
             | Self::CatalogIdConflict
             | Self::DanglingChain
             | Self::DefaultProviderMissing
-            | Self::TransportInvalid => SOCKETS_FAIL,
+            | Self::TransportInvalid
+            | Self::ProviderDllMissing => SOCKETS_FAIL,
             Self::LayeredProvider | Self::KnownMaliciousProvider | Self::ProviderPathTampered => {
                 &[PageCannotBeDisplayed, TrafficRedirected]
             }
-            Self::ForeignProviderDll | Self::ForeignNamespaceProvider | Self::WinsockHookDll => {
-                &[TrafficRedirected]
-            }
+            Self::ForeignProviderDll
+            | Self::ForeignNamespaceProvider
+            | Self::WinsockHookDll
+            | Self::ProviderDllNotMicrosoft
+            | Self::ProviderDllOutsideVolume => &[TrafficRedirected],
             Self::NamespaceEntryInvalid => &[NameResolutionFails, Error10107],
             Self::CatalogArchMismatch => &[OnlySomeProgramsFail],
             Self::StaleCatalogLock => &[WinsockStalls],
@@ -135,18 +144,21 @@ impl Code {
             | Self::CatalogCountMismatch
             | Self::DormantCatalogEntry
             | Self::CatalogIdConflict
-            | Self::StaleCatalogLock
-            | Self::CatalogArchMismatch => Fix,
+            | Self::StaleCatalogLock => Fix,
             Self::Winsock2KeyMissing
+            | Self::WinsockKeyMissing
+            | Self::CatalogArchMismatch
             | Self::KeyUnreadable
             | Self::CatalogKeyMissing
             | Self::TruncatedCatalogItem
             | Self::ProviderPathTampered
             | Self::ForeignProviderDll
-            | Self::DefaultProviderMissing => Reset,
+            | Self::DefaultProviderMissing
+            | Self::ProviderDllNotMicrosoft
+            | Self::ProviderDllOutsideVolume => Reset,
+            Self::ProviderDllMissing => RestoreFile,
             Self::ForeignNamespaceProvider | Self::NamespaceEntryInvalid => ResetNamespace,
-            Self::WinsockKeyMissing
-            | Self::AfdDisabled
+            Self::AfdDisabled
             | Self::TcpipDisabled
             | Self::TransportInvalid
             | Self::WinsockHookDll => FixServices,
@@ -225,8 +237,10 @@ pub enum RepairStep {
     Reset,
     /// `repair --reset-namespace`: rebuild the namespace catalog.
     ResetNamespace,
-    /// `repair --fix-services`: AFD, Tcpip, Transports, hook DLL values.
+    /// `repair --fix-services` (with any mode): AFD, Tcpip, Transports, hook DLL values.
     FixServices,
+    /// No registry repair brings back a deleted file: restore it from the installation.
+    RestoreFile,
     Nothing,
 }
 
@@ -271,15 +285,22 @@ impl RepairStep {
                 vec!["--fix-services"],
                 "restores the AFD and Tcpip service start types, the Transports list and the hook DLL values",
             ),
+            Self::RestoreFile => (
+                None,
+                vec![],
+                "restore the DLL from the installation (from WinPE: sfc /scannow /offbootdir=D:\\ \
+                 /offwindir=D:\\Windows); if a third-party or layered provider names it, \
+                 repair --mode reset or remove-lsp drops that provider instead",
+            ),
             Self::Nothing => (None, vec![], "nothing to repair"),
         };
         let command = (mode.is_some() || !options.is_empty()).then(|| {
-            let mut parts = vec!["winsock-doctor repair".to_string()];
+            let mut parts = vec!["winsock-doctor repair TARGET".to_string()];
             if let Some(m) = mode {
                 parts.push(format!("--mode {m}"));
             }
             parts.extend(options.iter().map(|o| o.to_string()));
-            parts.push("TARGET --output OUT".into());
+            parts.push("--out OUT".into());
             parts.join(" ")
         });
         Repair {
@@ -384,7 +405,7 @@ mod tests {
         assert!(lsp.is_problem());
         assert_eq!(
             lsp.repair.command.as_deref(),
-            Some("winsock-doctor repair --mode remove-lsp TARGET --output OUT")
+            Some("winsock-doctor repair TARGET --mode remove-lsp --out OUT")
         );
         let json = serde_json::to_value(&lsp).unwrap();
         assert_eq!(json["symptoms"][0]["id"], "page_cannot_be_displayed");

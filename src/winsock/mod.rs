@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod control_set;
+pub mod default_catalog;
 pub mod defaults;
 pub mod diagnose;
 pub mod dll_path;
@@ -11,6 +12,7 @@ pub mod known_malicious;
 pub mod mapping;
 pub mod namespace_entry;
 pub mod packed_item;
+pub mod repair;
 pub mod scan;
 pub mod services;
 pub mod timeline;

@@ -264,6 +264,34 @@ impl PackedCatalogItem {
     }
 }
 
+/// `raw` (a stored PackedCatalogItem) with a new catalog ID; every other byte, stale ones
+/// included, stays as stored. `None` when `raw` is shorter than an item.
+pub fn with_catalog_entry_id(raw: &[u8], id: u32) -> Option<Vec<u8>> {
+    let mut out = raw.to_vec();
+    out.get_mut(OFF_CATALOG_ENTRY_ID..OFF_CATALOG_ENTRY_ID + 4)?
+        .copy_from_slice(&id.to_le_bytes());
+    (out.len() >= PACKED_ITEM_LEN).then_some(out)
+}
+
+/// `raw` with a new protocol chain (ChainLen = its length, unused slots zero); every other
+/// byte stays as stored. `None` when `raw` is shorter than an item or the chain too long.
+pub fn with_chain(raw: &[u8], chain: &[u32]) -> Option<Vec<u8>> {
+    if raw.len() < PACKED_ITEM_LEN || chain.len() > MAX_PROTOCOL_CHAIN {
+        return None;
+    }
+    let mut out = raw.to_vec();
+    let len = i32::try_from(chain.len()).ok()?;
+    out.get_mut(OFF_CHAIN_LEN..OFF_CHAIN_LEN + 4)?
+        .copy_from_slice(&len.to_le_bytes());
+    for slot in 0..MAX_PROTOCOL_CHAIN {
+        let id = chain.get(slot).copied().unwrap_or(0);
+        let off = OFF_CHAIN_ENTRIES + 4 * slot;
+        out.get_mut(off..off + 4)?
+            .copy_from_slice(&id.to_le_bytes());
+    }
+    Some(out)
+}
+
 /// The role of a protocol entry, from its ChainLen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -430,6 +458,23 @@ mod tests {
         let item = PackedCatalogItem::decode(&bytes).unwrap();
         assert_eq!(item.chain.len(), MAX_PROTOCOL_CHAIN);
         assert_eq!(item.kind(), EntryKind::Invalid);
+    }
+
+    #[test]
+    fn patching_id_and_chain_keeps_every_other_byte() {
+        let mut bytes = bytes_from_dump(WIN7_TCP_HEAD_DUMP);
+        bytes[0x200] = 0x5A;
+        let patched = with_catalog_entry_id(&bytes, 1042).unwrap();
+        let item = PackedCatalogItem::decode(&patched).unwrap();
+        assert_eq!(item.catalog_entry_id, 1042);
+        let chained = with_chain(&patched, &[1050, 1042]).unwrap();
+        let item = PackedCatalogItem::decode(&chained).unwrap();
+        assert_eq!((item.chain_len, item.chain.clone()), (2, vec![1050, 1042]));
+        let differing = chained.iter().zip(&bytes).filter(|(a, b)| a != b).count();
+        assert!(differing <= 4 + 4 + 8, "{differing} bytes changed");
+        assert_eq!(chained[0x200], 0x5A);
+        assert!(with_catalog_entry_id(&bytes[..100], 1).is_none());
+        assert!(with_chain(&bytes, &[1; 8]).is_none());
     }
 
     #[test]

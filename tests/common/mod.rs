@@ -3,6 +3,7 @@
 
 pub mod patchable;
 pub mod pe;
+pub mod repair;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

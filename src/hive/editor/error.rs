@@ -13,6 +13,9 @@ pub enum EditError {
     InvalidName { name: String, reason: &'static str },
     #[error("the root key cannot be deleted")]
     RootKey,
+    /// Windows refuses to delete keys flagged KEY_NO_DELETE.
+    #[error("the key {0} or one of its subkeys is marked as not deletable")]
+    NoDelete(String),
     /// The edit would exceed a limit of the format (hive size, list length, data size).
     #[error("{0}")]
     Limit(String),

@@ -306,12 +306,12 @@ impl CellHeap {
     }
 
     /// Store `data` in the cell at `offset` if it fits there, else in a new cell (freeing the old
-    /// one); returns where the data now is.
+    /// one); returns where the data now is. In place, the bytes past `data` stay as they were, so
+    /// an unchanged record changes no byte.
     pub(super) fn replace(&mut self, offset: u32, data: &[u8]) -> Result<u32, EditError> {
-        let capacity = self.data(offset)?.len();
-        if data.len() <= capacity {
-            let size = capacity as u32 + CELL_HEADER_SIZE;
-            self.write_cell(offset, size, data);
+        let cell = self.data_mut(offset)?;
+        if let Some(target) = cell.get_mut(..data.len()) {
+            target.copy_from_slice(data);
             return Ok(offset);
         }
         let new = self.alloc(data)?;

@@ -6,7 +6,7 @@ use super::path::{self, Found};
 use super::{EditError, Editor, data_offset};
 use crate::error::FormatError;
 use crate::hive::cell::NO_CELL;
-use crate::hive::key_node::{KEY_COMP_NAME, KeyNode};
+use crate::hive::key_node::{KEY_COMP_NAME, KEY_NO_DELETE, KeyNode};
 use crate::hive::name::StoredName;
 use crate::hive::security::KeySecurity;
 
@@ -18,6 +18,8 @@ struct Subtree {
     cells: Vec<u32>,
     /// Security cell -> how many of the deleted key nodes use it.
     security_uses: BTreeMap<u32, u32>,
+    /// A key of the subtree is flagged KEY_NO_DELETE: Windows would refuse the deletion.
+    undeletable: bool,
 }
 
 impl Editor {
@@ -56,6 +58,9 @@ impl Editor {
         };
         let parent = parent.ok_or(EditError::RootKey)?;
         let subtree = self.gather_subtree(key)?;
+        if subtree.undeletable {
+            return Err(EditError::NoDelete(path.to_string()));
+        }
         self.remove_subkey(parent, key)?;
         for offset in &subtree.key_nodes {
             self.touched.remove(offset);
@@ -92,8 +97,11 @@ impl Editor {
             ..KeyNode::default()
         };
         let key = self.heap.alloc(&node.encode(&name.bytes))?;
+        if let Err(refused) = self.insert_subkey(parent, key, name) {
+            self.heap.free(key)?;
+            return Err(refused);
+        }
         sk.write_header(self.heap.data_mut(security)?);
-        self.insert_subkey(parent, key, name)?;
         self.touch(key);
         Ok(key)
     }
@@ -116,6 +124,7 @@ impl Editor {
                 ));
             }
             let node = self.key_node(offset)?;
+            subtree.undeletable |= node.flags & KEY_NO_DELETE != 0;
             let tree = self.list_tree(offset, &node)?;
             stack.extend(tree.children());
             subtree.cells.extend(tree.cells());

@@ -1,8 +1,11 @@
 //! The hive editor: a copy of a hive image patched in place. Every edit keeps the rules of
 //! `regf-writer-rules.md`: sorted subkey lists of the kind the hive version and the key already use,
 //! exact counts and security reference counts, freed cells marked free, new cells in free space or
-//! in new bins at the end. Cells an edit does not touch stay byte-identical. After an error the
-//! edit may be half applied: drop the editor.
+//! in new bins at the end. Cells an edit does not touch stay byte-identical.
+//!
+//! Each edit reads and checks everything it depends on before its first change, so an edit refused
+//! for bad input bytes or a format limit changes nothing. Only running out of room (a hive past
+//! 2 GiB) can stop an edit half done; drop the editor then.
 
 mod error;
 mod heap;
@@ -168,7 +171,7 @@ impl Editor {
         for &offset in &self.touched {
             // Only nodes still allocated are in `touched`; the check keeps a stale entry harmless.
             if let Ok(data) = self.heap.data_mut(offset) {
-                if data.get(..2) == Some(key_node::SIGNATURE) {
+                if data.len() >= key_node::HEADER_SIZE && data.starts_with(key_node::SIGNATURE) {
                     put_u64(data, 4, self.timestamp);
                 }
             }
@@ -201,8 +204,8 @@ impl Editor {
 
     /// The name of the key at `offset`, as stored.
     fn key_name(&self, offset: u32) -> Result<nt_hive::NtHiveNameString<'_>, FormatError> {
-        let (node, name) = KeyNode::parse(self.heap.data(offset)?, data_offset(offset))?;
-        Ok(name::as_nt(name, node.name_is_compressed()))
+        let (name, compressed) = KeyNode::parse_name(self.heap.data(offset)?, data_offset(offset))?;
+        Ok(name::as_nt(name, compressed))
     }
 }
 

@@ -81,10 +81,10 @@ impl Editor {
         } else {
             for entry in &top.entries {
                 let leaf = self.subkey_list(entry.offset)?;
-                if !leaf.kind.is_leaf() {
+                if !leaf.kind.is_leaf() || leaf.entries.is_empty() {
                     return Err(FormatError::at(
                         data_offset(entry.offset),
-                        "expected a leaf under an index root, found another index root",
+                        "expected a non-empty leaf under an index root",
                     ));
                 }
                 tree.leaves.push((entry.offset, leaf));
@@ -115,17 +115,31 @@ impl Editor {
         name: &NtHiveNameString<'_>,
     ) -> Result<Option<u32>, FormatError> {
         let tree = self.list_tree(parent, &self.key_node(parent)?)?;
+        // A linear scan, so that a key is found even in a list a damaged hive left unsorted.
+        // Uppercasing maps code units one to one, so names of different lengths never match.
+        let length = name::utf16_byte_len(name);
         for child in tree.children() {
-            if self.key_name(child)? == *name {
+            let child_name = self.key_name(child)?;
+            if name::utf16_byte_len(&child_name) == length && child_name == *name {
                 return Ok(Some(child));
             }
         }
         Ok(None)
     }
 
-    /// Whether the key at `offset` sorts after `name`.
-    fn sorts_after(&self, offset: u32, name: &NtHiveNameString<'_>) -> Result<bool, FormatError> {
-        Ok(self.key_name(offset)? > *name)
+    /// Index of the first of the sorted key nodes `keys` whose name sorts after `name` (binary
+    /// search, like the readers'); `keys.len()` when none does.
+    fn first_after(&self, keys: &[u32], name: &NtHiveNameString<'_>) -> Result<usize, FormatError> {
+        let (mut low, mut high) = (0, keys.len());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if self.key_name(keys[middle])? > *name {
+                high = middle;
+            } else {
+                low = middle + 1;
+            }
+        }
+        Ok(low)
     }
 
     /// Add the key node `child` named `name` to the subkeys of `parent`, in sorted position.
@@ -138,84 +152,63 @@ impl Editor {
         let mut node = self.key_node(parent)?;
         let mut tree = self.list_tree(parent, &node)?;
         let name = name.as_nt();
-        if tree.leaves.is_empty() {
-            let kind = new_leaf_kind(self.minor_version);
-            let leaf = SubkeyList {
-                kind,
-                entries: vec![leaf_entry(kind, child, &name)],
-            };
-            node.subkeys_list = self.heap.alloc(&leaf.encode())?;
-        } else {
-            // The first leaf whose last key sorts after the new one takes it; else the last leaf.
-            let mut index = tree.leaves.len() - 1;
-            for (i, (_, leaf)) in tree.leaves.iter().enumerate() {
-                if let Some(last) = leaf.entries.last() {
-                    if self.sorts_after(last.offset, &name)? {
-                        index = i;
-                        break;
-                    }
-                }
-            }
-            let (leaf_offset, mut leaf) = tree.leaves.swap_remove(index);
-            let mut position = leaf.entries.len();
-            for (i, entry) in leaf.entries.iter().enumerate() {
-                if self.sorts_after(entry.offset, &name)? {
-                    position = i;
-                    break;
-                }
-            }
-            leaf.entries
-                .insert(position, leaf_entry(leaf.kind, child, &name));
-            let mut new_leaves = vec![];
-            if leaf.entries.len() > MAX_LEAF_ENTRIES {
-                let upper = SubkeyList {
-                    kind: leaf.kind,
-                    entries: leaf.entries.split_off(leaf.entries.len() / 2),
-                };
-                new_leaves.push(self.heap.replace(leaf_offset, &leaf.encode())?);
-                new_leaves.push(self.heap.alloc(&upper.encode())?);
-            } else {
-                new_leaves.push(self.heap.replace(leaf_offset, &leaf.encode())?);
-            }
-            node.subkeys_list = match (tree.root, new_leaves.as_slice()) {
-                (None, [only]) => *only,
-                (None, _) => {
-                    let entries = new_leaves
-                        .iter()
-                        .map(|&offset| ListEntry {
-                            offset,
-                            hint_or_hash: 0,
-                        })
-                        .collect();
-                    self.heap.alloc(
-                        &SubkeyList {
-                            kind: ListKind::IndexRoot,
-                            entries,
-                        }
-                        .encode(),
-                    )?
-                }
-                (Some((root_offset, mut root)), _) => {
-                    root.entries.splice(
-                        index..=index,
-                        new_leaves.iter().map(|&offset| ListEntry {
-                            offset,
-                            hint_or_hash: 0,
-                        }),
-                    );
-                    if root.entries.len() > subkey_list::MAX_ENTRIES {
-                        return Err(EditError::Limit(
-                            "the index root of this key is full".to_string(),
-                        ));
-                    }
-                    self.heap.replace(root_offset, &root.encode())?
-                }
-            };
-        }
-        node.subkey_count = node
+        // Every check comes before the first change, so a refused insertion changes nothing.
+        let subkey_count = node
             .subkey_count
             .checked_add(1)
             .ok_or_else(|| EditError::Limit("the key has too many subkeys".to_string()))?;
+        node.subkeys_list = if tree.leaves.is_empty() {
+            let kind = new_leaf_kind(self.minor_version);
+            let entries = vec![leaf_entry(kind, child, &name)];
+            self.heap.alloc(&SubkeyList { kind, entries }.encode())?
+        } else {
+            // The first leaf whose last key sorts after the new one takes it; else the last leaf.
+            let last_keys: Vec<u32> = tree.leaves.iter().map(|(_, l)| l.last_offset()).collect();
+            let index = self
+                .first_after(&last_keys, &name)?
+                .min(tree.leaves.len() - 1);
+            let (leaf_offset, mut leaf) = tree.leaves.swap_remove(index);
+            let keys: Vec<u32> = leaf.entries.iter().map(|e| e.offset).collect();
+            let position = self.first_after(&keys, &name)?;
+            leaf.entries
+                .insert(position, leaf_entry(leaf.kind, child, &name));
+            let split = leaf.entries.len() > MAX_LEAF_ENTRIES;
+            if split
+                && tree
+                    .root
+                    .as_ref()
+                    .is_some_and(|(_, root)| root.entries.len() >= subkey_list::MAX_ENTRIES)
+            {
+                return Err(EditError::Limit(
+                    "the index root of this key is full".to_string(),
+                ));
+            }
+            let upper = split.then(|| SubkeyList {
+                kind: leaf.kind,
+                entries: leaf.entries.split_off(leaf.entries.len() / 2),
+            });
+            let mut new_leaves = vec![self.heap.replace(leaf_offset, &leaf.encode())?];
+            if let Some(upper) = upper {
+                new_leaves.push(self.heap.alloc(&upper.encode())?);
+            }
+            let root_entries = new_leaves.iter().map(|&offset| ListEntry {
+                offset,
+                hint_or_hash: 0,
+            });
+            match (tree.root, new_leaves.as_slice()) {
+                (None, [only]) => *only,
+                (None, _) => {
+                    let entries = root_entries.collect();
+                    let kind = ListKind::IndexRoot;
+                    self.heap.alloc(&SubkeyList { kind, entries }.encode())?
+                }
+                (Some((root_offset, mut root)), _) => {
+                    root.entries.splice(index..=index, root_entries);
+                    self.heap.replace(root_offset, &root.encode())?
+                }
+            }
+        };
+        node.subkey_count = subkey_count;
         node.raise_max_subkey_name(name::utf16_byte_len(&name));
         self.write_key_node(parent, &node)?;
         self.touch(parent);

@@ -250,6 +250,21 @@ fn deleting_a_tree_frees_everything_and_releases_security() {
         .unwrap();
     assert_eq!(root_security_refs(&editor), 6);
     assert!(matches!(editor.delete_key(""), Err(EditError::RootKey)));
+    let mut node = editor
+        .key_node(editor.existing_key("Tree\\A\\D").unwrap())
+        .unwrap();
+    node.flags |= KEY_NO_DELETE;
+    editor
+        .write_key_node(editor.existing_key("Tree\\A\\D").unwrap(), &node)
+        .unwrap();
+    assert!(matches!(
+        editor.delete_key("Tree\\A\\D"),
+        Err(EditError::NoDelete(_))
+    ));
+    node.flags &= !KEY_NO_DELETE;
+    editor
+        .write_key_node(editor.existing_key("Tree\\A\\D").unwrap(), &node)
+        .unwrap();
     assert!(editor.delete_key("tree").unwrap());
     assert!(!editor.delete_key("tree").unwrap());
     assert_eq!(root_security_refs(&editor), 1);

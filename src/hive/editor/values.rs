@@ -21,6 +21,8 @@ pub struct ValueData {
 struct StoredData {
     size: u32,
     offset: u32,
+    /// The old data cell now holds (or was replaced by) the new data: the caller must not free it.
+    reused: bool,
 }
 
 impl Editor {
@@ -37,11 +39,19 @@ impl Editor {
         let mut node = self.key_node(key)?;
         let mut offsets = self.value_offsets(&node)?;
         let existing = self.find_value(&offsets, &stored_name)?;
-        let old_cells = match existing {
+        let mut old_cells = match existing {
             Some(value) => self.value_data_cells(value)?,
             None => Vec::new(),
         };
-        let stored = self.store_data(data)?;
+        // Data in one cell is rewritten in that cell when the new data fits there.
+        let reusable = match old_cells.as_slice() {
+            [only] => Some(*only),
+            _ => None,
+        };
+        let stored = self.store_data(data, reusable)?;
+        if stored.reused {
+            old_cells.clear();
+        }
         match existing {
             Some(value) => {
                 let (mut vk, _) = self.key_value(value)?;
@@ -238,8 +248,13 @@ impl Editor {
                 .map(<[u8]>::to_vec)
                 .ok_or_else(|| short(vk.data_offset));
         };
+        let segments = self.segments(&db)?;
+        // The size field is untrusted: allocate only what the segments can hold.
+        if len > segments.len() * SEGMENT_SIZE {
+            return Err(short(db.segments_list));
+        }
         let mut data = Vec::with_capacity(len);
-        for segment in self.segments(&db)? {
+        for segment in segments {
             let take = (len - data.len()).min(SEGMENT_SIZE);
             let bytes = self
                 .heap
@@ -255,7 +270,8 @@ impl Editor {
     }
 
     /// Store `data` the way a hive of this version does and return the vk fields pointing at it.
-    fn store_data(&mut self, data: &[u8]) -> Result<StoredData, EditError> {
+    /// Data that needs one cell goes into the cell `reusable` when given (in place if it fits).
+    fn store_data(&mut self, data: &[u8], reusable: Option<u32>) -> Result<StoredData, EditError> {
         let too_big = || {
             EditError::Limit(format!(
                 "value data of {} bytes is too large for a hive",
@@ -272,12 +288,18 @@ impl Editor {
             return Ok(StoredData {
                 size: size | DATA_INLINE,
                 offset: u32::from_le_bytes(inline),
+                reused: false,
             });
         }
         if !big_data::is_big(self.minor_version, data.len()) {
+            let offset = match reusable {
+                Some(cell) => self.heap.replace(cell, data)?,
+                None => self.heap.alloc(data)?,
+            };
             return Ok(StoredData {
                 size,
-                offset: self.heap.alloc(data)?,
+                offset,
+                reused: reusable.is_some(),
             });
         }
         let segment_count =
@@ -294,6 +316,7 @@ impl Editor {
         Ok(StoredData {
             size,
             offset: self.heap.alloc(&db.encode())?,
+            reused: false,
         })
     }
 }

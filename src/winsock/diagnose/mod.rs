@@ -28,6 +28,12 @@ pub struct Diagnosis {
 }
 
 impl Diagnosis {
+    /// Add findings made outside the registry (the DLLs on the volume), keeping the order.
+    pub fn add(&mut self, findings: impl IntoIterator<Item = Finding>) {
+        self.findings.extend(findings);
+        self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    }
+
     /// No critical or warning finding.
     pub fn healthy(&self) -> bool {
         !self.findings.iter().any(Finding::is_problem)
@@ -92,14 +98,14 @@ fn namespace_list_path<E>(cs: &ControlSetCatalogs, list: &CatalogList<E>) -> Str
 
 /// The position a key name stands for: `000000000003` is 3. Winsock builds these names with
 /// `%012lu`, so anything else is not an entry it loads.
-pub(crate) fn entry_index(name: &str) -> Option<u32> {
+pub fn entry_index(name: &str) -> Option<u32> {
     (name.len() == 12 && name.bytes().all(|b| b.is_ascii_digit()))
         .then(|| name.parse().ok())
         .flatten()
 }
 
 /// The name of an entry key.
-pub(crate) trait EntryKey {
+pub trait EntryKey {
     fn key_name(&self) -> &str;
 }
 
@@ -117,7 +123,7 @@ impl EntryKey for NamespaceEntry {
 
 /// The entries Winsock loads: keys 1..=count (every numbered key when the count is missing),
 /// in position order.
-fn loaded<E: EntryKey>(list: &CatalogList<E>) -> Vec<&E> {
+pub fn loaded<E: EntryKey>(list: &CatalogList<E>) -> Vec<&E> {
     let limit = list.num_entries.unwrap_or(u32::MAX);
     let mut out: Vec<(u32, &E)> = list
         .entries

@@ -1,0 +1,78 @@
+//! The JSON document of `winsock-doctor repair --json` (shape documented in
+//! docs/json-repair.md; keep it stable: add fields, do not rename or remove).
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::hive::image::InputFile;
+use crate::input::LogsReport;
+use crate::winsock::findings::Finding;
+use crate::winsock::repair::{RepairOptions, RepairPlan};
+use crate::winsock::windows_version::WindowsVersion;
+
+/// Version of this document's shape.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// How the repair ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The repaired hive was written and passed the check.
+    Repaired,
+    /// Nothing needed changing; nothing was written.
+    NothingToDo,
+    /// `--dry-run`: the plan only; nothing was written.
+    DryRun,
+    /// The written hive still had problems the repair claimed to fix; it was removed.
+    Failed,
+}
+
+/// The written hive.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputFile {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub size: u64,
+    /// Where it was installed over the input, with `--install`.
+    pub installed_as: Option<PathBuf>,
+    /// The backup folder of the original hive and its logs, with `--install`.
+    pub backup: Option<PathBuf>,
+}
+
+/// The scan of the written hive.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    /// No critical or warning finding in the repaired control sets.
+    pub healthy: bool,
+    /// Problems the repair claimed to fix that are still there (the repair failed if any).
+    pub unfixed: Vec<Finding>,
+    /// Every finding of the repaired control sets, for the record.
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RepairDocument<'a> {
+    pub format_version: u32,
+    pub status: Status,
+    pub options: &'a RepairOptions,
+    pub input: &'a InputFile,
+    /// The transaction logs read and what replaying them did.
+    pub logs: &'a LogsReport,
+    /// Log files beside the input that must be moved aside when the repaired hive is put in
+    /// the input's place: they describe the old file, not the new one.
+    pub logs_to_move_aside: Vec<PathBuf>,
+    pub windows: &'a WindowsVersion,
+    pub output: Option<OutputFile>,
+    /// One plan per repaired control set: every key and value removed, added or changed
+    /// (before and after), and the providers removed, saved whole.
+    pub control_sets: &'a [RepairPlan],
+    pub verification: Option<Verification>,
+}
+
+impl RepairDocument<'_> {
+    pub fn write(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut out, self)?;
+        writeln!(out)
+    }
+}

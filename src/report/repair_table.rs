@@ -1,0 +1,204 @@
+//! `winsock-doctor repair` for a technician: what happened, every change (before and after),
+//! the providers removed, the check of the written hive, and what to do with the logs.
+
+use std::fmt::Write;
+
+use comfy_table::{ContentArrangement, Table, presets};
+
+use crate::hive::value::{RawValue, hex};
+use crate::report::repair_json::{RepairDocument, Status};
+use crate::winsock::catalog::PACKED_CATALOG_ITEM;
+use crate::winsock::packed_item::PackedCatalogItem;
+use crate::winsock::repair::Edit;
+
+/// Width of the tables when the output is not a terminal.
+const PLAIN_WIDTH: u16 = 140;
+
+pub fn render(doc: &RepairDocument<'_>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Input:       {}", doc.input.path.display());
+    let _ = writeln!(
+        out,
+        "SHA-256:     {} ({} bytes)",
+        doc.input.sha256, doc.input.size
+    );
+    for log in &doc.logs.replay.applied {
+        let _ = writeln!(out, "Replayed:    {}", log.path.display());
+    }
+    let _ = writeln!(
+        out,
+        "Windows:     {}, {}",
+        doc.windows.label,
+        format!("{:?}", doc.windows.arch).to_lowercase()
+    );
+    let status = match doc.status {
+        Status::Repaired => "REPAIRED",
+        Status::NothingToDo => {
+            "NOTHING TO DO: the hive needs none of the asked repairs; nothing written"
+        }
+        Status::DryRun => "DRY RUN: the plan only; nothing written",
+        Status::Failed => {
+            "FAILED: the written hive still had problems the repair claimed to fix; it was removed"
+        }
+    };
+    let _ = writeln!(out, "Result:      {status}");
+    if let Some(output) = &doc.output {
+        let _ = writeln!(out, "Output:      {}", output.path.display());
+        let _ = writeln!(
+            out,
+            "SHA-256:     {} ({} bytes)",
+            output.sha256, output.size
+        );
+        if let Some(installed) = &output.installed_as {
+            let _ = writeln!(out, "Installed:   {}", installed.display());
+        }
+        if let Some(backup) = &output.backup {
+            let _ = writeln!(out, "Backup:      {}", backup.display());
+        }
+    }
+
+    for plan in doc.control_sets {
+        let _ = writeln!(out, "\n{}: {} changes", plan.control_set, plan.edits.len());
+        if !plan.edits.is_empty() {
+            let _ = writeln!(out, "{}", edits_table(&plan.edits));
+        }
+        for removed in &plan.removed_providers {
+            let what = removed
+                .protocol_entry
+                .as_ref()
+                .map(|i| {
+                    format!(
+                        "ID {} \"{}\" ({})",
+                        i.catalog_entry_id, i.sz_protocol, i.library_path
+                    )
+                })
+                .or_else(|| {
+                    removed.namespace_entry.as_ref().map(|n| {
+                        format!(
+                            "\"{}\" ({})",
+                            n.display_string.as_deref().unwrap_or("?"),
+                            n.library_path.as_deref().unwrap_or("?")
+                        )
+                    })
+                })
+                .unwrap_or_default();
+            let _ = writeln!(out, "  removed {}: {what}; {}", removed.key, removed.reason);
+        }
+        for note in &plan.notes {
+            let _ = writeln!(out, "  note: {note}");
+        }
+    }
+    if doc
+        .control_sets
+        .iter()
+        .any(|p| !p.removed_providers.is_empty())
+    {
+        let _ = writeln!(
+            out,
+            "\nRemoved providers are saved whole (decoded fields and PackedCatalogItem hex) in the --json report."
+        );
+    }
+
+    if let Some(check) = &doc.verification {
+        let _ = writeln!(
+            out,
+            "\nCheck of the written hive: {}",
+            if check.healthy {
+                "healthy"
+            } else {
+                "problems remain"
+            }
+        );
+        for finding in check.findings.iter().filter(|f| f.is_problem()) {
+            let unfixed = check.unfixed.contains(finding);
+            let _ = writeln!(
+                out,
+                "  {} {} {}: {}",
+                if unfixed { "UNFIXED" } else { "remains" },
+                finding.code.as_str(),
+                finding.key,
+                finding.message
+            );
+        }
+    }
+    if !doc.logs_to_move_aside.is_empty() && doc.output.is_some() {
+        let _ = writeln!(
+            out,
+            "\nWhen this hive replaces the input, move these logs aside (they belong to the old file):"
+        );
+        for log in &doc.logs_to_move_aside {
+            let _ = writeln!(out, "  {}", log.display());
+        }
+    }
+    out
+}
+
+fn edits_table(edits: &[Edit]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(presets::ASCII_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .force_no_tty()
+        .set_width(PLAIN_WIDTH)
+        .set_header(vec!["Change", "Key", "Value", "Before", "After"]);
+    for edit in edits {
+        let row = match edit {
+            Edit::CreateKey { key } => vec![
+                "create key".into(),
+                key.clone(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ],
+            Edit::DeleteKey { key, values, .. } => vec![
+                "delete key".into(),
+                key.clone(),
+                String::new(),
+                format!("{} values", values.len()),
+                String::new(),
+            ],
+            Edit::SetValue { key, before, after } => vec![
+                "set value".into(),
+                key.clone(),
+                after.name.clone(),
+                before.as_ref().map_or_else(|| "(none)".into(), describe),
+                describe(after),
+            ],
+            Edit::DeleteValue { key, before } => vec![
+                "delete value".into(),
+                key.clone(),
+                before.name.clone(),
+                describe(before),
+                String::new(),
+            ],
+        };
+        table.add_row(row);
+    }
+    table
+}
+
+/// A value in a few words: strings and numbers as such, a PackedCatalogItem decoded.
+fn describe(value: &RawValue) -> String {
+    if let Some(text) = value.as_string() {
+        return format!("{text:?}");
+    }
+    if let Some(number) = value.as_dword() {
+        return number.to_string();
+    }
+    if let Some(list) = value.as_multi_string() {
+        return list.join(", ");
+    }
+    if value.is_named(PACKED_CATALOG_ITEM) {
+        if let Ok(item) = PackedCatalogItem::decode(&value.data) {
+            return format!(
+                "ID {} ChainLen {} \"{}\"",
+                item.catalog_entry_id, item.chain_len, item.sz_protocol
+            );
+        }
+    }
+    let head = value
+        .data
+        .get(..value.data.len().min(16))
+        .unwrap_or_default();
+    format!("{} bytes {}", value.data.len(), hex(head))
+}

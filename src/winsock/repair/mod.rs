@@ -1,0 +1,103 @@
+//! Repairs: pure functions from the catalog model of one control set (and the Windows family
+//! and the findings of its diagnosis) to a [`RepairPlan`]; [`apply`] carries a plan out on a
+//! hive editor. One file per mode; `layout` holds what they share (key paths, entry lists,
+//! counters and locks).
+
+pub mod apply;
+mod fix;
+mod layout;
+mod namespace;
+pub mod plan;
+mod remove_lsp;
+mod reset;
+mod services;
+
+use serde::Serialize;
+
+use crate::winsock::catalog::ControlSetCatalogs;
+use crate::winsock::findings::Finding;
+use crate::winsock::windows_version::WindowsVersion;
+
+pub use plan::{Edit, RemovedProvider, RepairPlan};
+pub use remove_lsp::LspSelector;
+
+/// What `repair --mode` does to the protocol catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Rebuild the protocol catalog from the transports, like `netsh winsock reset`.
+    Reset,
+    /// Remove layered providers (all, or the selected ones), like instlsp.
+    RemoveLsp,
+    /// Structural repairs only: numbering, counts, IDs, locks, chains that point nowhere.
+    Fix,
+}
+
+/// Everything the user asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RepairOptions {
+    pub mode: Option<Mode>,
+    /// `--lsp`: the layered providers to remove (none = all).
+    pub lsps: Vec<LspSelector>,
+    /// `--keep-third-party`: reset keeps third-party base providers.
+    pub keep_third_party: bool,
+    /// `--reset-namespace`: rebuild the namespace catalog from the defaults.
+    pub reset_namespace: bool,
+    /// `--fix-services`: AFD, Tcpip, Transports and the hook DLL values.
+    pub fix_services: bool,
+}
+
+/// What the planner knows besides the catalogs.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    pub windows: &'a WindowsVersion,
+    /// The findings of the control set's diagnosis.
+    pub findings: &'a [Finding],
+    /// Transports (of the family's default list) whose `Services\<T>\Parameters\Winsock` key
+    /// exists, for rebuilding a lost `Transports` value.
+    pub helper_keys: Vec<String>,
+}
+
+/// Why a repair cannot be planned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error(
+        "the Windows version cannot be told from this hive; give its SOFTWARE hive with --software"
+    )]
+    UnknownVersion,
+    #[error("no layered provider matches {0}")]
+    NoSuchLsp(String),
+    #[error("nothing to repair was asked: give --mode, --reset-namespace or --fix-services")]
+    NothingAsked,
+    #[error("a protocol entry cannot be written: {0}")]
+    Encode(String),
+}
+
+/// Plan the repairs `options` ask for on one control set.
+pub fn plan(
+    cs: &ControlSetCatalogs,
+    context: &Context<'_>,
+    options: &RepairOptions,
+) -> Result<RepairPlan, PlanError> {
+    if options.mode.is_none() && !options.reset_namespace && !options.fix_services {
+        return Err(PlanError::NothingAsked);
+    }
+    let mut plan = RepairPlan::new(&cs.control_set);
+    // With --reset-namespace the namespace catalog is rebuilt once, not also edited by a mode.
+    let namespace_by_mode = !options.reset_namespace;
+    match options.mode {
+        Some(Mode::Reset) => reset::plan(cs, context, options, &mut plan)?,
+        Some(Mode::RemoveLsp) => {
+            remove_lsp::plan(cs, context, &options.lsps, namespace_by_mode, &mut plan)?
+        }
+        Some(Mode::Fix) => fix::plan(cs, context.findings, namespace_by_mode, &mut plan),
+        None => {}
+    }
+    if options.reset_namespace && options.mode != Some(Mode::Reset) {
+        namespace::reset(cs, context, &mut plan);
+    }
+    if options.fix_services {
+        services::plan(cs, context, &mut plan);
+    }
+    Ok(plan)
+}

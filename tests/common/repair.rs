@@ -1,0 +1,110 @@
+//! Helpers for the repair tests: run `repair` and `scan` on files, and read catalogs back with
+//! the library.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+use winsock_doctor::input::{LogOptions, OpenedHive};
+use winsock_doctor::winsock::catalog::{CatalogList, ProtocolEntry, SystemCatalogs};
+use winsock_doctor::winsock::diagnose::loaded;
+
+/// Run `winsock-doctor ARGS`; (exit code, stdout parsed as JSON or Null, stderr).
+pub fn run(args: &[&str]) -> (i32, Value, String) {
+    let output = Command::cargo_bin("winsock-doctor")
+        .expect("binary")
+        .args(args)
+        .output()
+        .expect("run winsock-doctor");
+    let json = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    (
+        output.status.code().unwrap_or(-1),
+        json,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// `repair INPUT --out OUT --json --timestamp ... EXTRA`; panics unless it exits 0.
+pub fn repair(input: &Path, out: &Path, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "repair",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+        "--timestamp",
+        "2024-05-01T12:00:00Z",
+    ];
+    args.extend_from_slice(extra);
+    let (code, json, stderr) = run(&args);
+    assert_eq!(
+        code,
+        0,
+        "repair {extra:?} of {} failed: {stderr}\n{json:#}",
+        input.display()
+    );
+    json
+}
+
+/// `scan PATH --json --no-logs`: (exit code, document).
+pub fn scan(path: &Path) -> (i32, Value) {
+    let (code, json, stderr) = run(&["scan", path.to_str().unwrap(), "--json", "--no-logs"]);
+    assert!(code == 0 || code == 1, "scan failed: {stderr}");
+    (code, json)
+}
+
+/// Assert that `scan` finds no problem in `path`.
+pub fn assert_healthy(path: &Path) {
+    let (code, json) = scan(path);
+    assert_eq!(
+        code,
+        0,
+        "{} is not healthy: {:#}",
+        path.display(),
+        json["findings"]
+    );
+}
+
+/// The catalogs of a hive file as the library reads them (no logs).
+pub fn catalogs(path: &Path) -> SystemCatalogs {
+    OpenedHive::open(
+        path,
+        LogOptions {
+            no_logs: true,
+            logs: Vec::new(),
+        },
+    )
+    .expect("open hive")
+    .catalogs(None, false)
+    .expect("read catalogs")
+}
+
+/// The loaded entries of a protocol list, in key order.
+pub fn entries(list: &CatalogList<ProtocolEntry>) -> Vec<&ProtocolEntry> {
+    loaded(list)
+}
+
+/// The protocol list `name` of the selected control set.
+pub fn protocol_list<'c>(
+    catalogs: &'c SystemCatalogs,
+    name: &str,
+) -> &'c CatalogList<ProtocolEntry> {
+    catalogs
+        .selected
+        .protocol_catalogs
+        .iter()
+        .find(|l| l.name == name)
+        .unwrap_or_else(|| panic!("no {name}"))
+}
+
+/// A copy of the files `names` of `hives/<folder>` in a new temporary folder; returns the
+/// folder (kept alive by the caller) and the copy of the first file.
+pub fn copy_files(hives: &Path, folder: &str, names: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for name in names {
+        let target = dir.path().join(Path::new(name).file_name().unwrap());
+        std::fs::copy(hives.join(folder).join(name), &target).expect("copy hive");
+    }
+    let first = dir.path().join(Path::new(names[0]).file_name().unwrap());
+    (dir, first)
+}
