@@ -15,10 +15,18 @@ cargo build --release -q
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 have() { "$BIN" help "$1" >/dev/null 2>&1; }
 
-# median in seconds of one command, from hyperfine's JSON
+# median in seconds of one command, from hyperfine's JSON: median NAME [hyperfine options] WORDS...
+# (the words after the options make ONE command, quoted for hyperfine's shell-word splitting;
+# passed apart, hyperfine would take each word as a command of its own)
 median() {
   local name=$1; shift
-  hyperfine -N --warmup 3 --runs "${RUNS:-30}" --export-json "$TMP/$name.json" "$@" >/dev/null 2>&1
+  local opts=()
+  while [[ $1 == -* ]]; do
+    opts+=("$1")
+    if [[ $1 == --prepare ]]; then shift; opts+=("$1"); fi
+    shift
+  done
+  hyperfine -N --warmup 3 --runs "${RUNS:-30}" --export-json "$TMP/$name.json" "${opts[@]}" "$(printf '%q ' "$@")" >/dev/null 2>&1
   python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$TMP/$name.json"
 }
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$1" "$2"; }
@@ -54,4 +62,35 @@ if have replay && have scan; then
   plain=$(median plain "$BIN" scan --json "$TMP/recovered")
   dirty=$(median dirty "$BIN" scan --json "$DIRTY/SYSTEM")
   row "scan of the dirty 1709 hive with log replay" "$dirty" "$(ratio "$dirty" "$plain") of plain scan of the recovered hive (target <= 2)"
+fi
+
+# Batch scan: 200 hives (hard links to copies of the real hives, with the 1709 hive's logs), on
+# 1 thread and on every core; then the peak memory of the batch against the largest hive.
+if have scan && "$BIN" scan --help | grep -q -- --recursive; then
+  # Copies of the shared hives first (links into the shared folder would touch its inodes),
+  # then 200 hard links to the copies.
+  BATCH=$TMP/batch; ORIG=$TMP/originals; mkdir -p "$BATCH" "$ORIG"
+  REAL=()
+  while read -r src; do
+    n=${#REAL[@]}; mkdir -p "$ORIG/$n"
+    cp "$src" "$ORIG/$n/SYSTEM"
+    for log in "$(dirname "$src")"/SYSTEM.LOG[12]; do [ -f "$log" ] && cp "$log" "$ORIG/$n/"; done
+    REAL+=("$ORIG/$n/SYSTEM")
+  done < <(find "$SHARED/hives/real" -name SYSTEM -type f | sort)
+  for i in $(seq 0 199); do
+    src=${REAL[$((i % ${#REAL[@]}))]}
+    mkdir -p "$BATCH/host$i"
+    for f in "$(dirname "$src")"/*; do ln "$f" "$BATCH/host$i/"; done
+  done
+  cores=$(nproc)
+  # Exit code 1 (the damaged hive has findings) is expected: -i ignores it.
+  one=$(RUNS=${BATCH_RUNS:-5} median batch1 -i "$BIN" scan --recursive --jsonl --threads 1 "$BATCH")
+  all=$(RUNS=${BATCH_RUNS:-5} median batchN -i "$BIN" scan --recursive --jsonl --threads "$cores" "$BATCH")
+  row "scan --recursive --jsonl, 200 hives, 1 thread" "$one" "-"
+  row "scan --recursive --jsonl, 200 hives, $cores threads" "$all" "speedup $(ratio "$one" "$all") (target >= 1.7 on 2 cores)"
+  largest=$(for h in "${REAL[@]}"; do stat -c %s "$h"; done | sort -n | tail -1)
+  /usr/bin/time -v -o "$TMP/time.txt" "$BIN" scan --recursive --jsonl "$BATCH" >/dev/null 2>&1 || true
+  peak_kib=$(awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}' "$TMP/time.txt")
+  echo
+  echo "peak RSS of the 200-hive batch ($cores threads): $((peak_kib / 1024)) MiB; largest hive: $((largest / 1048576)) MiB; above it: $(( (peak_kib * 1024 - largest) / 1048576 )) MiB (target <= 64)"
 fi

@@ -139,7 +139,7 @@ impl OpenedHive {
     ) -> Result<T> {
         let format_error = |e| Error::format(&self.input.path, e);
         let hive = self.image.nt_hive().map_err(format_error)?;
-        let reader = HiveReader::new(&hive, self.image.hive_bytes().len());
+        let reader = HiveReader::new(&hive, self.image.hive_bytes());
         read(&reader).map_err(format_error)
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod fleet;
 pub mod hive;
 pub mod input;
 pub mod report;

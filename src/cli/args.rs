@@ -28,8 +28,17 @@ pub enum Command {
     /// Check the DLLs the Winsock configuration names, on the volume: present, size, SHA-256,
     /// version resource
     Dlls(DllsArgs),
-    /// Diagnose Winsock corruption and layered service providers (LSPs) in a SYSTEM hive
+    /// Diagnose Winsock corruption and layered service providers (LSPs) in SYSTEM hives, one or
+    /// a whole collection
     Scan(ScanArgs),
+    /// When each Winsock key was last written (CSV for Timesketch, or a mactime bodyfile)
+    Timeline(TimelineArgs),
+    /// Export the Winsock keys of a control set as a .reg file (regedit format, for `reg import`)
+    Export(ExportArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff)
+    Manpage,
     /// Repair the Winsock catalogs offline (netsh winsock reset, LSP removal, structural fixes),
     /// writing a NEW hive; the input is only read
     Repair(RepairArgs),
@@ -138,17 +147,42 @@ fn parse_drive_letter(text: &str) -> Result<char, String> {
   winsock-doctor scan SYSTEM --software SOFTWARE
   winsock-doctor scan SYSTEM --json > scan.json
   winsock-doctor scan SYSTEM --all-control-sets
+  winsock-doctor scan --recursive /cases/kape --jsonl > fleet.jsonl
+  winsock-doctor scan host1/SYSTEM host2/SYSTEM --threads 4
+
+Several targets, --recursive or --jsonl make a batch: every hive is scanned on a pool of
+threads; --jsonl prints one compact JSON object per hive as it finishes (a scan --json document
+plus `host` and `path`; a hive that cannot be read gets {\"path\", \"error\", \"exit\": 2}),
+then a summary table on stderr (on stdout without --jsonl). --recursive finds files named
+SYSTEM (any case) that start with a primary hive header, with their transaction logs, in
+folder trees (symlinked folders are not followed; empty files, as Windows leaves in RegBack,
+are skipped). Hives found this way are files of a collection, not volumes: their DLLs are not
+checked (scan the mounted volume for that).
 
 Exit codes: 0 healthy (no critical or warning finding), 1 problems found, 2 the input could
-not be read. Finding codes: docs/findings.md; JSON shape: docs/json-scan.md.")]
+not be read. For a batch: 2 if any hive could not be read, else 1 if any hive has problems,
+else 0. Finding codes: docs/findings.md; JSON shape: docs/json-scan.md; fleets: docs/fleet.md.")]
 pub struct ScanArgs {
-    /// The SYSTEM hive file (opened read-only)
-    #[arg(value_name = "TARGET")]
-    pub target: PathBuf,
+    /// SYSTEM hive files, Windows folders or volumes (opened read-only); with --recursive,
+    /// folder trees to search for SYSTEM hives
+    #[arg(value_name = "TARGET", required = true)]
+    pub targets: Vec<PathBuf>,
+
+    /// Search the TARGET folders recursively for SYSTEM hives (KAPE collections, case folders)
+    #[arg(long, short = 'r')]
+    pub recursive: bool,
+
+    /// Worker threads for a batch (default: every core)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+
+    /// One compact JSON object per hive and line, as each finishes (see docs/fleet.md)
+    #[arg(long, conflicts_with = "json")]
+    pub jsonl: bool,
 
     /// The SOFTWARE hive of the same machine, to know the exact Windows version (found by
-    /// itself when TARGET is a volume or a Windows folder)
-    #[arg(long, value_name = "SOFTWARE")]
+    /// itself when TARGET is a volume or a Windows folder; one TARGET)
+    #[arg(long, value_name = "SOFTWARE", conflicts_with = "recursive")]
     pub software: Option<PathBuf>,
 
     /// On a volume: the drive letter the installation had for its own volume (for the DLL
@@ -156,8 +190,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "LETTER", default_value = "C", value_parser = parse_drive_letter)]
     pub system_drive: char,
 
-    /// Print JSON (shape: docs/json-scan.md) instead of a report
-    #[arg(long)]
+    /// Print JSON (shape: docs/json-scan.md) instead of a report (one TARGET)
+    #[arg(long, conflicts_with = "recursive")]
     pub json: bool,
 
     /// Scan ControlSetNNN with this number instead of Select\Current
@@ -173,8 +207,104 @@ pub struct ScanArgs {
     pub no_logs: bool,
 
     /// A transaction log to use (repeatable) instead of the ones found next to TARGET
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "recursive")]
     pub log: Vec<PathBuf>,
+}
+
+impl ScanArgs {
+    /// Several hives, a search, or a stream of records: the batch mode.
+    pub fn is_batch(&self) -> bool {
+        self.recursive || self.jsonl || self.targets.len() > 1
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  winsock-doctor timeline SYSTEM > winsock-times.csv
+  winsock-doctor timeline SYSTEM --bodyfile > winsock.body && mactime -b winsock.body -d
+
+Lists the catalog keys, every protocol and namespace entry key (with its name, DLL and catalog
+ID or provider), WinSock2, Winsock, AFD, Tcpip and each transport's Parameters\\Winsock, with
+the time each key was last written, oldest first. The CSV (columns datetime, timestamp_desc,
+key, what, summary, message) imports into Timesketch as it is; times are RFC 3339 UTC.")]
+pub struct TimelineArgs {
+    /// The SYSTEM hive file, a Windows folder, or a volume holding one (opened read-only)
+    #[arg(value_name = "TARGET")]
+    pub target: PathBuf,
+
+    /// CSV (the default)
+    #[arg(long, conflicts_with = "bodyfile")]
+    pub csv: bool,
+
+    /// A mactime bodyfile (The Sleuth Kit 3.x): mtime is the key's last-write time
+    #[arg(long)]
+    pub bodyfile: bool,
+
+    /// Read ControlSetNNN with this number instead of Select\Current
+    #[arg(long, value_name = "N")]
+    pub control_set: Option<u32>,
+
+    /// Read the primary file as it is, ignoring transaction logs
+    #[arg(long)]
+    pub no_logs: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimelineFormat {
+    Csv,
+    Bodyfile,
+}
+
+impl TimelineArgs {
+    pub fn format(&self) -> TimelineFormat {
+        if self.bodyfile {
+            TimelineFormat::Bodyfile
+        } else {
+            TimelineFormat::Csv
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  winsock-doctor export D:\\Windows\\System32\\config\\SYSTEM --reg winsock.reg
+  winsock-doctor export SYSTEM --reg cs2.reg --control-set 2
+  reg import winsock.reg                      (on a running Windows, as administrator)
+
+Exports Services\\WinSock2, Services\\Winsock, Services\\AFD and each transport's
+Parameters\\Winsock with everything below them, as regedit writes them: UTF-16LE with a BOM,
+CRLF, keys under HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSetNNN. hivexregedit --merge reads UTF-8:
+iconv -f utf-16le -t utf-8 winsock.reg | dos2unix > winsock-utf8.reg")]
+pub struct ExportArgs {
+    /// The SYSTEM hive file, a Windows folder, or a volume holding one (opened read-only)
+    #[arg(value_name = "TARGET")]
+    pub target: PathBuf,
+
+    /// The .reg file to write (a new file, written atomically)
+    #[arg(long, value_name = "FILE")]
+    pub reg: PathBuf,
+
+    /// Export ControlSetNNN with this number instead of Select\Current
+    #[arg(long, value_name = "N")]
+    pub control_set: Option<u32>,
+
+    /// Replace FILE if it exists (never the input or its logs)
+    #[arg(long)]
+    pub force: bool,
+
+    /// Read the primary file as it is, ignoring transaction logs
+    #[arg(long)]
+    pub no_logs: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  winsock-doctor completions bash > /etc/bash_completion.d/winsock-doctor
+  winsock-doctor completions powershell >> $PROFILE")]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

@@ -5,8 +5,12 @@ pub mod build_hive;
 pub mod catalog;
 pub mod discover;
 pub mod dlls;
+pub mod export;
+pub mod generated;
 pub mod repair;
 pub mod scan;
+pub mod scan_batch;
+pub mod timeline;
 
 use std::process::ExitCode;
 
@@ -23,6 +27,10 @@ pub fn run() -> Result<ExitCode> {
         Command::Discover(args) => discover::run(&args),
         Command::Dlls(args) => dlls::run(&args),
         Command::Scan(args) => scan::run(&args),
+        Command::Timeline(args) => timeline::run(&args),
+        Command::Export(args) => export::run(&args),
+        Command::Completions(args) => generated::completions(args.shell),
+        Command::Manpage => generated::manpage(),
         Command::BuildHive(args) => build_hive::run(&args),
         Command::Repair(args) => repair::run(&args),
     }

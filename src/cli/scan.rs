@@ -1,11 +1,13 @@
 //! `winsock-doctor scan`: read a hive, diagnose it, print the report. Exit 0 when healthy, 1
-//! when problems were found (2, from `main`, when the input cannot be read).
+//! when problems were found (2, from `main`, when the input cannot be read). Several hives go
+//! to [`crate::cli::scan_batch`], which runs [`scan_target`] for each.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
 use crate::cli::args::ScanArgs;
+use crate::cli::scan_batch;
 use crate::error::{Error, Result};
 use crate::hive::image::InputFile;
 use crate::input::{LogOptions, OpenedHive};
@@ -14,18 +16,92 @@ use crate::report::scan_table::{self, Colour};
 use crate::volume::findings::dll_findings;
 use crate::volume::target::Target;
 use crate::winsock::catalog::SystemCatalogs;
-use crate::winsock::scan::scan;
+use crate::winsock::scan::{Scan, scan};
 use crate::winsock::windows_version::{
     SoftwareVersionFacts, SystemVersionFacts, WindowsVersion, detect, read_software_facts,
     read_system_facts,
 };
 
+/// Everything the scan of one hive produced.
+pub struct HiveScan {
+    pub hive: OpenedHive,
+    /// The SOFTWARE hive read for the exact version, if any.
+    pub software: Option<InputFile>,
+    pub catalogs: SystemCatalogs,
+    pub windows: WindowsVersion,
+    pub result: Scan,
+}
+
+impl HiveScan {
+    /// The `scan --json` document.
+    pub fn document(&self) -> ScanDocument<'_> {
+        ScanDocument::new(
+            &self.hive.input,
+            self.software.as_ref(),
+            self.hive.image.base_block(),
+            &self.hive.logs,
+            &self.catalogs,
+            &self.windows,
+            &self.result,
+        )
+    }
+}
+
 pub fn run(args: &ScanArgs) -> Result<ExitCode> {
+    if args.is_batch() {
+        return scan_batch::run(args);
+    }
+    let Some(target) = args.targets.first() else {
+        return Err(Error::Usage("scan needs a TARGET".to_string()));
+    };
+    let scanned = scan_target(target, args, VolumeChecks::WhenOnAVolume)?;
+
+    let stdout = std::io::stdout();
+    let written = if args.json {
+        scanned.document().write(stdout.lock())
+    } else {
+        let hive = &scanned.hive;
+        if let Some(notice) = hive.logs.dirty_notice(&hive.input.path) {
+            eprintln!("winsock-doctor: {notice}");
+        }
+        let colour = Colour(stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none());
+        write!(
+            stdout.lock(),
+            "{}",
+            scan_table::render(
+                &hive.input,
+                &scanned.catalogs,
+                &scanned.windows,
+                &scanned.result,
+                colour
+            )
+        )
+    };
+    written.map_err(|e| Error::io("standard output", "write to", e))?;
+    Ok(if scanned.result.healthy() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Whether the DLLs the catalogs name are checked when the hive lies in a Windows folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VolumeChecks {
+    WhenOnAVolume,
+    /// Hives found in a collection: the folder around them is what was collected, not a
+    /// volume, so DLLs left out of the collection must not read as missing.
+    Never,
+}
+
+/// Open one TARGET (hive file, Windows folder or volume) and diagnose it: the one per-hive path
+/// of single and batch scans.
+pub fn scan_target(target: &Path, args: &ScanArgs, volume: VolumeChecks) -> Result<HiveScan> {
     let logs = LogOptions {
         no_logs: args.no_logs,
         logs: args.log.clone(),
     };
-    let target = Target::resolve(&args.target)?;
+    let target = Target::resolve(target)?;
     let hive = OpenedHive::open(&target.system_hive, logs)?;
     let catalogs = hive.catalogs(args.control_set, args.all_control_sets)?;
     let (windows, software) = detect_windows(
@@ -34,44 +110,24 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         args.software.as_deref(),
         target.software_hive.as_deref(),
     )?;
-    let base = hive.image.base_block();
     let mut result = scan(&catalogs, &windows);
     // On a volume, the DLLs the catalogs name are looked at too.
-    if let Some(report) = target.check_dlls(&catalogs.selected, args.system_drive)? {
+    let report = match volume {
+        VolumeChecks::WhenOnAVolume => target.check_dlls(&catalogs.selected, args.system_drive)?,
+        VolumeChecks::Never => None,
+    };
+    if let Some(report) = report {
         let findings = dll_findings(&report, &catalogs.selected.control_set);
         if let Some(selected) = result.diagnoses.first_mut() {
             selected.add(findings);
         }
     }
-
-    let stdout = std::io::stdout();
-    let written = if args.json {
-        ScanDocument::new(
-            &hive.input,
-            software.as_ref(),
-            base,
-            &hive.logs,
-            &catalogs,
-            &windows,
-            &result,
-        )
-        .write(stdout.lock())
-    } else {
-        if let Some(notice) = hive.logs.dirty_notice(&hive.input.path) {
-            eprintln!("winsock-doctor: {notice}");
-        }
-        let colour = Colour(stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none());
-        write!(
-            stdout.lock(),
-            "{}",
-            scan_table::render(&hive.input, &catalogs, &windows, &result, colour)
-        )
-    };
-    written.map_err(|e| Error::io("standard output", "write to", e))?;
-    Ok(if result.healthy() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    Ok(HiveScan {
+        hive,
+        software,
+        catalogs,
+        windows,
+        result,
     })
 }
 

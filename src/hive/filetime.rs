@@ -1,4 +1,4 @@
-//! Windows FILETIME (100 ns ticks since 1601-01-01 UTC) from a time the user writes in RFC 3339.
+//! Windows FILETIME (100 ns ticks since 1601-01-01 UTC) from and to RFC 3339 text.
 
 use crate::error::Error;
 
@@ -12,6 +12,33 @@ pub fn filetime_from_rfc3339(text: &str) -> Result<u64, Error> {
         .map_err(|e| Error::Usage(format!("{text:?} is not an RFC 3339 time: {e}")))?;
     let ticks = timestamp.as_nanosecond().div_euclid(100) + UNIX_EPOCH_AS_FILETIME;
     u64::try_from(ticks).map_err(|_| Error::Usage(format!("{text:?} is before the year 1601")))
+}
+
+/// Whole seconds since 1970-01-01 UTC (negative before), as bodyfiles count time.
+pub fn filetime_to_unix_seconds(filetime: u64) -> i64 {
+    // A u64 of 100 ns ticks is at most ~1.8e12 seconds: it always fits.
+    ((i128::from(filetime) - UNIX_EPOCH_AS_FILETIME).div_euclid(10_000_000)) as i64
+}
+
+/// `2012-04-07T13:05:14.5115030Z`: UTC, with the FILETIME's full 100 ns precision. A time past
+/// what RFC 3339 can write (year 9999) is shown as the raw number.
+pub fn filetime_to_rfc3339(filetime: u64) -> String {
+    let nanos = (i128::from(filetime) - UNIX_EPOCH_AS_FILETIME) * 100;
+    match jiff::Timestamp::from_nanosecond(nanos) {
+        Ok(t) => format!("{}Z", t.strftime("%Y-%m-%dT%H:%M:%S%.7f")),
+        Err(_) => format!("FILETIME {filetime:#x}"),
+    }
+}
+
+/// Serialize an optional FILETIME as RFC 3339 text (or null).
+pub fn serialize_filetime<S: serde::Serializer>(
+    filetime: &Option<u64>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match filetime {
+        Some(t) => serializer.serialize_str(&filetime_to_rfc3339(*t)),
+        None => serializer.serialize_none(),
+    }
 }
 
 #[cfg(test)]
@@ -34,6 +61,16 @@ mod tests {
             filetime_from_rfc3339("2009-07-14T04:58:10.1234567Z").unwrap() % 10_000_000,
             1_234_567
         );
+    }
+
+    #[test]
+    fn filetimes_print_as_rfc3339_and_unix_seconds() {
+        let t = filetime_from_rfc3339("2009-07-14T04:58:10.1234567Z").unwrap();
+        assert_eq!(filetime_to_rfc3339(t), "2009-07-14T04:58:10.1234567Z");
+        assert_eq!(filetime_to_rfc3339(0), "1601-01-01T00:00:00.0000000Z");
+        assert_eq!(filetime_to_unix_seconds(t), 1_247_547_490);
+        assert_eq!(filetime_to_unix_seconds(0), -11_644_473_600);
+        assert!(filetime_to_rfc3339(u64::MAX).starts_with("FILETIME"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! or editing). Everything that reads a hive reads a [`HiveImage`].
 
 use std::fs::File;
+use std::io::Read;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
@@ -37,6 +38,7 @@ pub struct InputFile {
 pub struct MappedFile {
     path: PathBuf,
     bytes: Bytes,
+    sha256: String,
 }
 
 impl MappedFile {
@@ -61,9 +63,14 @@ impl MappedFile {
                 .map_err(|e| Error::io(path, "map into memory", e))?;
             Bytes::Mapped(map)
         };
+        // Hashed through reads, not through the mapping: hashing the mapping would make every
+        // page of the file resident in this process, which a batch of large hives pays per
+        // worker. Same bytes for a file at rest.
+        let sha256 = sha256_of_reader((&file).take(len)).map_err(|e| Error::io(path, "read", e))?;
         Ok(Self {
             path: path.to_path_buf(),
             bytes,
+            sha256,
         })
     }
 
@@ -79,14 +86,31 @@ impl MappedFile {
     pub fn describe(&self) -> InputFile {
         InputFile {
             path: self.path.clone(),
-            sha256: sha256_hex(&self.bytes),
+            sha256: self.sha256.clone(),
             size: self.bytes.len() as u64,
         }
     }
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
+    hex(&Sha256::digest(bytes))
+}
+
+/// The sha256 (hex) of everything `reader` yields, read in 64 KiB pieces.
+fn sha256_of_reader(mut reader: impl Read) -> std::io::Result<String> {
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        match reader.read(&mut buffer) {
+            Ok(0) => return Ok(hex(&hasher.finalize())),
+            Ok(n) => hasher.update(buffer.get(..n).unwrap_or_default()),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn hex(digest: &[u8]) -> String {
     let mut out = String::with_capacity(64);
     for b in digest {
         out.push_str(&format!("{b:02x}"));

@@ -8,6 +8,7 @@
 use nt_hive::{Hive, KeyNode, KeyValue, NtHiveError};
 
 use crate::error::FormatError;
+use crate::hive::key_times::KeyTimes;
 use crate::hive::panic_guard::guarded;
 use crate::hive::value::RawValue;
 
@@ -23,13 +24,30 @@ const MIN_VALUE_CELL: usize = 24;
 /// Reads keys and values of one hive.
 pub struct HiveReader<'h> {
     hive: &'h Hive<&'h [u8]>,
+    /// The base block and bins nt-hive reads.
+    bytes: &'h [u8],
     hive_len: usize,
 }
 
 impl<'h> HiveReader<'h> {
-    /// `hive_len` is the number of bytes nt-hive sees; it bounds every listing.
-    pub fn new(hive: &'h Hive<&'h [u8]>, hive_len: usize) -> Self {
-        Self { hive, hive_len }
+    /// `bytes` are the bytes nt-hive sees (base block and bins); their length bounds every
+    /// listing.
+    pub fn new(hive: &'h Hive<&'h [u8]>, bytes: &'h [u8]) -> Self {
+        Self {
+            hive,
+            bytes,
+            hive_len: bytes.len(),
+        }
+    }
+
+    /// The base block and bins being read.
+    pub fn bytes(&self) -> &'h [u8] {
+        self.bytes
+    }
+
+    /// Last-write times of keys, which nt-hive does not expose.
+    pub fn key_times(&self) -> Result<KeyTimes<'h>, FormatError> {
+        KeyTimes::new(self.bytes)
     }
 
     pub fn root(&self) -> Result<Key<'h>, FormatError> {

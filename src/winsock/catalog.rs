@@ -8,9 +8,12 @@
 //! form, and a missing key or value is `None`, not an error. One unreadable entry or key is
 //! recorded (in the entry, or in `read_errors`) and the rest is still read.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::error::FormatError;
+use crate::hive::filetime::serialize_filetime;
 use crate::hive::reader::{HiveReader, Key};
 use crate::hive::value::{REG_BINARY, RawValue, find, names_equal};
 use crate::winsock::control_set::{
@@ -143,6 +146,9 @@ pub struct ProtocolEntry {
     /// The PackedCatalogItem bytes as stored.
     #[serde(skip)]
     pub packed_catalog_item_raw: Option<Vec<u8>>,
+    /// When the entry key was last written (a FILETIME; RFC 3339 in JSON); `None` when unreadable.
+    #[serde(serialize_with = "serialize_filetime")]
+    pub last_written: Option<u64>,
     /// Every value of the key as stored, for repairs that move or compare entries.
     #[serde(skip)]
     pub values: Vec<RawValue>,
@@ -160,6 +166,9 @@ pub struct NamespaceEntry {
     pub provider: NamespaceProvider,
     pub error: Option<String>,
     pub subkeys: Vec<String>,
+    /// When the entry key was last written (a FILETIME; RFC 3339 in JSON); `None` when unreadable.
+    #[serde(serialize_with = "serialize_filetime")]
+    pub last_written: Option<u64>,
     /// Every value of the key as stored, for repairs that move or compare entries.
     #[serde(skip)]
     pub values: Vec<RawValue>,
@@ -277,17 +286,27 @@ fn read_control_set(
             DEFAULT_NAMESPACE_CATALOG,
         );
         let protocol_path = format!(r"{WINSOCK2_PARAMETERS}\{protocol_name}");
+        let protocol_catalog = Located {
+            parameters: key,
+            name: &protocol_name,
+            path: &format!(r"{}\{protocol_path}", choice.name),
+        };
         if let Some((root, lists)) = errors.keep(
             &protocol_path,
-            read_catalog(reader, key, &protocol_name, read_protocol_entry),
+            read_catalog(reader, &protocol_catalog, read_protocol_entry),
         ) {
             out.protocol_catalog = Some(root);
             out.protocol_catalogs = lists;
         }
         let namespace_path = format!(r"{WINSOCK2_PARAMETERS}\{namespace_name}");
+        let namespace_catalog = Located {
+            parameters: key,
+            name: &namespace_name,
+            path: &format!(r"{}\{namespace_path}", choice.name),
+        };
         if let Some((root, mut lists)) = errors.keep(
             &namespace_path,
-            read_catalog(reader, key, &namespace_name, read_namespace_entry),
+            read_catalog(reader, &namespace_catalog, read_namespace_entry),
         ) {
             // Namespace providers have no catalog IDs.
             for list in &mut lists {
@@ -339,13 +358,22 @@ fn read_winsock2_parameters(
 /// A catalog root and its two entry lists; an entry that cannot be read keeps its error.
 type Catalog<E> = (CatalogRoot, Vec<CatalogList<E>>);
 
+/// A catalog key to read: its parent `WinSock2\Parameters`, its name, and its path from the root.
+struct Located<'a, 'h> {
+    parameters: &'a Key<'h>,
+    name: &'a str,
+    path: &'a str,
+}
+
+/// An entry reader: the key's name, the key, and its last-write time.
+type ReadEntry<'h, E> = fn(&HiveReader<'h>, String, &Key<'h>, Option<u64>) -> E;
+
 fn read_catalog<'h, E>(
     reader: &HiveReader<'h>,
-    parameters: &Key<'h>,
-    name: &str,
-    read_entry: impl Fn(&HiveReader<'h>, String, &Key<'h>) -> E,
+    catalog: &Located<'_, 'h>,
+    read_entry: ReadEntry<'h, E>,
 ) -> Result<Option<Catalog<E>>, FormatError> {
-    let Some(key) = reader.subkey(parameters, name)? else {
+    let Some(key) = reader.subkey(catalog.parameters, catalog.name)? else {
         return Ok(None);
     };
     let values = reader.values(&key)?;
@@ -374,11 +402,17 @@ fn read_catalog<'h, E>(
             continue;
         }
         let entries = match list_key {
-            Some(k) => reader
-                .subkeys(k)?
-                .into_iter()
-                .map(|(entry_name, entry_key)| read_entry(reader, entry_name, &entry_key))
-                .collect(),
+            Some(k) => {
+                let times = entry_times(reader, &format!(r"{}\{list_name}", catalog.path));
+                reader
+                    .subkeys(k)?
+                    .into_iter()
+                    .map(|(entry_name, entry_key)| {
+                        let time = times.get(&entry_name).copied();
+                        read_entry(reader, entry_name, &entry_key, time)
+                    })
+                    .collect()
+            }
             None => Vec::new(),
         };
         lists.push(CatalogList {
@@ -392,7 +426,23 @@ fn read_catalog<'h, E>(
     Ok(Some((root, lists)))
 }
 
-fn read_protocol_entry(reader: &HiveReader<'_>, key_name: String, key: &Key<'_>) -> ProtocolEntry {
+/// The last-write times of the entry keys of the list at `path`, by name (the first of equal
+/// names wins). Times are an extra: a list whose raw records cannot be read just has none.
+fn entry_times(reader: &HiveReader<'_>, path: &str) -> HashMap<String, u64> {
+    let mut by_name = HashMap::new();
+    let times = reader.key_times().and_then(|t| t.subkey_times(path));
+    for (name, time) in times.ok().flatten().unwrap_or_default() {
+        by_name.entry(name).or_insert(time);
+    }
+    by_name
+}
+
+fn read_protocol_entry(
+    reader: &HiveReader<'_>,
+    key_name: String,
+    key: &Key<'_>,
+    last_written: Option<u64>,
+) -> ProtocolEntry {
     let mut entry = ProtocolEntry {
         key: key_name,
         protocol_name: None,
@@ -406,6 +456,7 @@ fn read_protocol_entry(reader: &HiveReader<'_>, key_name: String, key: &Key<'_>)
         other_values: Vec::new(),
         subkeys: Vec::new(),
         packed_catalog_item_raw: None,
+        last_written,
         values: Vec::new(),
     };
     let read = reader
@@ -459,6 +510,7 @@ fn read_namespace_entry(
     reader: &HiveReader<'_>,
     key_name: String,
     key: &Key<'_>,
+    last_written: Option<u64>,
 ) -> NamespaceEntry {
     let read = reader
         .values(key)
@@ -473,6 +525,7 @@ fn read_namespace_entry(
                 provider,
                 error: None,
                 subkeys,
+                last_written,
                 values,
             }
         }
@@ -483,6 +536,7 @@ fn read_namespace_entry(
             provider: NamespaceProvider::default(),
             error: Some(e.to_string()),
             subkeys: Vec::new(),
+            last_written,
             values: Vec::new(),
         },
     }

@@ -15,5 +15,7 @@ pub mod packed_item;
 pub mod repair;
 pub mod scan;
 pub mod services;
+pub mod timeline;
 pub mod well_known;
 pub mod windows_version;
+pub mod winsock_keys;

@@ -41,6 +41,9 @@ pub struct LspEntry {
     pub catalog_entry_id: u32,
     pub name: String,
     pub library_path: String,
+    /// When the entry key was last written: when the LSP was installed, for a fresh install.
+    #[serde(serialize_with = "crate::hive::filetime::serialize_filetime")]
+    pub last_written: Option<u64>,
 }
 
 /// A chain entry and the base provider at its bottom.
@@ -58,6 +61,7 @@ fn lsp_entry(entry: &ProtocolEntry, item: &PackedCatalogItem) -> LspEntry {
         catalog_entry_id: item.catalog_entry_id,
         name: entry_name(entry),
         library_path: item.library_path.clone(),
+        last_written: entry.last_written,
     }
 }
 

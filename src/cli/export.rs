@@ -1,0 +1,55 @@
+//! `winsock-doctor export`: the Winsock keys of a control set as a .reg file.
+
+use std::process::ExitCode;
+
+use crate::cli::args::ExportArgs;
+use crate::error::{Error, Result};
+use crate::hive::subtree::read_subtree;
+use crate::hive::write_file::write_new_file;
+use crate::input::{LogOptions, OpenedHive};
+use crate::report::reg_file;
+use crate::volume::target::Target;
+use crate::winsock::winsock_keys::winsock_subtrees;
+
+/// Where a SYSTEM hive is loaded on a running system.
+const SYSTEM_ROOT: &str = r"HKEY_LOCAL_MACHINE\SYSTEM";
+
+pub fn run(args: &ExportArgs) -> Result<ExitCode> {
+    let logs = LogOptions {
+        no_logs: args.no_logs,
+        logs: Vec::new(),
+    };
+    let target = Target::resolve(&args.target)?;
+    let hive = OpenedHive::open(&target.system_hive, logs)?;
+    let catalogs = hive.catalogs(args.control_set, false)?;
+    let mut keys = Vec::new();
+    for path in winsock_subtrees(&catalogs.selected) {
+        match hive.read(|reader| read_subtree(reader, &path))? {
+            Some(subtree) => keys.extend(subtree),
+            None => eprintln!("winsock-doctor: {path} does not exist: not exported"),
+        }
+    }
+    if keys.is_empty() {
+        return Err(Error::Usage(format!(
+            "{}: no Winsock key in {}: nothing to export",
+            hive.input.path.display(),
+            catalogs.selected.control_set
+        )));
+    }
+    let text = reg_file::render(SYSTEM_ROOT, &keys);
+    let mut protected = vec![hive.input.path.clone()];
+    protected.extend(hive.logs.files.iter().map(|f| f.path.clone()));
+    write_new_file(
+        &args.reg,
+        &reg_file::utf16le_with_bom(&text),
+        &protected,
+        args.force,
+    )?;
+    eprintln!(
+        "winsock-doctor: wrote {} keys of {} to {}",
+        keys.len(),
+        catalogs.selected.control_set,
+        args.reg.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

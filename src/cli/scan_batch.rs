@@ -1,0 +1,192 @@
+//! `winsock-doctor scan` over many hives: find them, scan each on a bounded pool of threads
+//! ([`scan_target`] per hive, one hive mapped per worker at a time), stream one record per hive
+//! as it finishes, and end with a summary. Results are never gathered: the channel between the
+//! workers and the writer is bounded, so memory stays that of a few hives whatever the batch.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::mpsc;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::cli::args::ScanArgs;
+use crate::cli::scan::{HiveScan, VolumeChecks, scan_target};
+use crate::error::{Error, Result};
+use crate::fleet::find_hives::{Found, find_hives};
+use crate::fleet::host::computer_name;
+use crate::fleet::tally::{Tally, Verdict};
+use crate::report::batch_json::{ErrorRecord, HiveRecord, line};
+use crate::report::batch_summary;
+use crate::winsock::findings::Severity;
+
+/// What a worker sends back for one hive.
+struct Outcome {
+    path: PathBuf,
+    verdict: Verdict,
+    /// The JSONL record.
+    record: String,
+    /// One line for people.
+    human: String,
+}
+
+pub fn run(args: &ScanArgs) -> Result<ExitCode> {
+    if !args.log.is_empty() || args.software.is_some() {
+        return Err(Error::Usage(
+            "--log and --software name files of one machine: give one TARGET".to_string(),
+        ));
+    }
+    if args.json {
+        return Err(Error::Usage(
+            "--json prints one document: for several hives use --jsonl".to_string(),
+        ));
+    }
+    let mut jobs = Vec::new();
+    for target in &args.targets {
+        if args.recursive {
+            find_hives(target, &mut |found| jobs.push(found));
+        } else {
+            jobs.push(Found::Hive(target.clone()));
+        }
+    }
+    let threads = match args.threads {
+        Some(n) => usize::from(n),
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {threads} worker threads: {e}")))?;
+
+    let progress = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(jobs.len() as u64);
+        if let Ok(style) =
+            ProgressStyle::with_template("{bar:40} {pos}/{len} hives {elapsed_precise} {wide_msg}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+
+    let mut tally = Tally::default();
+    // A few results in flight per worker: enough to keep them busy, bounded in memory.
+    let (sender, receiver) = mpsc::sync_channel::<Outcome>(threads.saturating_mul(2));
+    let written = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            pool.install(|| {
+                jobs.into_par_iter().for_each_with(sender, |sender, job| {
+                    // The writer stopped (stdout closed): nothing left to do.
+                    let _ = sender.send(outcome(job, args));
+                });
+            });
+        });
+        let mut stdout = std::io::stdout().lock();
+        for outcome in receiver {
+            tally.add(&outcome.verdict);
+            progress.inc(1);
+            progress.set_message(outcome.path.display().to_string());
+            let text = if args.jsonl {
+                &outcome.record
+            } else {
+                &outcome.human
+            };
+            progress.suspend(|| writeln!(stdout, "{text}").and_then(|()| stdout.flush()))?;
+        }
+        Ok::<(), std::io::Error>(())
+    });
+    progress.finish_and_clear();
+    written.map_err(|e| Error::io("standard output", "write to", e))?;
+
+    let summary = batch_summary::render(&tally);
+    if args.jsonl {
+        eprint!("{summary}");
+    } else {
+        print!("{summary}");
+    }
+    Ok(ExitCode::from(tally.exit_code()))
+}
+
+fn outcome(job: Found, args: &ScanArgs) -> Outcome {
+    match job {
+        Found::Hive(path) => match scan_target(&path, args, volume_checks(args)) {
+            Ok(scanned) => scanned_outcome(path, &scanned),
+            Err(e) => unreadable_outcome(path, &e.to_string()),
+        },
+        Found::Unreadable { path, error } => unreadable_outcome(path, &error),
+    }
+}
+
+/// Hives found by `--recursive` are files of a collection; TARGETs named one by one may be
+/// volumes, whose DLLs are checked as a single scan checks them.
+fn volume_checks(args: &ScanArgs) -> VolumeChecks {
+    if args.recursive {
+        VolumeChecks::Never
+    } else {
+        VolumeChecks::WhenOnAVolume
+    }
+}
+
+fn scanned_outcome(path: PathBuf, scanned: &HiveScan) -> Outcome {
+    let host = scanned
+        .hive
+        .read(|reader| computer_name(reader, &scanned.catalogs.selected.control_set))
+        .ok()
+        .flatten();
+    let codes = scanned
+        .result
+        .diagnoses
+        .iter()
+        .flat_map(|d| &d.findings)
+        .map(|f| (f.code.as_str(), f.severity))
+        .collect();
+    let healthy = scanned.result.healthy();
+    let record = line(&HiveRecord {
+        host: host.as_deref(),
+        path: &path,
+        document: scanned.document(),
+    });
+    let record = match record {
+        Ok(record) => record,
+        Err(e) => return unreadable_outcome(path, &format!("cannot write its record: {e}")),
+    };
+    let findings = &scanned.result;
+    let human = format!(
+        "{:<9} {}{}: {} critical, {} warning, {} info",
+        if healthy { "HEALTHY" } else { "PROBLEMS" },
+        path.display(),
+        host.as_deref()
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_default(),
+        findings.count(Severity::Critical),
+        findings.count(Severity::Warning),
+        findings.count(Severity::Info),
+    );
+    Outcome {
+        verdict: if healthy {
+            Verdict::Healthy { codes }
+        } else {
+            Verdict::Problems { codes }
+        },
+        path,
+        record,
+        human,
+    }
+}
+
+fn unreadable_outcome(path: PathBuf, error: &str) -> Outcome {
+    let record = line(&ErrorRecord {
+        path: &path,
+        error,
+        exit: 2,
+    })
+    .unwrap_or_else(|_| String::from(r#"{"error":"unprintable","exit":2}"#));
+    Outcome {
+        human: format!("{:<9} {}: {error}", "ERROR", path.display()),
+        path,
+        verdict: Verdict::Unreadable,
+        record,
+    }
+}

@@ -1,0 +1,42 @@
+//! `winsock-doctor timeline`: when the Winsock keys were last written, as CSV or a bodyfile.
+
+use std::process::ExitCode;
+
+use crate::cli::args::{TimelineArgs, TimelineFormat};
+use crate::error::{Error, Result};
+use crate::input::{LogOptions, OpenedHive};
+use crate::report::{timeline_bodyfile, timeline_csv};
+use crate::volume::target::Target;
+use crate::winsock::timeline::timeline;
+
+pub fn run(args: &TimelineArgs) -> Result<ExitCode> {
+    let logs = LogOptions {
+        no_logs: args.no_logs,
+        logs: Vec::new(),
+    };
+    let target = Target::resolve(&args.target)?;
+    let hive = OpenedHive::open(&target.system_hive, logs)?;
+    let catalogs = hive.catalogs(args.control_set, false)?;
+    let result = hive.read(|reader| Ok(timeline(&reader.key_times()?, &catalogs.selected)))?;
+    if let Some(notice) = hive.logs.dirty_notice(&hive.input.path) {
+        eprintln!("winsock-doctor: {notice}");
+    }
+    for error in &result.errors {
+        eprintln!(
+            "winsock-doctor: {}: cannot read the last-write time of {}: {}",
+            hive.input.path.display(),
+            error.key,
+            error.error
+        );
+    }
+    let stdout = std::io::stdout().lock();
+    let write_error = |e| Error::io("standard output", "write to", e);
+    match args.format() {
+        TimelineFormat::Csv => timeline_csv::write(&result.entries, stdout)
+            .map_err(|e| write_error(std::io::Error::other(e)))?,
+        TimelineFormat::Bodyfile => {
+            timeline_bodyfile::write(&result.entries, stdout).map_err(write_error)?
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

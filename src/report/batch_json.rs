@@ -1,0 +1,31 @@
+//! The records of `scan --jsonl`: one compact line per hive, flushed as it is written.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::report::scan_json::ScanDocument;
+
+/// A scanned hive: the `scan --json` document with the hive's host and path in front.
+#[derive(Debug, Serialize)]
+pub struct HiveRecord<'a> {
+    /// The computer name stored in the hive, if any.
+    pub host: Option<&'a str>,
+    /// The hive as it was found.
+    pub path: &'a Path,
+    #[serde(flatten)]
+    pub document: ScanDocument<'a>,
+}
+
+/// A hive that could not be read: what and why, and its exit code (2).
+#[derive(Debug, Serialize)]
+pub struct ErrorRecord<'a> {
+    pub path: &'a Path,
+    pub error: &'a str,
+    pub exit: u8,
+}
+
+/// One compact JSON line (no trailing newline).
+pub fn line(record: &impl Serialize) -> serde_json::Result<String> {
+    serde_json::to_string(record)
+}
