@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::input::LogOptions;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::winsock::repair::LspSelector;
@@ -17,6 +18,27 @@ use crate::winsock::repair::LspSelector;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How a hive's transaction logs are found: every command that reads a hive takes these.
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Read the primary file as it is, ignoring transaction logs
+    #[arg(long, conflicts_with = "log")]
+    pub no_logs: bool,
+
+    /// A transaction log to use (repeatable) instead of the ones found next to TARGET
+    #[arg(long, value_name = "FILE")]
+    pub log: Vec<PathBuf>,
+}
+
+impl LogArgs {
+    pub fn options(&self) -> LogOptions {
+        LogOptions {
+            no_logs: self.no_logs,
+            logs: self.log.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -44,6 +66,10 @@ pub enum Command {
     Repair(RepairArgs),
     /// Build a synthetic hive from a readable description (how the hives in hives/ are made)
     BuildHive(BuildHiveArgs),
+    /// Replay a dirty hive's transaction logs and write the recovered hive as a new clean file
+    Replay(ReplayArgs),
+    /// Describe transaction log files on their own: format, header, entries, sequence numbers
+    Logs(LogsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -76,13 +102,8 @@ pub struct CatalogArgs {
     #[arg(long)]
     pub all_control_sets: bool,
 
-    /// Read the primary file as it is, ignoring transaction logs
-    #[arg(long, conflicts_with = "log")]
-    pub no_logs: bool,
-
-    /// A transaction log to use (repeatable) instead of the ones found next to TARGET
-    #[arg(long, value_name = "FILE")]
-    pub log: Vec<PathBuf>,
+    #[command(flatten)]
+    pub logs: LogArgs,
 }
 
 #[derive(Debug, Args)]
@@ -169,7 +190,7 @@ pub struct ScanArgs {
     pub targets: Vec<PathBuf>,
 
     /// Search the TARGET folders recursively for SYSTEM hives (KAPE collections, case folders)
-    #[arg(long, short = 'r')]
+    #[arg(long, short = 'r', conflicts_with = "log")]
     pub recursive: bool,
 
     /// Worker threads for a batch (default: every core)
@@ -202,13 +223,8 @@ pub struct ScanArgs {
     #[arg(long)]
     pub all_control_sets: bool,
 
-    /// Read the primary file as it is, ignoring transaction logs
-    #[arg(long, conflicts_with = "log")]
-    pub no_logs: bool,
-
-    /// A transaction log to use (repeatable) instead of the ones found next to TARGET
-    #[arg(long, value_name = "FILE", conflicts_with = "recursive")]
-    pub log: Vec<PathBuf>,
+    #[command(flatten)]
+    pub logs: LogArgs,
 }
 
 impl ScanArgs {
@@ -244,9 +260,8 @@ pub struct TimelineArgs {
     #[arg(long, value_name = "N")]
     pub control_set: Option<u32>,
 
-    /// Read the primary file as it is, ignoring transaction logs
-    #[arg(long)]
-    pub no_logs: bool,
+    #[command(flatten)]
+    pub logs: LogArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -292,9 +307,8 @@ pub struct ExportArgs {
     #[arg(long)]
     pub force: bool,
 
-    /// Read the primary file as it is, ignoring transaction logs
-    #[arg(long)]
-    pub no_logs: bool,
+    #[command(flatten)]
+    pub logs: LogArgs,
 }
 
 #[derive(Debug, Args)]
@@ -419,11 +433,55 @@ pub struct RepairArgs {
     #[arg(long, value_name = "SOFTWARE")]
     pub software: Option<PathBuf>,
 
-    /// Read the primary file as it is, ignoring transaction logs
-    #[arg(long, conflicts_with = "log")]
-    pub no_logs: bool,
+    #[command(flatten)]
+    pub logs: LogArgs,
+}
 
-    /// A transaction log to use (repeatable) instead of the ones found next to TARGET
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  winsock-doctor replay SYSTEM --out SYSTEM.recovered
+  winsock-doctor replay SYSTEM --log SYSTEM.LOG1 --log SYSTEM.LOG2 --out recovered --json
+
+The logs beside the hive (SYSTEM.LOG, .LOG1, .LOG2, any letter case) are applied in memory as
+Windows would at load time; the result, with equal sequence numbers and a valid checksum, goes
+to a new file for other tools. The hive and its logs are only read. A dirty hive whose logs
+cannot be applied is refused: there is nothing recovered to write.")]
+pub struct ReplayArgs {
+    /// The primary hive file (opened read-only)
+    #[arg(value_name = "HIVE")]
+    pub hive: PathBuf,
+
+    /// Where to write the recovered hive (a new file)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Replace an existing output file (never the hive or its logs)
+    #[arg(long)]
+    pub force: bool,
+
+    /// Print the replay report as JSON
+    #[arg(long)]
+    pub json: bool,
+
+    /// A transaction log to use (repeatable) instead of the ones found next to HIVE
     #[arg(long, value_name = "FILE")]
     pub log: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  winsock-doctor logs SYSTEM.LOG1 SYSTEM.LOG2
+  winsock-doctor logs /cases/*/SYSTEM.LOG* --json
+
+No primary hive is needed. Old-format logs (Windows NT to 8) show their dirty pages; new-format
+logs (Windows 8.1 and later) every HvLE entry with its sequence number, and where and why the
+valid entries end.")]
+pub struct LogsArgs {
+    /// Transaction log files
+    #[arg(value_name = "LOG", required = true)]
+    pub logs: Vec<PathBuf>,
+
+    /// Print JSON instead of tables
+    #[arg(long)]
+    pub json: bool,
 }

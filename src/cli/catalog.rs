@@ -5,15 +5,12 @@ use std::process::ExitCode;
 
 use crate::cli::args::CatalogArgs;
 use crate::error::{Error, Result};
-use crate::input::{LogOptions, OpenedHive};
+use crate::input::OpenedHive;
 use crate::report::{catalog_json::CatalogDocument, catalog_table};
 use crate::volume::target::Target;
 
 pub fn run(args: &CatalogArgs) -> Result<ExitCode> {
-    let logs = LogOptions {
-        no_logs: args.no_logs,
-        logs: args.log.clone(),
-    };
+    let logs = args.logs.options();
     let target = Target::resolve(&args.target)?;
     let hive = OpenedHive::open(&target.system_hive, logs)?;
     let catalogs = hive.catalogs(args.control_set, args.all_control_sets)?;

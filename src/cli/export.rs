@@ -6,7 +6,7 @@ use crate::cli::args::ExportArgs;
 use crate::error::{Error, Result};
 use crate::hive::subtree::read_subtree;
 use crate::hive::write_file::write_new_file;
-use crate::input::{LogOptions, OpenedHive};
+use crate::input::OpenedHive;
 use crate::report::reg_file;
 use crate::volume::target::Target;
 use crate::winsock::winsock_keys::winsock_subtrees;
@@ -15,10 +15,7 @@ use crate::winsock::winsock_keys::winsock_subtrees;
 const SYSTEM_ROOT: &str = r"HKEY_LOCAL_MACHINE\SYSTEM";
 
 pub fn run(args: &ExportArgs) -> Result<ExitCode> {
-    let logs = LogOptions {
-        no_logs: args.no_logs,
-        logs: Vec::new(),
-    };
+    let logs = args.logs.options();
     let target = Target::resolve(&args.target)?;
     let hive = OpenedHive::open(&target.system_hive, logs)?;
     let catalogs = hive.catalogs(args.control_set, false)?;

@@ -7,7 +7,9 @@ pub mod discover;
 pub mod dlls;
 pub mod export;
 pub mod generated;
+pub mod logs;
 pub mod repair;
+pub mod replay;
 pub mod scan;
 pub mod scan_batch;
 pub mod timeline;
@@ -32,6 +34,8 @@ pub fn run() -> Result<ExitCode> {
         Command::Completions(args) => generated::completions(args.shell),
         Command::Manpage => generated::manpage(),
         Command::BuildHive(args) => build_hive::run(&args),
+        Command::Replay(args) => replay::run(&args),
+        Command::Logs(args) => logs::run(&args),
         Command::Repair(args) => repair::run(&args),
     }
 }

@@ -57,13 +57,7 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
             "--install needs a Windows folder or volume as TARGET, not a hive file".into(),
         ));
     }
-    let hive = OpenedHive::open(
-        &target.system_hive,
-        LogOptions {
-            no_logs: args.no_logs,
-            logs: args.log.clone(),
-        },
-    )?;
+    let hive = OpenedHive::open(&target.system_hive, args.logs.options())?;
     let catalogs = hive.catalogs(args.control_set, args.all_control_sets)?;
     let (windows, _) = detect_windows(
         &hive,

@@ -97,10 +97,7 @@ pub enum VolumeChecks {
 /// Open one TARGET (hive file, Windows folder or volume) and diagnose it: the one per-hive path
 /// of single and batch scans.
 pub fn scan_target(target: &Path, args: &ScanArgs, volume: VolumeChecks) -> Result<HiveScan> {
-    let logs = LogOptions {
-        no_logs: args.no_logs,
-        logs: args.log.clone(),
-    };
+    let logs = args.logs.options();
     let target = Target::resolve(target)?;
     let hive = OpenedHive::open(&target.system_hive, logs)?;
     let catalogs = hive.catalogs(args.control_set, args.all_control_sets)?;

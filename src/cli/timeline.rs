@@ -4,16 +4,13 @@ use std::process::ExitCode;
 
 use crate::cli::args::{TimelineArgs, TimelineFormat};
 use crate::error::{Error, Result};
-use crate::input::{LogOptions, OpenedHive};
+use crate::input::OpenedHive;
 use crate::report::{timeline_bodyfile, timeline_csv};
 use crate::volume::target::Target;
 use crate::winsock::timeline::timeline;
 
 pub fn run(args: &TimelineArgs) -> Result<ExitCode> {
-    let logs = LogOptions {
-        no_logs: args.no_logs,
-        logs: Vec::new(),
-    };
+    let logs = args.logs.options();
     let target = Target::resolve(&args.target)?;
     let hive = OpenedHive::open(&target.system_hive, logs)?;
     let catalogs = hive.catalogs(args.control_set, false)?;

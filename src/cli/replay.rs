@@ -1,0 +1,62 @@
+//! `winsock-doctor replay`: write a dirty hive with its logs applied, as a new clean file.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::cli::args::ReplayArgs;
+use crate::error::{Error, Result};
+use crate::hive::image::InputFile;
+use crate::hive::write_file::write_new_file;
+use crate::input::{LogOptions, OpenedHive};
+use crate::report::replay_report::ReplayDocument;
+
+pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
+    let options = LogOptions {
+        no_logs: false,
+        logs: args.log.clone(),
+    };
+    let hive = OpenedHive::open(&args.hive, options)?;
+    let replay = &hive.logs.replay;
+    if replay.was_dirty && replay.applied.is_empty() {
+        let why: Vec<String> = replay
+            .skipped
+            .iter()
+            .map(|s| format!("{}: {}", s.path.display(), s.reason))
+            .collect();
+        return Err(Error::Refused {
+            path: args.out.clone(),
+            reason: format!(
+                "{} is dirty and no transaction log could be applied{}; there is no recovered \
+                 state to write",
+                hive.input.path.display(),
+                if why.is_empty() {
+                    " (none found)".to_string()
+                } else {
+                    format!(" ({})", why.join("; "))
+                }
+            ),
+        });
+    }
+    let protected: Vec<_> = std::iter::once(hive.input.path.clone())
+        .chain(hive.logs.files.iter().map(|f| f.path.clone()))
+        .collect();
+    let bytes = hive.image.hive_bytes();
+    let sha256 = write_new_file(&args.out, bytes, &protected, args.force)?;
+    let document = ReplayDocument {
+        input: &hive.input,
+        logs: &hive.logs,
+        output: InputFile {
+            path: args.out.clone(),
+            sha256,
+            size: bytes.len() as u64,
+        },
+    };
+    let stdout = std::io::stdout();
+    let written = if args.json {
+        document.write_json(stdout.lock())
+    } else {
+        write!(stdout.lock(), "{}", document.render())
+    };
+    written.map_err(|e| Error::io("standard output", "write to", e))?;
+    Ok(ExitCode::SUCCESS)
+}
