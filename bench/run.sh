@@ -56,6 +56,16 @@ fi
 if have repair; then
   t=$(median repair --prepare "rm -f $TMP/out" "$BIN" repair "$HIVE" --mode reset --out "$TMP/out" --timestamp 2026-01-01T00:00:00Z)
   row "winsock-doctor repair --mode reset (writes a copy)" "$t" "$(ratio "$t" "$write_floor") of cp+sha256 (target <= 2)"
+  rm -f "$TMP/out"
+  /usr/bin/time -v -o "$TMP/repair-time.txt" "$BIN" repair "$HIVE" --mode reset --out "$TMP/out" >/dev/null 2>&1 || true
+  repair_kib=$(awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}' "$TMP/repair-time.txt")
+  hive_bytes=$(stat -c %s "$HIVE")
+  echo "peak RSS of repair --mode reset: $((repair_kib / 1024)) MiB (target <= 2 x $((hive_bytes / 1048576)) MiB + 32 MiB = $((2 * hive_bytes / 1048576 + 32)) MiB)"
+fi
+if have scan && [ -x /opt/hive-peers/venv/bin/python ]; then
+  regipy_t=$(median regipy /opt/hive-peers/venv/bin/python -c "from regipy.registry import RegistryHive; h = RegistryHive('$HIVE'); [k.name for k in h.get_key(r'\\ControlSet001\Services\WinSock2\Parameters\Protocol_Catalog9\Catalog_Entries').iter_subkeys()]")
+  scan_t=$(median scan_again "$BIN" scan --json "$HIVE")
+  row "peer: regipy listing Catalog_Entries" "$regipy_t" "scan is $(ratio "$scan_t" "$regipy_t")x"
 fi
 if have replay && have scan; then
   "$BIN" replay "$DIRTY/SYSTEM" --out "$TMP/recovered" >/dev/null

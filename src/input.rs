@@ -90,7 +90,6 @@ pub struct OpenedHive {
 impl OpenedHive {
     pub fn open(path: &Path, options: LogOptions) -> Result<Self> {
         let file = MappedFile::open(path)?;
-        let input = file.describe();
         let log_files = if options.no_logs {
             Vec::new()
         } else if options.logs.is_empty() {
@@ -102,15 +101,31 @@ impl OpenedHive {
                 .map(|log| MappedFile::open(log))
                 .collect::<Result<_>>()?
         };
-        let (recovered, report) = {
+        // The inputs are hashed on a second thread while the logs are replayed: for a dirty
+        // hive both take time, and the report needs both.
+        let (hashes, replayed) = std::thread::scope(|scope| {
+            let hashing = scope.spawn(|| -> Result<(InputFile, Vec<InputFile>)> {
+                let logs = log_files
+                    .iter()
+                    .map(MappedFile::describe)
+                    .collect::<Result<_>>()?;
+                Ok((file.describe()?, logs))
+            });
             let logs: Vec<LogFile> = log_files.iter().map(LogFile::from).collect();
-            let replayed = replay(file.bytes(), &logs).map_err(|e| Error::format(path, e))?;
-            let recovered = match replayed.image {
-                Cow::Borrowed(_) => None,
-                Cow::Owned(image) => Some(image),
-            };
-            (recovered, replayed.report)
-        };
+            let replayed = replay(file.bytes(), &logs).map(|replayed| {
+                let recovered = match replayed.image {
+                    Cow::Borrowed(_) => None,
+                    Cow::Owned(image) => Some(image),
+                };
+                (recovered, replayed.report)
+            });
+            let hashes = hashing
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (hashes, replayed)
+        });
+        let (input, log_inputs) = hashes?;
+        let (recovered, report) = replayed.map_err(|e| Error::format(path, e))?;
         // Nothing applied: keep reading the mapping rather than a copy.
         let image = match recovered {
             None => HiveImage::from_mapped(file)?,
@@ -120,7 +135,7 @@ impl OpenedHive {
         };
         let logs = LogsReport {
             options,
-            files: log_files.iter().map(MappedFile::describe).collect(),
+            files: log_inputs,
             replay: report,
         };
         Ok(Self { input, logs, image })

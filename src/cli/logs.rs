@@ -43,8 +43,16 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode> {
                 (None, Some(error.to_string()))
             }
         };
+        let input = match file.describe() {
+            Ok(input) => input,
+            Err(e) => {
+                eprintln!("winsock-doctor: {e}");
+                failed = true;
+                continue;
+            }
+        };
         records.push(LogRecord {
-            input: file.describe(),
+            input,
             description,
             error,
         });

@@ -2,9 +2,10 @@
 //! or editing). Everything that reads a hive reads a [`HiveImage`].
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 
@@ -38,7 +39,9 @@ pub struct InputFile {
 pub struct MappedFile {
     path: PathBuf,
     bytes: Bytes,
-    sha256: String,
+    /// Kept open so the hash is of this file, whatever happens to the path meanwhile.
+    file: File,
+    sha256: OnceLock<String>,
 }
 
 impl MappedFile {
@@ -63,14 +66,11 @@ impl MappedFile {
                 .map_err(|e| Error::io(path, "map into memory", e))?;
             Bytes::Mapped(map)
         };
-        // Hashed through reads, not through the mapping: hashing the mapping would make every
-        // page of the file resident in this process, which a batch of large hives pays per
-        // worker. Same bytes for a file at rest.
-        let sha256 = sha256_of_reader((&file).take(len)).map_err(|e| Error::io(path, "read", e))?;
         Ok(Self {
             path: path.to_path_buf(),
             bytes,
-            sha256,
+            file,
+            sha256: OnceLock::new(),
         })
     }
 
@@ -82,13 +82,28 @@ impl MappedFile {
         &self.bytes
     }
 
-    /// Path, size and sha256 of the whole file as it is on disk.
-    pub fn describe(&self) -> InputFile {
-        InputFile {
+    /// Path, size and sha256 of the whole file as it is on disk. The hash is computed on the
+    /// first call (callers may run it beside the parsing, on another thread).
+    pub fn describe(&self) -> Result<InputFile> {
+        let sha256 = match self.sha256.get() {
+            Some(sha256) => sha256.clone(),
+            None => {
+                // Hashed through reads, not through the mapping: hashing the mapping would make
+                // every page of the file resident in this process, which a batch of large
+                // hives pays per worker. Same bytes for a file at rest.
+                let len = self.bytes.len() as u64;
+                let sha256 = (&self.file)
+                    .seek(SeekFrom::Start(0))
+                    .and_then(|_| sha256_of_reader((&self.file).take(len)))
+                    .map_err(|e| Error::io(&self.path, "read", e))?;
+                self.sha256.get_or_init(|| sha256).clone()
+            }
+        };
+        Ok(InputFile {
             path: self.path.clone(),
-            sha256: self.sha256.clone(),
+            sha256,
             size: self.bytes.len() as u64,
-        }
+        })
     }
 }
 
