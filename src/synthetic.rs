@@ -203,19 +203,12 @@ impl ProtocolEntry {
     fn to_item(&self) -> Result<PackedCatalogItem, String> {
         Ok(PackedCatalogItem {
             library_path: self.library_path.clone(),
-            library_path_bytes: Vec::new(),
-            path_buffer_stale_bytes: 0,
-            library_path_unterminated: false,
             service_flags1: self.service_flags1,
-            service_flags2: 0,
-            service_flags3: 0,
-            service_flags4: 0,
             provider_flags: self.provider_flags,
             provider_id: parse_guid(&self.provider_id)?,
             catalog_entry_id: self.catalog_entry_id,
             chain_len: self.chain_len,
             chain: self.chain.clone(),
-            chain_stale_entries: 0,
             version: self.version,
             address_family: self.address_family,
             max_sockaddr_length: self.max_sockaddr_length,
@@ -226,11 +219,8 @@ impl ProtocolEntry {
             network_byte_order: self.network_byte_order,
             security_scheme: self.security_scheme,
             message_size: self.message_size,
-            provider_reserved: 0,
             sz_protocol: self.sz_protocol.clone(),
-            sz_protocol_stale_bytes: 0,
-            value_length: 0,
-            note: None,
+            ..PackedCatalogItem::default()
         })
     }
 }

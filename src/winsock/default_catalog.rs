@@ -356,18 +356,11 @@ impl DefaultProtocol {
         PackedCatalogItem {
             library_path: self.library_path.to_string(),
             library_path_bytes: self.library_path.as_bytes().to_vec(),
-            path_buffer_stale_bytes: 0,
-            library_path_unterminated: false,
             service_flags1: self.service_flags1,
-            service_flags2: 0,
-            service_flags3: 0,
-            service_flags4: 0,
             provider_flags: self.provider_flags,
             provider_id: self.provider_guid(),
             catalog_entry_id: id,
             chain_len: BASE_PROTOCOL,
-            chain: Vec::new(),
-            chain_stale_entries: 0,
             version: self.version,
             address_family: self.address_family,
             max_sockaddr_length: self.max_sockaddr_length,
@@ -375,14 +368,10 @@ impl DefaultProtocol {
             socket_type: self.socket_type,
             protocol: self.protocol,
             protocol_max_offset: self.protocol_max_offset,
-            network_byte_order: 0,
-            security_scheme: 0,
             message_size: self.message_size,
-            provider_reserved: 0,
             sz_protocol: self.sz_protocol.to_string(),
-            sz_protocol_stale_bytes: 0,
             value_length: crate::winsock::packed_item::PACKED_ITEM_LEN,
-            note: None,
+            ..PackedCatalogItem::default()
         }
     }
 }

@@ -41,7 +41,8 @@ pub const LAYERED_PROTOCOL: i32 = 0;
 pub const BASE_PROTOCOL: i32 = 1;
 
 /// The decoded fields of one PackedCatalogItem.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// `Default` is all zeros and empty strings: a base for entries built field by field.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PackedCatalogItem {
     /// The library path up to the first NUL, each byte read as Latin-1 (lossless: the bytes are
     /// in `library_path_bytes`; Windows writes them in the system ANSI code page).
