@@ -85,14 +85,25 @@ impl From<nt_hive::NtHiveError> for FormatError {
     }
 }
 
+/// Bytes found where a signature was expected, for messages: `"ri"`, `"\x00\x00"`, or
+/// "nothing" when the data ends first.
+pub fn found_bytes(bytes: Option<&[u8]>) -> String {
+    match bytes {
+        Some(bytes) => format!("\"{}\"", bytes.escape_ascii()),
+        None => "nothing (the data ends first)".to_string(),
+    }
+}
+
 /// "expected the signature "lf" or "lh" or "li", found "ri"" (nt-hive joins choices with `|`).
 fn signature_message(expected: &[u8], actual: &[u8]) -> String {
-    let quoted = |bytes: &[u8]| format!("\"{}\"", bytes.escape_ascii());
-    let choices: Vec<String> = expected.split(|&b| b == b'|').map(quoted).collect();
+    let choices: Vec<String> = expected
+        .split(|&b| b == b'|')
+        .map(|choice| found_bytes(Some(choice)))
+        .collect();
     format!(
         "expected the signature {}, found {}",
         choices.join(" or "),
-        quoted(actual)
+        found_bytes(Some(actual))
     )
 }
 
