@@ -139,10 +139,10 @@ fuzz_target!(
     if let Err(e) = Hive::new(&output[..]) {
         panic!("the editor wrote a hive nt-hive refuses: {e}");
     }
-    if reads_cleanly(hive).is_ok() {
-        if let Err(e) = reads_cleanly(&output) {
-            panic!("the input read cleanly, the output does not: {e}");
-        }
+    if reads_cleanly(hive).is_ok()
+        && let Err(e) = reads_cleanly(&output)
+    {
+        panic!("the input read cleanly, the output does not: {e}");
     }
     }
 );
