@@ -165,4 +165,10 @@ mod tests {
             r#"at offset 0x152c: expected the signature "lf" or "lh" or "li", found "ri""#
         );
     }
+
+    #[test]
+    fn found_bytes_are_quoted_text_with_escapes() {
+        assert_eq!(found_bytes(Some(&[b'n', 0, 0xff])), r#""n\x00\xff""#);
+        assert_eq!(found_bytes(None), "nothing (the data ends first)");
+    }
 }
