@@ -47,10 +47,64 @@ impl fmt::Display for FormatError {
 impl std::error::Error for FormatError {}
 
 impl From<nt_hive::NtHiveError> for FormatError {
+    /// nt-hive's offsets are absolute file offsets (it reads the whole image). The errors a
+    /// damaged hive causes most are put in plain words; nt-hive's own messages show bytes as
+    /// decimal arrays and speak of "slices".
     fn from(e: nt_hive::NtHiveError) -> Self {
-        // nt-hive's messages already carry absolute file offsets.
-        Self::new(e.to_string())
+        use nt_hive::NtHiveError::*;
+        let at = |offset: usize| offset as u64;
+        match e {
+            InvalidTwoByteSignature {
+                offset,
+                expected,
+                actual,
+            } => Self::at(at(offset), signature_message(expected, &actual)),
+            InvalidFourByteSignature {
+                offset,
+                expected,
+                actual,
+            } => Self::at(at(offset), signature_message(expected, &actual)),
+            InvalidHeaderSize {
+                offset,
+                expected,
+                actual,
+            } => Self::at(
+                at(offset),
+                format!("expected a {expected}-byte record, found only {actual} bytes"),
+            ),
+            InvalidSizeField {
+                offset,
+                expected,
+                actual,
+            } => Self::at(
+                at(offset),
+                format!("the size field claims {expected} bytes, but only {actual} bytes follow"),
+            ),
+            other => Self::new(other.to_string()),
+        }
     }
+}
+
+/// Bytes found where a signature was expected, for messages: `"ri"`, `"\x00\x00"`, or
+/// "nothing" when the data ends first.
+pub fn found_bytes(bytes: Option<&[u8]>) -> String {
+    match bytes {
+        Some(bytes) => format!("\"{}\"", bytes.escape_ascii()),
+        None => "nothing (the data ends first)".to_string(),
+    }
+}
+
+/// "expected the signature "lf" or "lh" or "li", found "ri"" (nt-hive joins choices with `|`).
+fn signature_message(expected: &[u8], actual: &[u8]) -> String {
+    let choices: Vec<String> = expected
+        .split(|&b| b == b'|')
+        .map(|choice| found_bytes(Some(choice)))
+        .collect();
+    format!(
+        "expected the signature {}, found {}",
+        choices.join(" or "),
+        found_bytes(Some(actual))
+    )
 }
 
 /// Everything that stops a command. `Display` is the message the user reads.
@@ -94,3 +148,27 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nt_hive_signature_errors_are_put_in_plain_words() {
+        let e = FormatError::from(nt_hive::NtHiveError::InvalidTwoByteSignature {
+            offset: 0x152c,
+            expected: b"lf|lh|li",
+            actual: *b"ri",
+        });
+        assert_eq!(
+            e.to_string(),
+            r#"at offset 0x152c: expected the signature "lf" or "lh" or "li", found "ri""#
+        );
+    }
+
+    #[test]
+    fn found_bytes_are_quoted_text_with_escapes() {
+        assert_eq!(found_bytes(Some(&[b'n', 0, 0xff])), r#""n\x00\xff""#);
+        assert_eq!(found_bytes(None), "nothing (the data ends first)");
+    }
+}

@@ -1,6 +1,6 @@
 //! The 4096-byte `regf` base block at the start of every hive and log file (regf-spec "Base block").
 
-use crate::error::FormatError;
+use crate::error::{FormatError, found_bytes};
 
 pub const BASE_BLOCK_SIZE: usize = 4096;
 pub const SIGNATURE: &[u8; 4] = b"regf";
@@ -64,8 +64,8 @@ impl BaseBlock {
             return Err(FormatError::at(
                 0,
                 format!(
-                    "expected the signature \"regf\", found {:02x?}",
-                    &bytes[..4]
+                    "expected the signature \"regf\", found {}",
+                    found_bytes(bytes.get(..4))
                 ),
             ));
         }

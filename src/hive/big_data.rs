@@ -1,7 +1,7 @@
 //! The big data `db` record (regf-spec "Big data"): value data longer than one cell may hold, split
 //! into segments listed in a separate offset list (see [`crate::hive::offset_list`]).
 
-use crate::error::FormatError;
+use crate::error::{FormatError, found_bytes};
 use crate::hive::le::{put_u16, put_u32, u16_at, u32_at};
 
 pub const SIGNATURE: &[u8; 2] = b"db";
@@ -25,7 +25,10 @@ impl BigData {
         if sig != Some(SIGNATURE) {
             return Err(FormatError::at(
                 file_offset,
-                format!("expected a big data record (\"db\"), found {sig:02x?}"),
+                format!(
+                    "expected a big data record (\"db\"), found {}",
+                    found_bytes(sig)
+                ),
             ));
         }
         let short = || FormatError::at(file_offset, "expected an 8-byte big data record");

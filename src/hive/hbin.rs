@@ -1,6 +1,6 @@
 //! The 32-byte header of a hive bin (regf-spec "Hive bin").
 
-use crate::error::FormatError;
+use crate::error::{FormatError, found_bytes};
 use crate::hive::le::{put_u32, put_u64, u32_at, u64_at};
 
 pub const HBIN_HEADER_SIZE: u32 = 32;
@@ -30,7 +30,10 @@ impl HbinHeader {
         if sig != SIGNATURE {
             return Err(FormatError::at(
                 file_offset,
-                format!("expected the hive bin signature \"hbin\", found {sig:02x?}"),
+                format!(
+                    "expected the hive bin signature \"hbin\", found {}",
+                    found_bytes(Some(sig))
+                ),
             ));
         }
         let short = || FormatError::at(file_offset, "expected a 32-byte hive bin header");

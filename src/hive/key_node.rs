@@ -1,6 +1,6 @@
 //! The key node `nk` record (regf-spec "Key node"): a 76-byte header followed by the key name.
 
-use crate::error::FormatError;
+use crate::error::{FormatError, found_bytes};
 use crate::hive::le::{put_u16, put_u32, put_u64, u16_at, u32_at, u64_at};
 
 pub const SIGNATURE: &[u8; 2] = b"nk";
@@ -78,7 +78,7 @@ impl KeyNode {
         if sig != Some(SIGNATURE) {
             return Err(FormatError::at(
                 file_offset,
-                format!("expected a key node (\"nk\"), found {sig:02x?}"),
+                format!("expected a key node (\"nk\"), found {}", found_bytes(sig)),
             ));
         }
         let header = data.get(..HEADER_SIZE).ok_or_else(|| {

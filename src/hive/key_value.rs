@@ -1,6 +1,6 @@
 //! The key value `vk` record (regf-spec "Key value"): a 20-byte header followed by the value name.
 
-use crate::error::FormatError;
+use crate::error::{FormatError, found_bytes};
 use crate::hive::le::{put_u16, put_u32, u16_at, u32_at};
 
 pub const SIGNATURE: &[u8; 2] = b"vk";
@@ -34,7 +34,7 @@ impl KeyValue {
         if sig != Some(SIGNATURE) {
             return Err(FormatError::at(
                 file_offset,
-                format!("expected a key value (\"vk\"), found {sig:02x?}"),
+                format!("expected a key value (\"vk\"), found {}", found_bytes(sig)),
             ));
         }
         let short = || {

@@ -1,7 +1,7 @@
 //! The key security `sk` record (regf-spec "Key security"): a node of the hive's circular list of
 //! security descriptors, with the number of key nodes that use it.
 
-use crate::error::FormatError;
+use crate::error::{FormatError, found_bytes};
 use crate::hive::le::{put_u16, put_u32, u16_at, u32_at};
 
 pub const SIGNATURE: &[u8; 2] = b"sk";
@@ -23,7 +23,10 @@ impl KeySecurity {
         if sig != Some(SIGNATURE) {
             return Err(FormatError::at(
                 file_offset,
-                format!("expected a key security record (\"sk\"), found {sig:02x?}"),
+                format!(
+                    "expected a key security record (\"sk\"), found {}",
+                    found_bytes(sig)
+                ),
             ));
         }
         let short = || FormatError::at(file_offset, "expected a 20-byte key security header");

@@ -1,7 +1,7 @@
 //! Subkey lists (regf-spec "Index leaf", "Fast leaf", "Hash leaf", "Index root"): a signature, a
 //! 16-bit count and the elements.
 
-use crate::error::FormatError;
+use crate::error::{FormatError, found_bytes};
 use crate::hive::cell::NO_CELL;
 use crate::hive::le::{put_u16, put_u32, u16_at, u32_at};
 
@@ -76,7 +76,8 @@ impl SubkeyList {
             FormatError::at(
                 file_offset,
                 format!(
-                    "expected a subkey list (\"li\", \"lf\", \"lh\" or \"ri\"), found {sig:02x?}"
+                    "expected a subkey list (\"li\", \"lf\", \"lh\" or \"ri\"), found {}",
+                    found_bytes(Some(sig))
                 ),
             )
         })?;

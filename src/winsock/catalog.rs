@@ -182,8 +182,10 @@ pub fn read_system_catalogs(
     all: bool,
 ) -> Result<SystemCatalogs, FormatError> {
     let root = reader.root()?;
-    let select = read_select(reader, &root)?;
-    let present = list_control_sets(reader, &root)?;
+    let select =
+        read_select(reader, &root).map_err(|e| e.with_context("reading the Select key"))?;
+    let present = list_control_sets(reader, &root)
+        .map_err(|e| e.with_context("listing the subkeys of the root key"))?;
     let choice = choose(&select.clone().unwrap_or_default(), &present, requested)
         .map_err(|e| FormatError::new(e.to_string()))?;
     let selected = read_control_set(reader, &root, &choice)?;

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::error::FormatError;
+use crate::error::{FormatError, found_bytes};
 use crate::hive::base_block::{
     FILE_TYPE_LOG_NEW, FILE_TYPE_LOG_OLD, FILE_TYPE_LOG_OLD_NT, OFF_BINS_SIZE, OFF_CHECKSUM,
     OFF_FILE_TYPE, OFF_FLAGS, OFF_MAJOR_VERSION, OFF_MINOR_VERSION, OFF_PRIMARY_SEQUENCE,
@@ -65,8 +65,8 @@ impl LogHeader {
             return Err(FormatError::at(
                 0,
                 format!(
-                    "expected the signature \"regf\", found {:02x?}",
-                    &header[..4]
+                    "expected the signature \"regf\", found {}",
+                    found_bytes(header.get(..4))
                 ),
             ));
         }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::error::FormatError;
+use crate::error::{FormatError, found_bytes};
 use crate::hive::base_block::le_u32;
 use crate::hive::log::header::LOG_HEADER_SIZE;
 use crate::hive::log::marvin32::{LOG_ENTRY_SEED, marvin32};
@@ -71,8 +71,8 @@ impl<'a> LogEntry<'a> {
             return Err(at(
                 0,
                 format!(
-                    "expected the log entry signature \"HvLE\", found {:02x?}",
-                    &header[..4]
+                    "expected the log entry signature \"HvLE\", found {}",
+                    found_bytes(header.get(..4))
                 ),
             ));
         }

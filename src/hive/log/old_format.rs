@@ -1,7 +1,7 @@
 //! Old-format logs (up to Windows 8; regf-spec "Dirty vector", "Dirty pages"): a `DIRT` bitmap
 //! with one bit per 512-byte page of hive bins, then the dirty pages in bitmap order.
 
-use crate::error::FormatError;
+use crate::error::{FormatError, found_bytes};
 use crate::hive::log::header::{LOG_HEADER_SIZE, LogHeader};
 
 pub const DIRTY_VECTOR_SIGNATURE: &[u8; 4] = b"DIRT";
@@ -32,13 +32,12 @@ impl<'a> DirtyVector<'a> {
         let signature_end = LOG_HEADER_SIZE + DIRTY_VECTOR_SIGNATURE.len();
         let signature = log.get(LOG_HEADER_SIZE..signature_end);
         if signature != Some(DIRTY_VECTOR_SIGNATURE.as_slice()) {
-            let found = signature.map_or_else(
-                || "the end of the file".to_string(),
-                |s| format!("{s:02x?}"),
-            );
             return Err(FormatError::at(
                 LOG_HEADER_SIZE as u64,
-                format!("expected the dirty vector signature \"DIRT\", found {found}"),
+                format!(
+                    "expected the dirty vector signature \"DIRT\", found {}",
+                    found_bytes(signature)
+                ),
             ));
         }
         // One bit per 512-byte page, eight pages per byte.

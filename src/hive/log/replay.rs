@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::error::FormatError;
+use crate::error::{FormatError, found_bytes};
 use crate::hive::base_block::{
     BASE_BLOCK_SIZE, FILE_TYPE_PRIMARY, OFF_BINS_SIZE, OFF_CHECKSUM, OFF_FILE_TYPE, OFF_FLAGS,
     OFF_PRIMARY_SEQUENCE, OFF_SECONDARY_SEQUENCE, OFF_TIMESTAMP, SIGNATURE, checksum, le_u32,
@@ -571,8 +571,8 @@ fn write_dirty_bins(
 fn check_bin_header(header: &[u8], bin_start: usize, bins_size: usize) -> Result<usize, String> {
     if &header[..4] != HBIN_SIGNATURE {
         return Err(format!(
-            "expected a hive bin signature \"hbin\" at bins offset {bin_start:#x}, found {:02x?}",
-            &header[..4]
+            "expected a hive bin signature \"hbin\" at bins offset {bin_start:#x}, found {}",
+            found_bytes(header.get(..4))
         ));
     }
     let offset = le_u32(header, HBIN_OFF_OFFSET) as usize;

@@ -1,0 +1,41 @@
+//! Replay logs onto a primary (input split by `split_replay_input`); when replay succeeds, the
+//! result opens like any hive and its tree can be walked.
+#![no_main]
+
+use std::path::Path;
+
+use libfuzzer_sys::fuzz_target;
+use winsock_doctor::hive::image::HiveImage;
+use winsock_doctor::hive::log::{LogFile, describe_log, replay};
+use winsock_doctor::hive::reader::HiveReader;
+use winsock_doctor::winsock::catalog::read_system_catalogs;
+use winsock_doctor_fuzz::{split_replay_input, walk_reader};
+
+fuzz_target!(|data: &[u8]| {
+    let (primary, logs) = split_replay_input(data);
+    for log in &logs {
+        let _ = describe_log(log);
+    }
+    let names: Vec<String> = (1..=logs.len()).map(|n| format!("SYSTEM.LOG{n}")).collect();
+    let logs: Vec<LogFile> = logs
+        .iter()
+        .zip(&names)
+        .map(|(bytes, name)| LogFile {
+            path: Path::new(name),
+            bytes,
+        })
+        .collect();
+    let Ok(replayed) = replay(primary, &logs) else {
+        return;
+    };
+    let Ok(image) = HiveImage::from_vec(replayed.image.into_owned()) else {
+        return;
+    };
+    let Ok(hive) = image.nt_hive() else {
+        return;
+    };
+    let hive_len = image.hive_bytes().len();
+    let reader = HiveReader::new(&hive, image.hive_bytes());
+    let _ = walk_reader(&reader, hive_len);
+    let _ = read_system_catalogs(&reader, None, false);
+});
