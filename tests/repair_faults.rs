@@ -161,3 +161,18 @@ fn foreign_namespace_provider_is_reset_with_reset_namespace() {
     hive.set_string(&key, "LibraryPath", r"C:\Users\Public\napinsp.dll");
     repaired_by_hint(hive.save(), "foreign_namespace_provider");
 }
+
+#[test]
+fn hook_dlls_moved_out_of_the_system_directory_are_put_back() {
+    // No longer than the originals: set_string patches the data in place.
+    let params = r"ControlSet001\Services\WinSock2\Parameters";
+    let Some(mut hive) = copy(WIN10) else { return };
+    hive.set_string(params, "AutodialDLL", r"C:\Users\Public\rasadhlp.dll");
+    hive.set_string(
+        params,
+        "NameSpace_Callout",
+        r"%SystemRoot%\Temp\fwpuclnt.dll",
+    );
+    let path = hive.save().to_path_buf();
+    repaired_by_hint(&path, "winsock_hook_dll");
+}

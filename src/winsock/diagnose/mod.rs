@@ -16,6 +16,7 @@ use crate::winsock::findings::Finding;
 use crate::winsock::windows_version::WindowsVersion;
 
 pub use lsp::Lsp;
+pub(crate) use services::{ForeignHook, foreign_hooks};
 
 /// What the checks found in one control set.
 #[derive(Debug, Clone, Serialize)]

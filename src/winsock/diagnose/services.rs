@@ -182,31 +182,56 @@ fn tcpip(service: Option<&ServiceKey>, out: &mut Vec<Finding>) {
     out.push(finding);
 }
 
+/// A `WinSock2\Parameters` value naming a DLL that ws2_32 loads into every program, whose data
+/// is not the system's own DLL.
+pub(crate) struct ForeignHook<'a> {
+    pub value: &'static str,
+    pub expected: &'static str,
+    pub path: &'a str,
+    pub dll: DllPath,
+}
+
 /// `AutodialDLL` must be rasadhlp.dll and `NameSpace_Callout` fwpuclnt.dll, from the system
-/// directory (a bare file name is what Windows 7 writes for AutodialDLL).
-fn hooks(cs: &ControlSetCatalogs, out: &mut Vec<Finding>) {
+/// directory (a bare file name is what Windows 7 writes for AutodialDLL); the ones that are not.
+pub(crate) fn foreign_hooks(cs: &ControlSetCatalogs) -> Vec<ForeignHook<'_>> {
     let Some(params) = &cs.winsock2_parameters else {
-        return;
+        return Vec::new();
     };
-    for (value, expected, data) in [
+    [
         ("AutodialDLL", "rasadhlp.dll", &params.autodial_dll),
         (
             "NameSpace_Callout",
             "fwpuclnt.dll",
             &params.namespace_callout,
         ),
-    ] {
-        let Some(path) = data.as_deref().filter(|p| !p.trim().is_empty()) else {
-            continue;
-        };
+    ]
+    .into_iter()
+    .filter_map(|(value, expected, data)| {
+        let path = data.as_deref().filter(|p| !p.trim().is_empty())?;
         let dll = DllPath::parse(path);
-        let place_ok = matches!(
-            dll.location,
-            DllLocation::SystemDirectory | DllLocation::BareFileName
-        );
-        if dll.file_name == expected && place_ok {
-            continue;
-        }
+        let system_dll = dll.file_name == expected
+            && matches!(
+                dll.location,
+                DllLocation::SystemDirectory | DllLocation::BareFileName
+            );
+        (!system_dll).then_some(ForeignHook {
+            value,
+            expected,
+            path,
+            dll,
+        })
+    })
+    .collect()
+}
+
+fn hooks(cs: &ControlSetCatalogs, out: &mut Vec<Finding>) {
+    for ForeignHook {
+        value,
+        expected,
+        path,
+        dll,
+    } in foreign_hooks(cs)
+    {
         let known = known_malicious(&dll.file_name);
         out.push(
             Finding::new(

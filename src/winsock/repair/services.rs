@@ -5,7 +5,7 @@
 use crate::hive::value::{REG_EXPAND_SZ, REG_MULTI_SZ, REG_SZ, RawValue};
 use crate::winsock::catalog::{ControlSetCatalogs, WINSOCK2_PARAMETERS};
 use crate::winsock::default_catalog::{default_transports, winsock2_parameter};
-use crate::winsock::dll_path::{DllLocation, DllPath};
+use crate::winsock::diagnose::{ForeignHook, foreign_hooks};
 use crate::winsock::findings::Code;
 use crate::winsock::repair::Context;
 use crate::winsock::repair::layout::parameters_path;
@@ -194,26 +194,7 @@ fn hooks(cs: &ControlSetCatalogs, context: &Context<'_>, plan: &mut RepairPlan) 
         return;
     };
     let key = parameters_path(cs);
-    for (name, expected, data) in [
-        ("AutodialDLL", "rasadhlp.dll", &params.autodial_dll),
-        (
-            "NameSpace_Callout",
-            "fwpuclnt.dll",
-            &params.namespace_callout,
-        ),
-    ] {
-        let Some(path) = data.as_deref().filter(|p| !p.trim().is_empty()) else {
-            continue;
-        };
-        let dll = DllPath::parse(path);
-        let fine = dll.file_name == expected
-            && matches!(
-                dll.location,
-                DllLocation::SystemDirectory | DllLocation::BareFileName
-            );
-        if fine {
-            continue;
-        }
+    for ForeignHook { value: name, .. } in foreign_hooks(cs) {
         match winsock2_parameter(context.windows.family, name) {
             Some(default) => plan.set(&key, &params.values, default),
             None => {
