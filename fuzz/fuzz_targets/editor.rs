@@ -129,8 +129,12 @@ fuzz_target!(
         match apply(&mut editor, edit) {
             Ok(()) => {}
             // Refused before anything changed: the editor is still sound.
-            Err(EditError::KeyNotFound(_) | EditError::InvalidName { .. } | EditError::RootKey) => {
-            }
+            Err(
+                EditError::KeyNotFound(_)
+                | EditError::InvalidName { .. }
+                | EditError::RootKey
+                | EditError::NoDelete(_),
+            ) => {}
             // Possibly half applied: the editor must be dropped.
             Err(EditError::Format(_) | EditError::Limit(_)) => return,
         }
