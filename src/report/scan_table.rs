@@ -53,10 +53,15 @@ pub fn render(
         format!("{:?}", windows.arch).to_lowercase()
     );
     let selected = &catalogs.selected.control_set;
+    let roles = roles(selected, &catalogs.select);
     let _ = writeln!(
         out,
         "Control set: {selected} ({})",
-        roles(selected, &catalogs.select).join(", ")
+        if roles.is_empty() {
+            "no Select value names it".to_string()
+        } else {
+            format!("Select: {}", roles.join(", "))
+        }
     );
 
     let (critical, warning, info) = (
