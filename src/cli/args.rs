@@ -12,8 +12,8 @@ use crate::winsock::repair::LspSelector;
     name = "winsock-doctor",
     version,
     about = "Read, diagnose and repair the Winsock catalogs of an offline Windows SYSTEM hive",
-    after_help = "Exit codes: 0 success, 2 error (the message names the file and, for damaged \
-                  bytes, the offset).\nThe input hive is only ever read."
+    after_help = "Exit codes: 0 success, 1 scan found problems, 2 error (the message names the \
+                  file and, for damaged bytes, the offset).\nThe input hive is only ever read."
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -53,10 +53,15 @@ pub fn render(
         format!("{:?}", windows.arch).to_lowercase()
     );
     let selected = &catalogs.selected.control_set;
+    let roles = roles(selected, &catalogs.select);
     let _ = writeln!(
         out,
         "Control set: {selected} ({})",
-        roles(selected, &catalogs.select).join(", ")
+        if roles.is_empty() {
+            "no Select value names it".to_string()
+        } else {
+            format!("Select: {}", roles.join(", "))
+        }
     );
 
     let (critical, warning, info) = (
@@ -80,6 +85,18 @@ pub fn render(
     }
     for lsp in scan.diagnoses.iter().flat_map(|d| &d.lsps) {
         lsp_block(&mut out, lsp, input);
+    }
+    // LastKnownGood is another control set that was not scanned.
+    let lkg_elsewhere = catalogs
+        .select
+        .as_ref()
+        .and_then(|s| s.last_known_good)
+        .is_some_and(|n| n != 0 && !roles.contains(&"last_known_good"));
+    if lkg_elsewhere && scan.last_known_good.is_none() && catalogs.others.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nLastKnownGood is another control set: scan with --all-control-sets to compare it."
+        );
     }
     if let Some(lkg) = &scan.last_known_good {
         let _ = writeln!(

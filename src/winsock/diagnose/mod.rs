@@ -97,6 +97,22 @@ fn namespace_list_path<E>(cs: &ControlSetCatalogs, list: &CatalogList<E>) -> Str
     format!(r"{}\{}", namespace_root_path(cs), list.name)
 }
 
+/// `ControlSet001\Services\AFD` -> `Services\AFD`.
+pub(crate) fn relative<'k>(control_set: &str, key: &'k str) -> &'k str {
+    key.get(control_set.len()..)
+        .filter(|_| key.get(..control_set.len()) == Some(control_set))
+        .map_or(key, |rest| rest.trim_start_matches('\\'))
+}
+
+/// Whether `path` is missing only because it or a parent could not be read.
+pub(crate) fn covered_by_read_error(cs: &ControlSetCatalogs, path: &str) -> bool {
+    cs.read_errors.iter().any(|e| {
+        let failed = relative(&cs.control_set, &e.key).to_ascii_lowercase();
+        let path = path.to_ascii_lowercase();
+        path == failed || path.starts_with(&format!("{failed}\\"))
+    })
+}
+
 /// The position a key name stands for: `000000000003` is 3. Winsock builds these names with
 /// `%012lu`, so anything else is not an entry it loads.
 pub fn entry_index(name: &str) -> Option<u32> {
@@ -139,6 +155,15 @@ pub fn loaded<E: EntryKey>(list: &CatalogList<E>) -> Vec<&E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_error_keys_become_relative() {
+        assert_eq!(
+            relative("ControlSet001", r"ControlSet001\Services\AFD"),
+            r"Services\AFD"
+        );
+        assert_eq!(relative("ControlSet001", r"Other\Key"), r"Other\Key");
+    }
 
     #[test]
     fn only_twelve_decimal_digits_name_an_entry() {

@@ -4,6 +4,8 @@
 
 use serde_json::json;
 
+use super::covered_by_read_error;
+
 use crate::winsock::catalog::{ControlSetCatalogs, WINSOCK2_PARAMETERS};
 use crate::winsock::dll_path::{DllLocation, DllPath};
 use crate::winsock::findings::{Code, Finding, Severity};
@@ -20,28 +22,18 @@ pub fn check(cs: &ControlSetCatalogs, windows: &WindowsVersion, out: &mut Vec<Fi
     transports(cs, out);
     // A service missing only because its key or `Services` could not be read is reported as
     // key_unreadable already.
-    if !unreadable(cs, "Services") {
-        if !unreadable(cs, r"Services\AFD") {
-            afd(cs.afd.as_ref(), windows, out);
-        }
-        if !unreadable(cs, r"Services\Tcpip") {
-            tcpip(cs.tcpip.as_ref(), out);
-        }
+    if !covered_by_read_error(cs, r"Services\AFD") {
+        afd(cs.afd.as_ref(), windows, out);
+    }
+    if !covered_by_read_error(cs, r"Services\Tcpip") {
+        tcpip(cs.tcpip.as_ref(), out);
     }
     hooks(cs, out);
 }
 
-fn unreadable(cs: &ControlSetCatalogs, path: &str) -> bool {
-    cs.read_errors.iter().any(|e| {
-        e.key
-            .to_ascii_lowercase()
-            .ends_with(&path.to_ascii_lowercase())
-    })
-}
-
 fn transports(cs: &ControlSetCatalogs, out: &mut Vec<Finding>) {
     let Some(params) = &cs.winsock_parameters else {
-        if !unreadable(cs, WINSOCK_PARAMETERS) && !unreadable(cs, "Services") {
+        if !covered_by_read_error(cs, WINSOCK_PARAMETERS) {
             out.push(Finding::new(
                 Code::WinsockKeyMissing,
                 Severity::Critical,

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::json;
 
 use super::{
-    EntryKey, entry_index, loaded, namespace_list_path, namespace_root_path, protocol_list_path,
-    protocol_root_path,
+    EntryKey, covered_by_read_error, entry_index, loaded, namespace_list_path, namespace_root_path,
+    protocol_list_path, protocol_root_path, relative,
 };
 use crate::hive::value::{hex, names_equal};
 use crate::winsock::catalog::{
@@ -116,22 +116,6 @@ fn unreadable(cs: &ControlSetCatalogs, out: &mut Vec<Finding>) {
             .evidence(json!({ "error": error.error })),
         );
     }
-}
-
-/// `ControlSet001\Services\AFD` -> `Services\AFD`.
-fn relative<'k>(control_set: &str, key: &'k str) -> &'k str {
-    key.get(control_set.len()..)
-        .filter(|_| key.get(..control_set.len()) == Some(control_set))
-        .map_or(key, |rest| rest.trim_start_matches('\\'))
-}
-
-/// Whether `path` is missing only because it or a parent could not be read.
-fn covered_by_read_error(cs: &ControlSetCatalogs, path: &str) -> bool {
-    cs.read_errors.iter().any(|e| {
-        let failed = relative(&cs.control_set, &e.key).to_ascii_lowercase();
-        let path = path.to_ascii_lowercase();
-        path == failed || path.starts_with(&format!("{failed}\\"))
-    })
 }
 
 fn missing_key(path: &str, what: &str) -> Finding {
@@ -410,19 +394,5 @@ fn id_conflicts(
                 json!({ "next_catalog_entry_id": next, "highest_id": max, "highest_id_key": key }),
             ),
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn read_error_keys_become_relative() {
-        assert_eq!(
-            relative("ControlSet001", r"ControlSet001\Services\AFD"),
-            r"Services\AFD"
-        );
-        assert_eq!(relative("ControlSet001", r"Other\Key"), r"Other\Key");
     }
 }
