@@ -21,9 +21,9 @@ pub use values::ValueData;
 
 use crate::error::FormatError;
 use crate::hive::base_block::{
-    self, BASE_BLOCK_SIZE, BaseBlock, OFF_BINS_SIZE, OFF_CLUSTERING_FACTOR, OFF_FILE_FORMAT,
-    OFF_MAJOR_VERSION, OFF_MINOR_VERSION, OFF_PRIMARY_SEQUENCE, OFF_ROOT_CELL,
-    OFF_SECONDARY_SEQUENCE, OFF_TIMESTAMP,
+    self, BASE_BLOCK_SIZE, BaseBlock, FILE_TYPE_PRIMARY, OFF_BINS_SIZE, OFF_CLUSTERING_FACTOR,
+    OFF_FILE_FORMAT, OFF_FILE_TYPE, OFF_MAJOR_VERSION, OFF_MINOR_VERSION, OFF_PRIMARY_SEQUENCE,
+    OFF_ROOT_CELL, OFF_SECONDARY_SEQUENCE, OFF_TIMESTAMP,
 };
 use crate::hive::cell::{CELL_HEADER_SIZE, CellHeader, NO_CELL};
 use crate::hive::hbin::{HBIN_HEADER_SIZE, HbinHeader, PAGE_SIZE};
@@ -183,6 +183,12 @@ impl Editor {
         put_u32(base, OFF_SECONDARY_SEQUENCE, sequence);
         put_u64(base, OFF_TIMESTAMP, self.timestamp);
         put_u32(base, OFF_BINS_SIZE, bins_len);
+        // Fields a reader checks that a damaged input may carry: the written hive has the
+        // values every Windows since 8 writes (found by fuzzing: a clustering factor of
+        // 0xFF000001 passed through, and nt-hive refused the output).
+        put_u32(base, OFF_FILE_TYPE, FILE_TYPE_PRIMARY);
+        put_u32(base, OFF_FILE_FORMAT, 1);
+        put_u32(base, OFF_CLUSTERING_FACTOR, 1);
         base_block::write_checksum(base);
         self.heap.into_image()
     }

@@ -367,6 +367,19 @@ fn finish_writes_a_clean_header_above_every_sequence_and_stamps_changed_keys() {
 }
 
 #[test]
+fn a_damaged_clustering_factor_is_not_carried_into_the_output() {
+    let mut image = empty(5).finish();
+    image[OFF_CLUSTERING_FACTOR..OFF_CLUSTERING_FACTOR + 4]
+        .copy_from_slice(&0xFF00_0001u32.to_le_bytes());
+    let mut editor = Editor::open(&image).unwrap();
+    editor.create_key("K").unwrap();
+    let output = editor.finish();
+    let base = BaseBlock::parse(&output).unwrap();
+    assert_eq!(base.clustering_factor, 1);
+    nt_hive::Hive::new(&output[..]).expect("nt-hive accepts the header");
+}
+
+#[test]
 fn the_same_edits_give_the_same_bytes_and_no_edit_changes_no_cell() {
     let run = || {
         let mut editor = empty(5);
