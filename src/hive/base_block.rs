@@ -51,24 +51,7 @@ impl BaseBlock {
     /// Decode the fields of the first 4096 bytes of `bytes`. Only the signature and the length
     /// are checked here; [`BaseBlock::validate_primary`] checks the rest.
     pub fn parse(bytes: &[u8]) -> Result<Self, FormatError> {
-        if bytes.len() < BASE_BLOCK_SIZE {
-            return Err(FormatError::at(
-                0,
-                format!(
-                    "expected a {BASE_BLOCK_SIZE}-byte base block, but the file has only {} bytes",
-                    bytes.len()
-                ),
-            ));
-        }
-        if &bytes[..4] != SIGNATURE {
-            return Err(FormatError::at(
-                0,
-                format!(
-                    "expected the signature \"regf\", found {}",
-                    found_bytes(bytes.get(..4))
-                ),
-            ));
-        }
+        let bytes = regf_header(bytes, BASE_BLOCK_SIZE, "base block")?;
         Ok(Self {
             primary_sequence: le_u32(bytes, OFF_PRIMARY_SEQUENCE),
             secondary_sequence: le_u32(bytes, OFF_SECONDARY_SEQUENCE),
@@ -159,6 +142,34 @@ impl BaseBlock {
         }
         Ok(())
     }
+}
+
+/// The first `size` bytes of a hive or log file (`what` names them in the error), once they
+/// are known to be there and to start with the `regf` signature.
+pub(crate) fn regf_header<'b>(
+    bytes: &'b [u8],
+    size: usize,
+    what: &str,
+) -> Result<&'b [u8], FormatError> {
+    let Some(header) = bytes.get(..size) else {
+        return Err(FormatError::at(
+            0,
+            format!(
+                "expected a {size}-byte {what}, but the file has only {} bytes",
+                bytes.len()
+            ),
+        ));
+    };
+    if !header.starts_with(SIGNATURE) {
+        return Err(FormatError::at(
+            0,
+            format!(
+                "expected the signature \"regf\", found {}",
+                found_bytes(header.get(..4))
+            ),
+        ));
+    }
+    Ok(header)
 }
 
 /// The base block checksum: XOR of the 127 little-endian words before offset 508, with 0 mapped

@@ -3,11 +3,11 @@
 
 use serde::Serialize;
 
-use crate::error::{FormatError, found_bytes};
+use crate::error::FormatError;
 use crate::hive::base_block::{
     FILE_TYPE_LOG_NEW, FILE_TYPE_LOG_OLD, FILE_TYPE_LOG_OLD_NT, OFF_BINS_SIZE, OFF_CHECKSUM,
     OFF_FILE_TYPE, OFF_FLAGS, OFF_MAJOR_VERSION, OFF_MINOR_VERSION, OFF_PRIMARY_SEQUENCE,
-    OFF_ROOT_CELL, OFF_SECONDARY_SEQUENCE, OFF_TIMESTAMP, SIGNATURE, checksum, le_u32,
+    OFF_ROOT_CELL, OFF_SECONDARY_SEQUENCE, OFF_TIMESTAMP, checksum, le_u32, regf_header,
 };
 
 /// Windows writes one 512-byte sector of the base block to a log, whatever the disk's sector size.
@@ -52,24 +52,7 @@ impl LogHeader {
     /// (too short, no `regf`, a file type that is not a log); [`LogHeader::validate`] says
     /// whether Windows would trust it.
     pub fn parse(log: &[u8]) -> Result<Self, FormatError> {
-        let Some(header) = log.get(..LOG_HEADER_SIZE) else {
-            return Err(FormatError::at(
-                0,
-                format!(
-                    "expected a {LOG_HEADER_SIZE}-byte log base block, but the file has only {} bytes",
-                    log.len()
-                ),
-            ));
-        };
-        if &header[..4] != SIGNATURE {
-            return Err(FormatError::at(
-                0,
-                format!(
-                    "expected the signature \"regf\", found {}",
-                    found_bytes(header.get(..4))
-                ),
-            ));
-        }
+        let header = regf_header(log, LOG_HEADER_SIZE, "log base block")?;
         let file_type = le_u32(header, OFF_FILE_TYPE);
         let format = match file_type {
             FILE_TYPE_LOG_OLD | FILE_TYPE_LOG_OLD_NT => LogFormat::Old,
