@@ -1,7 +1,6 @@
 //! The one way a hive is opened for reading: map it read-only, fingerprint it and its logs,
 //! replay the logs in memory, check the base block of the result.
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -101,35 +100,33 @@ impl OpenedHive {
                 .map(|log| MappedFile::open(log))
                 .collect::<Result<_>>()?
         };
-        // The inputs are hashed on a second thread while the logs are replayed: for a dirty
-        // hive both take time, and the report needs both.
-        let (hashes, replayed) = std::thread::scope(|scope| {
-            let hashing = scope.spawn(|| -> Result<(InputFile, Vec<InputFile>)> {
-                let logs = log_files
-                    .iter()
-                    .map(MappedFile::describe)
-                    .collect::<Result<_>>()?;
-                Ok((file.describe()?, logs))
-            });
+        // Each input is hashed on a thread of its own while the logs are replayed: for a dirty
+        // hive hashing is most of the work (the logs add half the primary's size), and the
+        // report needs every hash.
+        let (input, log_inputs, replayed) = std::thread::scope(|scope| {
+            let hashing_primary = scope.spawn(|| file.describe());
+            let hashing_logs: Vec<_> = log_files
+                .iter()
+                .map(|log| scope.spawn(|| log.describe()))
+                .collect();
             let logs: Vec<LogFile> = log_files.iter().map(LogFile::from).collect();
-            let replayed = replay(file.bytes(), &logs).map(|replayed| {
-                let recovered = match replayed.image {
-                    Cow::Borrowed(_) => None,
-                    Cow::Owned(image) => Some(image),
-                };
-                (recovered, replayed.report)
-            });
-            let hashes = hashing
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (hashes, replayed)
+            let replayed =
+                replay(&file, &logs).map(|replayed| (replayed.recovered, replayed.report));
+            let join = |thread: std::thread::ScopedJoinHandle<'_, Result<InputFile>>| {
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            };
+            let input = join(hashing_primary);
+            let log_inputs: Result<Vec<InputFile>> = hashing_logs.into_iter().map(join).collect();
+            (input, log_inputs, replayed)
         });
-        let (input, log_inputs) = hashes?;
+        let (input, log_inputs) = (input?, log_inputs?);
         let (recovered, report) = replayed.map_err(|e| Error::format(path, e))?;
         // Nothing applied: keep reading the mapping rather than a copy.
         let image = match recovered {
             None => HiveImage::from_mapped(file)?,
-            Some(image) => HiveImage::from_vec(image).map_err(|e| {
+            Some(image) => HiveImage::from_writable(image).map_err(|e| {
                 Error::format(path, e.with_context("after replaying its transaction logs"))
             })?,
         };

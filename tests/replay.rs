@@ -3,10 +3,9 @@
 
 mod common;
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-use winsock_doctor::hive::image::MappedFile;
+use winsock_doctor::hive::image::{MappedFile, WritableImage};
 
 use winsock_doctor::hive::base_block::{BaseBlock, write_checksum};
 use winsock_doctor::hive::log::describe::LogBody;
@@ -26,10 +25,15 @@ impl Loaded {
         }
     }
 
-    fn replay(&self) -> Replay<'_> {
+    fn replay(&self) -> Replay {
         let logs: Vec<LogFile<'_>> = self.logs.iter().map(LogFile::from).collect();
-        replay(self.primary.bytes(), &logs).expect("replay")
+        replay(&self.primary, &logs).expect("replay")
     }
+}
+
+/// The recovered image of a replay that applied logs.
+fn recovered(result: &Replay) -> &[u8] {
+    result.recovered.as_deref().expect("logs were applied")
 }
 
 /// One key or value of a hive, flattened for comparison.
@@ -132,7 +136,11 @@ fn win10_1709_logs_recover_the_expected_hive() {
     let report = &result.report;
     assert!(report.was_dirty);
     assert!(!report.data_may_be_missing);
-    assert!(matches!(result.image, Cow::Owned(_)));
+    // Replayed onto a copy-on-write mapping: only the pages the logs write are copied.
+    assert!(matches!(
+        result.recovered,
+        Some(WritableImage::CopyOnWrite(_))
+    ));
 
     // Both logs are applied, older first, with the manifest's sequence ranges.
     let ranges: Vec<(String, usize, Option<u32>, Option<u32>)> = report
@@ -165,7 +173,7 @@ fn win10_1709_logs_recover_the_expected_hive() {
         "system_hives",
         "real/win10-1709-x64-dirty-with-logs/expected/SYSTEM.recovered",
     )["baseblock"];
-    let base_block = BaseBlock::parse(&result.image).unwrap();
+    let base_block = BaseBlock::parse(recovered(&result)).unwrap();
     assert!(base_block.checksum_ok());
     assert!(!base_block.is_dirty());
     assert_eq!(
@@ -183,9 +191,9 @@ fn win10_1709_logs_recover_the_expected_hive() {
     assert_eq!(report.sequence, Some(base_block.primary_sequence));
 
     let expected = std::fs::read(dir.join("expected/SYSTEM.recovered")).unwrap();
-    assert_same_tree(&result.image, &expected);
+    assert_same_tree(recovered(&result), &expected);
 
-    let (_tmp, out) = write_temp(&result.image);
+    let (_tmp, out) = write_temp(recovered(&result));
     common::assert_peers_pass(&out);
 }
 
@@ -209,9 +217,9 @@ fn zoo_dirty_hives_recover_to_valid_hives() {
         );
         assert!(!report.data_may_be_missing);
         // Full validation: base block (checksum, equal sequence numbers) and every cell walked.
-        let items = flatten(&result.image);
+        let items = flatten(recovered(&result));
         assert!(items.len() > 1, "{hive}: the recovered hive has keys");
-        let (_tmp, out) = write_temp(&result.image);
+        let (_tmp, out) = write_temp(recovered(&result));
         common::assert_peers_pass(&out);
     }
 }
@@ -263,7 +271,7 @@ fn broken_logs_and_hives_give_reasons_not_panics() {
             "{hive}: no skipped log mentions {reason:?}: {report:#?}"
         );
         // Nothing applied: the caller keeps the primary's own bytes.
-        assert!(matches!(result.image, Cow::Borrowed(_)));
+        assert!(result.recovered.is_none());
         assert!(report.logs_to_move_aside.is_empty());
     }
 }
@@ -289,11 +297,11 @@ fn bad_primary_base_block_is_recovered_from_the_log() {
             .is_some_and(|p| p.ends_with("BadBaseBlockHive.LOG1")),
         "{report:#?}"
     );
-    let base_block = BaseBlock::parse(&result.image).unwrap();
+    let base_block = BaseBlock::parse(recovered(&result)).unwrap();
     assert!(base_block.checksum_ok());
     assert!(!base_block.is_dirty());
-    flatten(&result.image);
-    let (_tmp, out) = write_temp(&result.image);
+    flatten(recovered(&result));
+    let (_tmp, out) = write_temp(recovered(&result));
     common::assert_peers_pass(&out);
 }
 
@@ -307,7 +315,7 @@ fn truncated_dirty_hive_without_logs_reports_missing_data() {
     assert!(result.report.was_dirty);
     assert!(result.report.applied.is_empty());
     assert!(result.report.data_may_be_missing);
-    assert_eq!(result.image.as_ref(), loaded.primary.bytes());
+    assert!(result.recovered.is_none(), "the primary is read as it is");
 }
 
 #[test]
@@ -320,14 +328,14 @@ fn dirty_hives_without_logs_stay_readable() {
             return;
         };
         let primary = std::fs::read(&path).unwrap();
-        let result = replay(&primary, &[]).expect("replay");
+        let result = replay(&primary[..], &[]).expect("replay");
         let report = &result.report;
         assert!(report.was_dirty, "{hive}");
         assert!(report.applied.is_empty());
         assert!(report.data_may_be_missing);
-        assert!(matches!(result.image, Cow::Borrowed(_)));
+        assert!(result.recovered.is_none());
         // Readable without header validation (the sequence numbers still differ).
-        let hive_bytes = nt_hive::Hive::without_validation(result.image.as_ref()).unwrap();
+        let hive_bytes = nt_hive::Hive::without_validation(&primary[..]).unwrap();
         let root = hive_bytes.root_key_node().unwrap();
         assert!(
             root.subkey("Select").is_some(),
@@ -342,10 +350,10 @@ fn clean_hive_is_returned_without_a_copy() {
         return;
     };
     let primary = std::fs::read(&path).unwrap();
-    let result = replay(&primary, &[]).unwrap();
+    let result = replay(&primary[..], &[]).unwrap();
     assert!(!result.report.was_dirty);
     assert!(!result.report.data_may_be_missing);
-    assert!(matches!(result.image, Cow::Borrowed(_)));
+    assert!(result.recovered.is_none());
 }
 
 #[test]
@@ -461,7 +469,8 @@ fn truncated_and_mutated_logs_never_panic() {
             }
         }
         for bytes in &variants {
-            let result = replay(&primary, &[LogFile { path, bytes }]).expect("the primary is fine");
+            let result =
+                replay(&primary[..], &[LogFile { path, bytes }]).expect("the primary is fine");
             let report = &result.report;
             assert_eq!(report.applied.len() + report.skipped.len(), 1);
             let _ = describe_log(bytes);

@@ -28,7 +28,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(replayed) = replay(primary, &logs) else {
         return;
     };
-    let Ok(image) = HiveImage::from_vec(replayed.image.into_owned()) else {
+    let image = match replayed.recovered {
+        Some(recovered) => HiveImage::from_writable(recovered),
+        None => HiveImage::from_vec(primary.to_vec()),
+    };
+    let Ok(image) = image else {
         return;
     };
     let Ok(hive) = image.nt_hive() else {

@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
-use std::ops::Deref;
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -14,7 +14,7 @@ use crate::hive::base_block::{BASE_BLOCK_SIZE, BaseBlock};
 
 enum Bytes {
     Mapped(memmap2::Mmap),
-    Owned(Vec<u8>),
+    Writable(WritableImage),
 }
 
 impl Deref for Bytes {
@@ -22,7 +22,68 @@ impl Deref for Bytes {
     fn deref(&self) -> &[u8] {
         match self {
             Bytes::Mapped(m) => m,
-            Bytes::Owned(v) => v,
+            Bytes::Writable(w) => w,
+        }
+    }
+}
+
+/// A private, writable copy of a hive's bytes, for replaying logs onto. Writes never reach the
+/// file the bytes came from.
+pub enum WritableImage {
+    /// The file mapped copy-on-write: only the pages written are copied, so replaying a few
+    /// hundred pages onto a large hive costs those pages, not a copy of the whole file.
+    CopyOnWrite(memmap2::MmapMut),
+    Owned(Vec<u8>),
+}
+
+impl WritableImage {
+    /// A copy of `bytes` in memory, with room for `capacity` bytes.
+    pub fn copy_of(bytes: &[u8], capacity: usize) -> Self {
+        let mut image = Vec::with_capacity(bytes.len().max(capacity));
+        image.extend_from_slice(bytes);
+        WritableImage::Owned(image)
+    }
+
+    /// Make the image at least `len` bytes long, new bytes zero. A mapping cannot grow:
+    /// growing one copies it into memory first.
+    pub fn grow_to(&mut self, len: usize) {
+        if len <= self.len() {
+            return;
+        }
+        if let WritableImage::CopyOnWrite(map) = self {
+            *self = Self::copy_of(map, len);
+        }
+        if let WritableImage::Owned(image) = self {
+            image.resize(len, 0);
+        }
+    }
+}
+
+impl std::fmt::Debug for WritableImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self {
+            WritableImage::CopyOnWrite(_) => "CopyOnWrite",
+            WritableImage::Owned(_) => "Owned",
+        };
+        write!(f, "WritableImage::{kind}({} bytes)", self.len())
+    }
+}
+
+impl Deref for WritableImage {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            WritableImage::CopyOnWrite(m) => m,
+            WritableImage::Owned(v) => v,
+        }
+    }
+}
+
+impl DerefMut for WritableImage {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        match self {
+            WritableImage::CopyOnWrite(m) => m,
+            WritableImage::Owned(v) => v,
         }
     }
 }
@@ -54,7 +115,7 @@ impl MappedFile {
             .len();
         // An empty file cannot be mapped on every platform; it is simply empty.
         let bytes = if len == 0 {
-            Bytes::Owned(Vec::new())
+            Bytes::Writable(WritableImage::Owned(Vec::new()))
         } else {
             // SAFETY: the map is read-only and private to this process. If another process
             // truncates or rewrites the file while it is mapped, reads may see the new bytes or
@@ -80,6 +141,27 @@ impl MappedFile {
 
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// A private, writable copy of the file's bytes with room for `capacity` bytes: mapped
+    /// copy-on-write when it need not grow, else copied into memory.
+    pub fn writable_copy(&self, capacity: usize) -> WritableImage {
+        if capacity <= self.bytes.len() && !self.bytes.is_empty() {
+            // SAFETY: as for the read-only map in `open`, and the mapping is private: writes to
+            // it are copied pages of this process and never reach the file. On Windows a
+            // copy-on-write view reserves commit for its whole size up front.
+            let map = unsafe {
+                memmap2::MmapOptions::new()
+                    .len(self.bytes.len())
+                    .map_copy(&self.file)
+            };
+            // Mapping can fail where reading did not (address space, commit limit): a copy
+            // in memory gives the same bytes.
+            if let Ok(map) = map {
+                return WritableImage::CopyOnWrite(map);
+            }
+        }
+        WritableImage::copy_of(&self.bytes, capacity)
     }
 
     /// Path, size and sha256 of the whole file as it is on disk. The hash is computed on the
@@ -149,11 +231,16 @@ impl HiveImage {
         })
     }
 
-    /// Check the base block of an owned image (a replayed or edited hive).
+    /// Check the base block of an image in memory (a replayed or edited hive).
     pub fn from_vec(bytes: Vec<u8>) -> Result<Self, FormatError> {
+        Self::from_writable(WritableImage::Owned(bytes))
+    }
+
+    /// Check the base block of a replayed image.
+    pub fn from_writable(bytes: WritableImage) -> Result<Self, FormatError> {
         let base_block = Self::check(&bytes)?;
         Ok(Self {
-            bytes: Bytes::Owned(bytes),
+            bytes: Bytes::Writable(bytes),
             base_block,
         })
     }
@@ -182,5 +269,48 @@ impl HiveImage {
     /// cell offset can reach trailing bytes.
     pub fn nt_hive(&self) -> Result<nt_hive::Hive<&[u8]>, FormatError> {
         Ok(nt_hive::Hive::without_validation(self.hive_bytes())?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mapped(bytes: &[u8]) -> (tempfile::TempDir, MappedFile) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("SYSTEM");
+        std::fs::write(&path, bytes).unwrap();
+        let file = MappedFile::open(&path).unwrap();
+        (dir, file)
+    }
+
+    #[test]
+    fn writing_a_copy_on_write_image_changes_neither_the_file_nor_its_mapping() {
+        let original = vec![7u8; 3 * 4096];
+        let (dir, file) = mapped(&original);
+        let mut copy = file.writable_copy(original.len());
+        assert!(matches!(copy, WritableImage::CopyOnWrite(_)));
+        copy[4096..8192].fill(1);
+        assert_eq!(&copy[4090..4100], &[7, 7, 7, 7, 7, 7, 1, 1, 1, 1]);
+        assert_eq!(file.bytes(), &original[..]);
+        drop(copy);
+        drop(file);
+        assert_eq!(std::fs::read(dir.path().join("SYSTEM")).unwrap(), original);
+    }
+
+    #[test]
+    fn a_copy_that_must_grow_keeps_its_writes_and_zero_fills() {
+        let (_dir, file) = mapped(&[7u8; 4096]);
+        let mut copy = file.writable_copy(4096);
+        copy[0] = 1;
+        copy.grow_to(8192);
+        assert!(matches!(copy, WritableImage::Owned(_)));
+        assert_eq!(copy.len(), 8192);
+        assert_eq!((copy[0], copy[1], copy[4095], copy[4096]), (1, 7, 7, 0));
+        let larger = file.writable_copy(8192);
+        assert!(
+            matches!(larger, WritableImage::Owned(_)),
+            "a map cannot grow"
+        );
     }
 }

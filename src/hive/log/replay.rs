@@ -2,7 +2,6 @@
 //! (regf-spec "Dirty state of a hive", "Multiple transaction log files", and the notes of
 //! "Old format" and "Log entries").
 
-use std::borrow::Cow;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -13,7 +12,7 @@ use crate::hive::base_block::{
     OFF_PRIMARY_SEQUENCE, OFF_SECONDARY_SEQUENCE, OFF_TIMESTAMP, SIGNATURE, checksum, le_u32,
     write_checksum,
 };
-use crate::hive::image::MappedFile;
+use crate::hive::image::{MappedFile, WritableImage};
 use crate::hive::log::header::{LOG_HEADER_SIZE, LogFormat, LogHeader};
 use crate::hive::log::new_format::{scan_entries, sequence_precedes};
 use crate::hive::log::old_format::{DirtyVector, PAGE_SIZE};
@@ -34,13 +33,40 @@ impl<'a> From<&'a MappedFile> for LogFile<'a> {
     }
 }
 
+/// The primary hive logs are replayed onto: its bytes, and a private copy to write into.
+pub trait PrimaryHive {
+    fn bytes(&self) -> &[u8];
+    /// A writable copy of [`Self::bytes`] with room for `capacity` bytes.
+    fn writable_copy(&self, capacity: usize) -> WritableImage;
+}
+
+impl PrimaryHive for [u8] {
+    fn bytes(&self) -> &[u8] {
+        self
+    }
+
+    fn writable_copy(&self, capacity: usize) -> WritableImage {
+        WritableImage::copy_of(self, capacity)
+    }
+}
+
+impl PrimaryHive for MappedFile {
+    fn bytes(&self) -> &[u8] {
+        MappedFile::bytes(self)
+    }
+
+    fn writable_copy(&self, capacity: usize) -> WritableImage {
+        MappedFile::writable_copy(self, capacity)
+    }
+}
+
 /// The replayed hive and what was done to get it.
 #[derive(Debug)]
-pub struct Replay<'a> {
-    /// The primary's own bytes when nothing was applied (no copy), else the recovered image:
+pub struct Replay {
+    /// `None` when nothing was applied (read the primary as it is), else the recovered image:
     /// the primary's bytes with the logs' pages written over them, grown when the logs say the
     /// hive grew, and a base block with a valid checksum and equal sequence numbers.
-    pub image: Cow<'a, [u8]>,
+    pub recovered: Option<WritableImage>,
     pub report: ReplayReport,
 }
 
@@ -110,15 +136,19 @@ pub struct SkippedLog {
 /// Replay `logs` onto `primary`. Fails only when `primary` is too short to hold a base block;
 /// every other problem is reported in [`ReplayReport`], and what could be applied is applied.
 ///
-/// Memory: nothing is copied for a clean hive; otherwise one copy of the primary, grown to the
-/// hive bins size the logs give, which is bounded by the bytes the primary and logs hold.
-pub fn replay<'a>(primary: &'a [u8], logs: &[LogFile<'_>]) -> Result<Replay<'a>, FormatError> {
-    let state = read_primary_state(primary)?;
+/// Memory: nothing is copied for a clean hive; otherwise one writable copy of the primary
+/// ([`PrimaryHive::writable_copy`]: for a mapped file, only the pages written are copied), grown
+/// to the hive bins size the logs give, which is bounded by the bytes the primary and logs hold.
+pub fn replay<P: PrimaryHive + ?Sized>(
+    primary: &P,
+    logs: &[LogFile<'_>],
+) -> Result<Replay, FormatError> {
+    let state = read_primary_state(primary.bytes())?;
     let mut replayer = Replayer {
         primary,
         state: state.clone(),
         image: None,
-        growth_limit: logs.iter().fold(primary.len() as u64, |sum, log| {
+        growth_limit: logs.iter().fold(primary.bytes().len() as u64, |sum, log| {
             sum.saturating_add(log.bytes.len() as u64)
         }),
         applied: Vec::new(),
@@ -155,13 +185,12 @@ pub fn replay<'a>(primary: &'a [u8], logs: &[LogFile<'_>]) -> Result<Replay<'a>,
     // Report skipped logs in the caller's order, whichever step skipped them.
     skipped.sort_by_key(|s| logs.iter().position(|log| log.path == s.path));
     let recovered = image.is_some();
-    let (image, sequence, bins_size) = match image {
-        Some(image) => {
-            let sequence = le_u32(&image, OFF_PRIMARY_SEQUENCE);
-            let bins_size = le_u32(&image, OFF_BINS_SIZE);
-            (Cow::Owned(image), Some(sequence), bins_size)
-        }
-        None => (Cow::Borrowed(primary), None, state.bins_size),
+    let (sequence, bins_size) = match &image {
+        Some(image) => (
+            Some(le_u32(image, OFF_PRIMARY_SEQUENCE)),
+            le_u32(image, OFF_BINS_SIZE),
+        ),
+        None => (None, state.bins_size),
     };
     let logs_to_move_aside = if recovered {
         logs.iter()
@@ -172,7 +201,7 @@ pub fn replay<'a>(primary: &'a [u8], logs: &[LogFile<'_>]) -> Result<Replay<'a>,
         Vec::new()
     };
     Ok(Replay {
-        image,
+        recovered: image,
         report: ReplayReport {
             primary: state,
             was_dirty,
@@ -206,11 +235,11 @@ fn read_primary_state(primary: &[u8]) -> Result<PrimaryState, FormatError> {
     })
 }
 
-struct Replayer<'p> {
-    primary: &'p [u8],
+struct Replayer<'p, P: ?Sized> {
+    primary: &'p P,
     state: PrimaryState,
-    /// Created (one copy of the primary) when the first page is about to be written.
-    image: Option<Vec<u8>>,
+    /// Created (a writable copy of the primary) when the first page is about to be written.
+    image: Option<WritableImage>,
     /// The largest image the files can justify: pages past the primary's end must come from
     /// the logs, so a hive cannot grow by more than the logs hold.
     growth_limit: u64,
@@ -222,7 +251,7 @@ struct Replayer<'p> {
 /// A log whose header Windows would trust, with that header.
 type UsableLog<'l> = (LogFile<'l>, LogHeader);
 
-impl Replayer<'_> {
+impl<P: PrimaryHive + ?Sized> Replayer<'_, P> {
     fn skip(&mut self, log: &LogFile<'_>, reason: impl Into<String>) {
         self.skipped.push(SkippedLog {
             path: log.path.to_path_buf(),
@@ -257,16 +286,15 @@ impl Replayer<'_> {
         (new_logs, old_logs)
     }
 
-    /// The image to write into: one copy of the primary, made on first use with room for
+    /// The image to write into: a writable copy of the primary, made on first use with room for
     /// `size` bytes, so growing it later does not copy it again. When the primary's base block is
     /// invalid, it is replaced by the log's copy (spec "Log entries", note 6).
-    fn image_for(&mut self, log: &LogFile<'_>, size: u64) -> &mut Vec<u8> {
+    fn image_for(&mut self, log: &LogFile<'_>, size: u64) -> &mut WritableImage {
         let primary = self.primary;
         let replace_base_block = !self.state.base_block_valid();
         let base_block_from = &mut self.base_block_from;
         self.image.get_or_insert_with(|| {
-            let mut image = Vec::with_capacity(primary.len().max(to_usize(size)));
-            image.extend_from_slice(primary);
+            let mut image = primary.writable_copy(to_usize(size));
             if replace_base_block {
                 install_log_base_block(&mut image, log.bytes);
                 *base_block_from = Some(log.path.to_path_buf());
@@ -368,7 +396,7 @@ impl Replayer<'_> {
                 break;
             }
             let image = self.image_for(log, largest);
-            grow(image, needed);
+            image.grow_to(to_usize(needed));
             for (page, bytes) in entry.dirty_pages() {
                 let at = BASE_BLOCK_SIZE + page.offset as usize;
                 if let Some(target) = image.get_mut(at..at + bytes.len()) {
@@ -430,13 +458,14 @@ impl Replayer<'_> {
         } else {
             let first_bin = self
                 .primary
+                .bytes()
                 .get(BASE_BLOCK_SIZE..BASE_BLOCK_SIZE + HBIN_HEADER_SIZE)?;
             if &first_bin[..4] != HBIN_SIGNATURE {
                 return None;
             }
             BASE_BLOCK_SIZE + HBIN_OFF_TIMESTAMP
         };
-        let bytes = self.primary.get(at..at + 8)?;
+        let bytes = self.primary.bytes().get(at..at + 8)?;
         Some(u64::from(le_u32(bytes, 0)) | u64::from(le_u32(bytes, 4)) << 32)
     }
 
@@ -460,7 +489,7 @@ impl Replayer<'_> {
         let primary_valid = self.state.base_block_valid();
         let primary_sequence = self.state.primary_sequence;
         let image = self.image_for(log, needed);
-        grow(image, needed);
+        image.grow_to(to_usize(needed));
         let (pages_applied, stopped) = write_dirty_bins(image, vector, header.bins_size);
         if pages_applied == 0 {
             self.image = None;
@@ -601,13 +630,6 @@ fn sequence_order(a: u32, b: u32) -> std::cmp::Ordering {
     }
 }
 
-fn grow(image: &mut Vec<u8>, needed: u64) {
-    let needed = to_usize(needed);
-    if image.len() < needed {
-        image.resize(needed, 0);
-    }
-}
-
 /// Sizes here were checked against the bytes of the files, so they fit in a usize.
 fn to_usize(size: u64) -> usize {
     usize::try_from(size).unwrap_or(usize::MAX)
@@ -712,7 +734,7 @@ mod tests {
         e
     }
 
-    fn run<'a>(primary: &'a [u8], logs: &[(&'static str, &[u8])]) -> Replay<'a> {
+    fn run(primary: &[u8], logs: &[(&'static str, &[u8])]) -> Replay {
         let files: Vec<LogFile<'_>> = logs
             .iter()
             .map(|&(name, bytes)| LogFile {
@@ -721,6 +743,10 @@ mod tests {
             })
             .collect();
         replay(primary, &files).unwrap()
+    }
+
+    fn recovered(result: &Replay) -> &[u8] {
+        result.recovered.as_deref().expect("logs were applied")
     }
 
     fn at_bins(image: &[u8], offset: usize) -> u8 {
@@ -755,7 +781,7 @@ mod tests {
                 ("LOG1".into(), Some(12), Some(12))
             ]
         );
-        let image = &result.image;
+        let image = recovered(&result);
         assert_eq!(at_bins(image, 100), 0xA1, "later entry overwrites earlier");
         assert_eq!(at_bins(image, 4096 + 100), 0xB2);
         let bb = crate::hive::base_block::BaseBlock::parse(image).unwrap();
@@ -783,7 +809,7 @@ mod tests {
             "{}",
             skipped.reason
         );
-        assert_eq!(at_bins(&result.image, 100), 1);
+        assert_eq!(at_bins(recovered(&result), 100), 1);
     }
 
     #[test]
@@ -797,7 +823,7 @@ mod tests {
         let applied = &result.report.applied[0];
         assert_eq!(applied.entries_applied, 1);
         assert!(applied.stopped.as_ref().unwrap().message.contains("Hash-1"));
-        assert_eq!(at_bins(&result.image, 100), 1);
+        assert_eq!(at_bins(recovered(&result), 100), 1);
     }
 
     #[test]
@@ -805,9 +831,9 @@ mod tests {
         let primary = primary((10, 9), 1);
         let log = new_log(10, &[entry_with(10, 8192, 4096, &bin_page(4096, 7))]);
         let result = run(&primary, &[("LOG1", &log)]);
-        assert_eq!(result.image.len(), BASE_BLOCK_SIZE + 8192);
+        assert_eq!(recovered(&result).len(), BASE_BLOCK_SIZE + 8192);
         assert_eq!(result.report.bins_size, 8192);
-        assert_eq!(at_bins(&result.image, 4096 + 100), 7);
+        assert_eq!(at_bins(recovered(&result), 4096 + 100), 7);
     }
 
     #[test]
@@ -824,7 +850,7 @@ mod tests {
             "{}",
             r.skipped[0].reason
         );
-        assert!(matches!(result.image, Cow::Borrowed(_)));
+        assert!(result.recovered.is_none());
     }
 
     #[test]
@@ -839,7 +865,7 @@ mod tests {
         assert_eq!(r.applied.len(), 1);
         assert_eq!(r.applied[0].path, Path::new("LOG2"));
         assert!(r.skipped[0].reason.contains("latest"));
-        let bb = crate::hive::base_block::BaseBlock::parse(&result.image).unwrap();
+        let bb = crate::hive::base_block::BaseBlock::parse(recovered(&result)).unwrap();
         assert!(bb.checksum_ok());
         assert_eq!(bb.file_type, FILE_TYPE_PRIMARY);
         assert_eq!((bb.primary_sequence, bb.secondary_sequence), (11, 11));
@@ -880,13 +906,13 @@ mod tests {
         assert_eq!(applied.pages_applied, 1);
         let stopped = applied.stopped.as_ref().unwrap();
         assert!(stopped.message.contains("hbin"), "{}", stopped.message);
-        assert_eq!(at_bins(&result.image, 100), 0x11);
+        assert_eq!(at_bins(recovered(&result), 100), 0x11);
         assert_eq!(
-            at_bins(&result.image, 4096),
+            at_bins(recovered(&result), 4096),
             b'h',
             "the bad bin is not written"
         );
-        let bb = crate::hive::base_block::BaseBlock::parse(&result.image).unwrap();
+        let bb = crate::hive::base_block::BaseBlock::parse(recovered(&result)).unwrap();
         assert!(bb.checksum_ok() && !bb.is_dirty());
         assert_eq!(bb.primary_sequence, 5);
     }
@@ -908,7 +934,7 @@ mod tests {
 
     #[test]
     fn too_short_primary_is_an_error() {
-        let err = replay(&[0u8; 100], &[]).unwrap_err();
+        let err = replay(&[0u8; 100][..], &[]).unwrap_err();
         assert_eq!(err.offset, Some(0));
     }
 }
