@@ -13,6 +13,7 @@ const WIN7: &str = "real/win7-sp1-x86/SYSTEM";
 const WIN81: &str = "real/win81-x64-dirty/SYSTEM";
 const WIN10: &str = "real/win10-1903-x64-dirty/SYSTEM";
 const XP: &str = "real/winxp-sp3-x86-m57/SYSTEM";
+const NT4: &str = "real/nt4-sp3-x86-dc/SYSTEM";
 
 const SERVICES: &str = r"ControlSet001\Services";
 const PARAMS: &str = r"ControlSet001\Services\WinSock2\Parameters";
@@ -513,6 +514,104 @@ fn tcpip_disabled_is_the_code_24_case() {
             .unwrap()
             .iter()
             .any(|s| s["id"] == "tcpip_code24")
+    );
+}
+
+#[test]
+fn afd_starting_late_is_a_warning() {
+    let Some(mut hive) = copy(XP) else { return };
+    hive.set_dword(&format!(r"{SERVICES}\AFD"), "Start", 3);
+    let doc = expect(&hive, "afd_disabled", r"Services\AFD", "warning");
+    let f = with_code(&doc, "afd_disabled")[0];
+    assert_eq!(f["evidence"]["start"], 3);
+}
+
+#[test]
+fn afd_start_2_is_normal_on_nt4() {
+    // NT 4.0 starts AFD automatically (Start 2): the real hive holds that, and it is no finding.
+    let Some(hive) = copy(NT4) else { return };
+    assert_eq!(
+        hive.read_value(&format!(r"{SERVICES}\AFD"), "Start"),
+        2u32.to_le_bytes()
+    );
+    let (_, doc) = scan(hive.save(), &[]);
+    assert!(
+        with_code(&doc, "afd_disabled").is_empty(),
+        "{:#}",
+        doc["findings"]
+    );
+}
+
+/// `Services\Winsock\Parameters` of the XP hive: Transports lists Tcpip and NetBIOS.
+const WINSOCK_PARAMS: &str = r"ControlSet001\Services\Winsock\Parameters";
+
+/// `names` as REG_MULTI_SZ data of exactly `len` bytes (NUL-padded).
+fn multi_string(names: &[&str], len: usize) -> Vec<u8> {
+    let mut data: Vec<u8> = names
+        .iter()
+        .flat_map(|n| n.encode_utf16().chain([0]))
+        .chain([0])
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    assert!(data.len() <= len, "{names:?} does not fit in {len} bytes");
+    data.resize(len, 0);
+    data
+}
+
+#[test]
+fn transports_without_tcpip_is_critical() {
+    let Some(mut hive) = copy(XP) else { return };
+    let len = hive.read_value(WINSOCK_PARAMS, "Transports").len();
+    hive.write_value(
+        WINSOCK_PARAMS,
+        "Transports",
+        &multi_string(&["NetBIOS"], len),
+    );
+    let doc = expect(
+        &hive,
+        "transport_invalid",
+        r"Services\Winsock\Parameters",
+        "critical",
+    );
+    let f = with_code(&doc, "transport_invalid")[0];
+    assert_eq!(f["value"], "Transports");
+    assert_eq!(f["evidence"]["transports"], serde_json::json!(["NetBIOS"]));
+}
+
+#[test]
+fn empty_transports_is_critical() {
+    let Some(mut hive) = copy(XP) else { return };
+    let len = hive.read_value(WINSOCK_PARAMS, "Transports").len();
+    hive.write_value(WINSOCK_PARAMS, "Transports", &multi_string(&[], len));
+    let doc = expect(
+        &hive,
+        "transport_invalid",
+        r"Services\Winsock\Parameters",
+        "critical",
+    );
+    assert!(
+        with_code(&doc, "transport_invalid")[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("missing or empty")
+    );
+}
+
+#[test]
+fn current_catalog_values_missing() {
+    let Some(mut hive) = copy(XP) else { return };
+    for value in ["Current_Protocol_Catalog", "Current_NameSpace_Catalog"] {
+        hive.rename_value(PARAMS, value, &value.replace("Current", "Xurrent"));
+    }
+    let doc = expect(&hive, "catalog_key_missing", &rel(PARAMS), "critical");
+    let values: Vec<&Value> = with_code(&doc, "catalog_key_missing")
+        .iter()
+        .filter(|f| f["key"] == rel(PARAMS))
+        .map(|f| &f["value"])
+        .collect();
+    assert_eq!(
+        values,
+        ["Current_Protocol_Catalog", "Current_NameSpace_Catalog"]
     );
 }
 
