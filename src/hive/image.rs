@@ -1,5 +1,6 @@
-//! A hive's bytes in memory: the input file mapped read-only, or an owned image (after log replay
-//! or editing). Everything that reads a hive reads a [`HiveImage`].
+//! A hive's bytes in memory: the input file mapped read-only, or a private writable image (logs
+//! replayed onto a copy-on-write mapping, or a buffer). Everything that reads a hive reads a
+//! [`HiveImage`].
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
