@@ -5,25 +5,9 @@ mod common;
 
 use std::path::Path;
 
-use common::patchable::PatchableHive;
+use common::patchable::{NS, PROTO, SERVICES, WIN7, WIN10, XP, copy, entry};
 use common::repair::{assert_healthy, repair, scan};
 use winsock_doctor::hive::editor::Editor;
-
-const WIN7: &str = "real/win7-sp1-x86/SYSTEM";
-const WIN10: &str = "real/win10-1903-x64-dirty/SYSTEM";
-const XP: &str = "real/winxp-sp3-x86-m57/SYSTEM";
-
-const SERVICES: &str = r"ControlSet001\Services";
-const PROTO: &str = r"ControlSet001\Services\WinSock2\Parameters\Protocol_Catalog9";
-const NS: &str = r"ControlSet001\Services\WinSock2\Parameters\NameSpace_Catalog5";
-
-fn entry(list: &str, n: u32) -> String {
-    format!(r"{PROTO}\{list}\{n:012}")
-}
-
-fn copy(relative: &str) -> Option<PatchableHive> {
-    common::hives_dir().map(|dir| PatchableHive::copy_of(&dir, relative))
-}
 
 /// Edit the saved copy with the hive editor (for faults that add or delete keys).
 fn edit(path: &Path, change: impl FnOnce(&mut Editor)) {

@@ -6,28 +6,11 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use common::patchable::{PFL_HIDDEN, PFL_MATCHES_PROTOCOL_ZERO, PatchableHive};
+use common::patchable::{
+    NS, NT4, PARAMS, PFL_HIDDEN, PFL_MATCHES_PROTOCOL_ZERO, PROTO, PatchableHive, SERVICES, WIN7,
+    WIN10, WIN81, XP, copy, entry,
+};
 use serde_json::Value;
-
-const WIN7: &str = "real/win7-sp1-x86/SYSTEM";
-const WIN81: &str = "real/win81-x64-dirty/SYSTEM";
-const WIN10: &str = "real/win10-1903-x64-dirty/SYSTEM";
-const XP: &str = "real/winxp-sp3-x86-m57/SYSTEM";
-const NT4: &str = "real/nt4-sp3-x86-dc/SYSTEM";
-
-const SERVICES: &str = r"ControlSet001\Services";
-const PARAMS: &str = r"ControlSet001\Services\WinSock2\Parameters";
-const PROTO: &str = r"ControlSet001\Services\WinSock2\Parameters\Protocol_Catalog9";
-const NS: &str = r"ControlSet001\Services\WinSock2\Parameters\NameSpace_Catalog5";
-
-fn entry(list: &str, n: u32) -> String {
-    format!(r"{PROTO}\{list}\{n:012}")
-}
-
-/// A copy of a real hive, or `None` (after a loud message) when the hives are absent.
-fn copy(relative: &str) -> Option<PatchableHive> {
-    common::hives_dir().map(|dir| PatchableHive::copy_of(&dir, relative))
-}
 
 /// `scan --json` exit code and document.
 fn scan(path: &Path, extra: &[&str]) -> (i32, Value) {

@@ -24,6 +24,29 @@ const VK_NAME: usize = 0x14;
 const VALUE_COMP_NAME: u16 = 0x01;
 const INLINE_DATA: u32 = 0x8000_0000;
 
+/// The real hives the fault tests patch, relative to the hives folder.
+pub const NT4: &str = "real/nt4-sp3-x86-dc/SYSTEM";
+pub const XP: &str = "real/winxp-sp3-x86-m57/SYSTEM";
+pub const WIN7: &str = "real/win7-sp1-x86/SYSTEM";
+pub const WIN81: &str = "real/win81-x64-dirty/SYSTEM";
+pub const WIN10: &str = "real/win10-1903-x64-dirty/SYSTEM";
+
+/// Keys of their current control set (ControlSet001 in each of them).
+pub const SERVICES: &str = r"ControlSet001\Services";
+pub const PARAMS: &str = r"ControlSet001\Services\WinSock2\Parameters";
+pub const PROTO: &str = r"ControlSet001\Services\WinSock2\Parameters\Protocol_Catalog9";
+pub const NS: &str = r"ControlSet001\Services\WinSock2\Parameters\NameSpace_Catalog5";
+
+/// Protocol catalog entry `n` of `list` (`Catalog_Entries` or `Catalog_Entries64`).
+pub fn entry(list: &str, n: u32) -> String {
+    format!(r"{PROTO}\{list}\{n:012}")
+}
+
+/// A copy of a real hive, or `None` (after a loud message) when the hives are absent.
+pub fn copy(relative: &str) -> Option<PatchableHive> {
+    crate::common::hives_dir().map(|dir| PatchableHive::copy_of(&dir, relative))
+}
+
 pub struct PatchableHive {
     _dir: tempfile::TempDir,
     pub path: PathBuf,
