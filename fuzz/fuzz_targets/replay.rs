@@ -7,9 +7,7 @@ use std::path::Path;
 use libfuzzer_sys::fuzz_target;
 use winsock_doctor::hive::image::HiveImage;
 use winsock_doctor::hive::log::{LogFile, describe_log, replay};
-use winsock_doctor::hive::reader::HiveReader;
-use winsock_doctor::winsock::catalog::read_system_catalogs;
-use winsock_doctor_fuzz::{split_replay_input, walk_reader};
+use winsock_doctor_fuzz::{split_replay_input, walk_image};
 
 fuzz_target!(|data: &[u8]| {
     let (primary, logs) = split_replay_input(data);
@@ -32,14 +30,7 @@ fuzz_target!(|data: &[u8]| {
         Some(recovered) => HiveImage::from_writable(recovered),
         None => HiveImage::from_vec(primary.to_vec()),
     };
-    let Ok(image) = image else {
-        return;
-    };
-    let Ok(hive) = image.nt_hive() else {
-        return;
-    };
-    let hive_len = image.hive_bytes().len();
-    let reader = HiveReader::new(&hive, image.hive_bytes());
-    let _ = walk_reader(&reader, hive_len);
-    let _ = read_system_catalogs(&reader, None, false);
+    if let Ok(image) = image {
+        walk_image(&image, false);
+    }
 });

@@ -7,9 +7,11 @@ use nt_hive::{Hive, NtHiveError};
 use winsock_doctor::error::FormatError;
 use winsock_doctor::hive::big_data::SEGMENT_SIZE;
 use winsock_doctor::hive::builder::{KeySpec, ValueSpec, build_hive};
+use winsock_doctor::hive::image::HiveImage;
 use winsock_doctor::hive::panic_guard::guarded;
 use winsock_doctor::hive::reader::HiveReader;
 use winsock_doctor::hive::value::{REG_BINARY, REG_DWORD, REG_SZ};
+use winsock_doctor::winsock::catalog::read_system_catalogs;
 use winsock_doctor::winsock::packed_item::PACKED_ITEM_LEN;
 
 /// The smallest key cell (see `hive::reader`): a walk never needs more visits than this allows
@@ -18,9 +20,22 @@ const MIN_KEY_CELL: usize = 80;
 /// Deeper than any real hive (Windows allows 512 levels).
 const MAX_DEPTH: usize = 600;
 
-/// Walk every key below the root through [`HiveReader`], reading names and values. Stops at the
-/// first error (returned) and after as many keys as the hive could hold.
-pub fn walk_reader(reader: &HiveReader<'_>, hive_len: usize) -> Result<usize, FormatError> {
+/// What every reading command does to an image: walk every key below the root through
+/// [`HiveReader`] (names and values), then read the Winsock catalogs of the selected control set
+/// (and of every other one with `all_control_sets`). Errors are fine; the fuzzers look for
+/// panics, hangs and runaway memory.
+pub fn walk_image(image: &HiveImage, all_control_sets: bool) {
+    let Ok(hive) = image.nt_hive() else {
+        return;
+    };
+    let reader = HiveReader::new(&hive, image.hive_bytes());
+    let _ = walk_reader(&reader, image.hive_bytes().len());
+    let _ = read_system_catalogs(&reader, None, all_control_sets);
+}
+
+/// Walk every key below the root. Stops at the first error (returned) and after as many keys as
+/// the hive could hold.
+fn walk_reader(reader: &HiveReader<'_>, hive_len: usize) -> Result<usize, FormatError> {
     let mut stack = vec![(reader.root()?, 0usize)];
     let mut visited = 0usize;
     while let Some((key, depth)) = stack.pop() {
