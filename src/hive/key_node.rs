@@ -6,6 +6,16 @@ use crate::hive::le::{put_u16, put_u32, put_u64, u16_at, u32_at, u64_at};
 pub const SIGNATURE: &[u8; 2] = b"nk";
 pub const HEADER_SIZE: usize = 76;
 
+/// The smallest cell that can hold a key node (cell size, header and a one-byte name, rounded to
+/// the 8-byte cell granularity).
+const MIN_CELL_SIZE: usize = 80;
+
+/// The most distinct keys `hive_len` bytes of hive can hold: the bound on every walk of subkey
+/// lists, which a crafted hive can make repeat itself (one leaf listed over and over).
+pub fn max_keys(hive_len: usize) -> usize {
+    hive_len / MIN_CELL_SIZE
+}
+
 /// Flag bits.
 pub const KEY_HIVE_ENTRY: u16 = 0x0004;
 pub const KEY_NO_DELETE: u16 = 0x0008;

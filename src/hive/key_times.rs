@@ -5,12 +5,9 @@
 use crate::error::FormatError;
 use crate::hive::base_block::{BASE_BLOCK_SIZE, BaseBlock};
 use crate::hive::cell::{CELL_HEADER_SIZE, CellHeader};
-use crate::hive::key_node::KeyNode;
+use crate::hive::key_node::{KeyNode, max_keys};
 use crate::hive::name;
 use crate::hive::subkey_list::SubkeyList;
-
-/// The smallest cell that can hold a key node: a hive of `n` bytes holds fewer than `n / 80` keys.
-const MIN_KEY_CELL: usize = 80;
 
 /// Reads key last-write times from a hive image (base block and bins).
 pub struct KeyTimes<'a> {
@@ -131,26 +128,11 @@ impl<'a> KeyTimes<'a> {
             return Ok(Vec::new());
         }
         let (top, top_at) = self.list(node.subkeys_list)?;
-        let leaves = if top.kind.is_leaf() {
-            vec![top]
-        } else {
-            let mut leaves = Vec::with_capacity(top.entries.len());
-            for entry in &top.entries {
-                let (leaf, at) = self.list(entry.offset)?;
-                if !leaf.kind.is_leaf() {
-                    return Err(FormatError::at(
-                        at,
-                        "expected a leaf under an index root, found another index root",
-                    ));
-                }
-                leaves.push(leaf);
-            }
-            leaves
-        };
-        let limit = self.bytes.len() / MIN_KEY_CELL;
+        let limit = max_keys(self.bytes.len());
         let mut out = Vec::new();
-        for entry in leaves.iter().flat_map(|l| &l.entries) {
-            if out.len() >= limit {
+        // Checked leaf by leaf: an index root can list one large leaf thousands of times.
+        let mut take = |leaf: &SubkeyList| {
+            if out.len() + leaf.entries.len() > limit {
                 return Err(FormatError::at(
                     top_at,
                     format!(
@@ -159,7 +141,22 @@ impl<'a> KeyTimes<'a> {
                     ),
                 ));
             }
-            out.push(entry.offset);
+            out.extend(leaf.entries.iter().map(|entry| entry.offset));
+            Ok(())
+        };
+        if top.kind.is_leaf() {
+            take(&top)?;
+        } else {
+            for entry in &top.entries {
+                let (leaf, at) = self.list(entry.offset)?;
+                if !leaf.kind.is_leaf() {
+                    return Err(FormatError::at(
+                        at,
+                        "expected a leaf under an index root, found another index root",
+                    ));
+                }
+                take(&leaf)?;
+            }
         }
         Ok(out)
     }

@@ -8,6 +8,7 @@
 use nt_hive::{Hive, KeyNode, KeyValue, NtHiveError};
 
 use crate::error::FormatError;
+use crate::hive::key_node;
 use crate::hive::key_times::KeyTimes;
 use crate::hive::panic_guard::guarded;
 use crate::hive::value::RawValue;
@@ -15,9 +16,6 @@ use crate::hive::value::RawValue;
 /// A key of a hive held in memory.
 pub type Key<'h> = KeyNode<'h, &'h [u8]>;
 
-/// The smallest cell that can hold a key node (`nk` header plus cell size): a hive of `n` bytes
-/// cannot hold more than `n / MIN_KEY_CELL` distinct keys.
-const MIN_KEY_CELL: usize = 80;
 /// The smallest cell that can hold a value (`vk` header plus cell size).
 const MIN_VALUE_CELL: usize = 24;
 
@@ -166,7 +164,7 @@ impl<'h> HiveReader<'h> {
     }
 
     fn max_keys(&self) -> usize {
-        self.hive_len / MIN_KEY_CELL
+        key_node::max_keys(self.hive_len)
     }
 }
 

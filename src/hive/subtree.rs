@@ -3,11 +3,9 @@
 //! explicit stack, so a crafted hive can neither loop nor exhaust the call stack.
 
 use crate::error::FormatError;
+use crate::hive::key_node::max_keys;
 use crate::hive::reader::HiveReader;
 use crate::hive::value::RawValue;
-
-/// The smallest cell that can hold a key node: a hive of `n` bytes holds fewer than `n / 80` keys.
-const MIN_KEY_CELL: usize = 80;
 
 /// One key of a subtree.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +30,7 @@ pub fn read_subtree(
         stored.push(reader.name(&next)?);
         top = next;
     }
-    let limit = reader.bytes().len() / MIN_KEY_CELL;
+    let limit = max_keys(reader.bytes().len());
     let mut out = Vec::new();
     let mut stack = vec![(stored.join("\\"), top)];
     while let Some((key_path, key)) = stack.pop() {

@@ -6,7 +6,7 @@ use nt_hive::NtHiveNameString;
 use super::{EditError, Editor, data_offset};
 use crate::error::FormatError;
 use crate::hive::cell::NO_CELL;
-use crate::hive::key_node::KeyNode;
+use crate::hive::key_node::{KeyNode, max_keys};
 use crate::hive::name::{self, StoredName};
 use crate::hive::subkey_list::{self, ListEntry, ListKind, SubkeyList};
 
@@ -75,8 +75,21 @@ impl Editor {
         if node.subkey_count == 0 {
             return Ok(tree);
         }
+        let count_error = |listed: usize| {
+            FormatError::at(
+                data_offset(offset) + 20,
+                format!(
+                    "the key node counts {} subkeys, its lists hold {listed}",
+                    node.subkey_count
+                ),
+            )
+        };
+        // Checked leaf by leaf: an index root can list one large leaf thousands of times.
+        let most = (node.subkey_count as usize).min(max_keys(self.heap.bins_len() as usize));
+        let mut listed = 0usize;
         let top = self.subkey_list(node.subkeys_list)?;
         if top.kind.is_leaf() {
+            listed = top.entries.len();
             tree.leaves.push((node.subkeys_list, top));
         } else {
             for entry in &top.entries {
@@ -87,23 +100,16 @@ impl Editor {
                         "expected a non-empty leaf under an index root",
                     ));
                 }
+                listed += leaf.entries.len();
+                if listed > most {
+                    return Err(count_error(listed));
+                }
                 tree.leaves.push((entry.offset, leaf));
             }
             tree.root = Some((node.subkeys_list, top));
         }
-        let listed = tree
-            .leaves
-            .iter()
-            .map(|(_, l)| l.entries.len())
-            .sum::<usize>();
         if listed != node.subkey_count as usize {
-            return Err(FormatError::at(
-                data_offset(offset) + 20,
-                format!(
-                    "the key node counts {} subkeys, its lists hold {listed}",
-                    node.subkey_count
-                ),
-            ));
+            return Err(count_error(listed));
         }
         Ok(tree)
     }

@@ -439,3 +439,46 @@ fn offsets_that_miss_a_cell_are_format_errors_with_the_offset() {
     }
     assert!(Editor::open(&[0u8; 100]).is_err());
 }
+
+#[test]
+fn an_index_root_listing_one_leaf_over_and_over_is_refused_early() {
+    // 1200 subkeys make an ri of leaves of up to 500 entries. A crafted ri then lists the first
+    // leaf 65535 times and the key claims as many subkeys as that adds up to: read whole, the
+    // lists would be 30 million entries from a hive of a few hundred kilobytes.
+    let mut editor = empty(5);
+    for i in 0..1200u32 {
+        editor.create_key(&format!("Parent\\k{i:04}")).unwrap();
+    }
+    let parent = editor.existing_key("Parent").unwrap();
+    let mut node = editor.key_node(parent).unwrap();
+    let ri = SubkeyList::parse(editor.heap.data(node.subkeys_list).unwrap(), 0).unwrap();
+    let leaf = ri.entries[0].offset;
+    let leaf_len = SubkeyList::parse(editor.heap.data(leaf).unwrap(), 0)
+        .unwrap()
+        .entries
+        .len();
+    let crafted = SubkeyList {
+        kind: ListKind::IndexRoot,
+        entries: vec![
+            crate::hive::subkey_list::ListEntry {
+                offset: leaf,
+                hint_or_hash: 0,
+            };
+            usize::from(u16::MAX)
+        ],
+    };
+    node.subkeys_list = editor.heap.alloc(&crafted.encode()).unwrap();
+    node.subkey_count = u32::from(u16::MAX) * leaf_len as u32;
+    editor.write_key_node(parent, &node).unwrap();
+
+    let error = editor.subkey_names("Parent").unwrap_err().to_string();
+    assert!(error.contains("subkeys, its lists hold"), "{error}");
+    // The raw reader of key times walks the same lists.
+    let image = editor.finish();
+    let times = crate::hive::key_times::KeyTimes::new(&image).unwrap();
+    let error = times.subkey_times("Parent").unwrap_err().to_string();
+    assert!(
+        error.contains("hold more keys than the hive can"),
+        "{error}"
+    );
+}
