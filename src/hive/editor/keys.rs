@@ -143,14 +143,7 @@ impl Editor {
             subtree.cells.push(offset);
             subtree.key_nodes.push(offset);
         }
-        let mut sorted = subtree.cells.clone();
-        sorted.sort_unstable();
-        if let Some(twice) = sorted.windows(2).find(|w| w[0] == w[1]) {
-            return Err(FormatError::at(
-                data_offset(twice[0]),
-                "expected each cell to belong to one record, found one used twice",
-            ));
-        }
+        check_distinct(subtree.cells.clone())?;
         for (&security, &uses) in &subtree.security_uses {
             let (sk, _) = self.key_security(security)?;
             if sk.reference_count < uses {
@@ -187,5 +180,19 @@ impl Editor {
         next.write_header(self.heap.data_mut(sk.flink)?);
         self.heap.free(offset)?;
         Ok(())
+    }
+}
+
+/// Cells about to be freed must each belong to one record: a damaged hive can point two records
+/// at one cell, and freeing it twice (or freeing a cell still in use) would corrupt the output.
+/// Checked before the first write, so a refused edit changes nothing.
+pub(super) fn check_distinct(mut cells: Vec<u32>) -> Result<(), FormatError> {
+    cells.sort_unstable();
+    match cells.windows(2).find(|w| w[0] == w[1]) {
+        Some(twice) => Err(FormatError::at(
+            data_offset(twice[0]),
+            "expected each cell to belong to one record, found one used twice",
+        )),
+        None => Ok(()),
     }
 }

@@ -482,3 +482,31 @@ fn an_index_root_listing_one_leaf_over_and_over_is_refused_early() {
         "{error}"
     );
 }
+
+#[test]
+fn a_value_whose_data_is_its_own_values_list_is_refused_unchanged() {
+    // Damage points a value's data at the key's values list: deleting or replacing the value
+    // would free the list that is still in use.
+    let mut editor = empty(5);
+    editor.create_key("K").unwrap();
+    editor.set_value("K", "A", REG_BINARY, &[1; 8]).unwrap();
+    editor.set_value("K", "B", REG_BINARY, &[2; 8]).unwrap();
+    let key = editor.existing_key("K").unwrap();
+    let node = editor.key_node(key).unwrap();
+    let value = editor.value_offsets(&node).unwrap()[0];
+    let (mut vk, _) =
+        crate::hive::key_value::KeyValue::parse(editor.heap.data(value).unwrap(), 0).unwrap();
+    vk.data_offset = node.values_list;
+    vk.write_header(editor.heap.data_mut(value).unwrap());
+    let before = editor.heap.allocated_cells();
+
+    let delete = editor.delete_value("K", "A").unwrap_err().to_string();
+    assert!(delete.contains("used twice"), "{delete}");
+    let replace = editor
+        .set_value("K", "A", REG_BINARY, &[3; 64])
+        .unwrap_err()
+        .to_string();
+    assert!(replace.contains("used twice"), "{replace}");
+    assert_eq!(editor.heap.allocated_cells(), before, "nothing was freed");
+    assert_eq!(editor.value("K", "B").unwrap().unwrap().data, [2; 8]);
+}

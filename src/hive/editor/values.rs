@@ -1,5 +1,6 @@
 //! Values: setting (inline, one cell, or big data segments by hive version), deleting and reading.
 
+use super::keys::check_distinct;
 use super::path;
 use super::{EditError, Editor, data_offset};
 use crate::error::FormatError;
@@ -40,7 +41,11 @@ impl Editor {
         let mut offsets = self.value_offsets(&node)?;
         let existing = self.find_value(&offsets, &stored_name)?;
         let mut old_cells = match existing {
-            Some(value) => self.value_data_cells(value)?,
+            Some(value) => {
+                let cells = self.value_data_cells(value)?;
+                check_distinct([&cells[..], &[value, node.values_list, key]].concat())?;
+                cells
+            }
             None => Vec::new(),
         };
         // Data in one cell is rewritten in that cell when the new data fits there.
@@ -110,6 +115,7 @@ impl Editor {
             return Ok(false);
         };
         let cells = self.value_data_cells(value)?;
+        check_distinct([&cells[..], &[value, node.values_list, key]].concat())?;
         offsets.retain(|&o| o != value);
         if offsets.is_empty() {
             self.heap.free(node.values_list)?;
