@@ -3,6 +3,7 @@
 //! given fresh ones, `Next_Catalog_Entry_ID` raised above every ID, stale writer locks
 //! deleted, and chain entries that point nowhere dropped (ws2_32 cannot load them anyway).
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::hive::value::RawValue;
@@ -12,6 +13,7 @@ use crate::winsock::catalog::{
 use crate::winsock::diagnose::{EntryKey, entry_index};
 use crate::winsock::findings::{Code, Finding};
 use crate::winsock::packed_item::{EntryKind, with_catalog_entry_id};
+use crate::winsock::repair::PlanError;
 use crate::winsock::repair::layout::{
     AsCurrent, FIRST_CATALOG_ID, counters, current_entries, delete_locks, namespace_root_path,
     protocol_root_path, relative,
@@ -33,13 +35,14 @@ pub fn plan(
     findings: &[Finding],
     with_namespace: bool,
     plan: &mut RepairPlan,
-) {
-    protocol(cs, plan);
+) -> Result<(), PlanError> {
+    protocol(cs, plan)?;
     plan.claim(findings, &CODES, relative(cs, &protocol_root_path(cs)));
     if with_namespace {
         namespace(cs, plan);
         plan.claim(findings, &CODES, relative(cs, &namespace_root_path(cs)));
     }
+    Ok(())
 }
 
 /// The keys Winsock should load, in order: every numbered key when there is a gap below the
@@ -71,13 +74,11 @@ fn kept<E: EntryKey>(list: &CatalogList<E>) -> (Vec<&E>, Vec<&E>) {
     (keep, never)
 }
 
-fn protocol(cs: &ControlSetCatalogs, plan: &mut RepairPlan) {
+fn protocol(cs: &ControlSetCatalogs, plan: &mut RepairPlan) -> Result<(), PlanError> {
     let Some(root) = &cs.protocol_catalog else {
-        return;
+        return Ok(());
     };
     let root_path = protocol_root_path(cs);
-    let mut highest = 0u32;
-    let mut next = root.next_catalog_entry_id.unwrap_or(FIRST_CATALOG_ID);
     // (list position, old ID, occurrence) -> fresh ID, shared so both x64 lists stay in step.
     let mut fresh: BTreeMap<(u32, u32), u32> = BTreeMap::new();
     let all_ids = cs
@@ -85,8 +86,12 @@ fn protocol(cs: &ControlSetCatalogs, plan: &mut RepairPlan) {
         .iter()
         .flat_map(|l| &l.entries)
         .filter_map(|e| e.item.as_ref().map(|i| i.catalog_entry_id));
-    let max_existing = all_ids.max().unwrap_or(0);
-    next = next.max(max_existing.saturating_add(1));
+    // Fresh IDs go above every ID in use and Next_Catalog_Entry_ID; `None`: none is left.
+    let mut next = all_ids
+        .max()
+        .unwrap_or(0)
+        .checked_add(1)
+        .map(|above| above.max(root.next_catalog_entry_id.unwrap_or(FIRST_CATALOG_ID)));
     let mut lists = Vec::new();
     for list in cs.protocol_catalogs.iter().filter(|l| l.present) {
         let (keep, never) = kept(list);
@@ -119,14 +124,17 @@ fn protocol(cs: &ControlSetCatalogs, plan: &mut RepairPlan) {
                 let occurrence = seen.entry(id).or_insert(0);
                 *occurrence += 1;
                 let new_id = if id == 0 || *occurrence > 1 {
-                    *fresh.entry((id, *occurrence)).or_insert_with(|| {
-                        next += 1;
-                        next - 1
-                    })
+                    match fresh.entry((id, *occurrence)) {
+                        Entry::Occupied(known) => *known.get(),
+                        Entry::Vacant(slot) => {
+                            let id = next.ok_or(PlanError::IdsExhausted)?;
+                            next = id.checked_add(1);
+                            *slot.insert(id)
+                        }
+                    }
                 } else {
                     id
                 };
-                highest = highest.max(new_id);
                 if new_id != id {
                     if let Some(bytes) = with_catalog_entry_id(raw, new_id) {
                         for v in values
@@ -151,7 +159,7 @@ fn protocol(cs: &ControlSetCatalogs, plan: &mut RepairPlan) {
         &root_path,
         Some(root),
         &counts,
-        Some(next.max(highest.saturating_add(1))),
+        Some(next.unwrap_or(u32::MAX)),
     );
     delete_locks(plan, &root_path, Some(root));
     for (list, wanted) in lists {
@@ -162,6 +170,7 @@ fn protocol(cs: &ControlSetCatalogs, plan: &mut RepairPlan) {
             &wanted,
         );
     }
+    Ok(())
 }
 
 fn removed(entry: &ProtocolEntry) -> Removed<'_> {

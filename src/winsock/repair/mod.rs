@@ -71,6 +71,10 @@ pub enum PlanError {
     NothingAsked,
     #[error("a protocol entry cannot be written: {0}")]
     Encode(String),
+    #[error(
+        "no catalog entry ID is left to give the entries that share one (an ID is already 4294967295): --mode reset renumbers the whole catalog"
+    )]
+    IdsExhausted,
 }
 
 /// Plan the repairs `options` ask for on one control set.
@@ -90,7 +94,7 @@ pub fn plan(
         Some(Mode::RemoveLsp) => {
             remove_lsp::plan(cs, context, &options.lsps, namespace_by_mode, &mut plan)?
         }
-        Some(Mode::Fix) => fix::plan(cs, context.findings, namespace_by_mode, &mut plan),
+        Some(Mode::Fix) => fix::plan(cs, context.findings, namespace_by_mode, &mut plan)?,
         None => {}
     }
     if options.reset_namespace && options.mode != Some(Mode::Reset) {
