@@ -251,18 +251,21 @@ fn parse_guid(text: &str) -> Result<Guid, String> {
 
 /// Hex bytes, optionally separated by spaces or commas: "03 00 00 00", "03,00", "0300".
 fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
-    let digits: String = text
+    // Characters, not bytes: a description may hold any text, and slicing it by byte could
+    // split a character.
+    let digits: Vec<char> = text
         .chars()
         .filter(|c| !c.is_whitespace() && *c != ',')
         .collect();
     if digits.len() % 2 != 0 {
         return Err(format!("{text:?}: an odd number of hex digits"));
     }
-    (0..digits.len())
-        .step_by(2)
-        .map(|i| {
-            u8::from_str_radix(&digits[i..i + 2], 16)
-                .map_err(|_| format!("{text:?}: {:?} is not a hex byte", &digits[i..i + 2]))
+    digits
+        .chunks(2)
+        .map(|pair| {
+            let pair: String = pair.iter().collect();
+            u8::from_str_radix(&pair, 16)
+                .map_err(|_| format!("{text:?}: {pair:?} is not a hex byte"))
         })
         .collect()
 }
@@ -382,6 +385,9 @@ mod tests {
         );
         assert!(encode_value(&"-1".parse::<toml::Value>().unwrap()).is_err());
         assert!(encode_value(&"'hex:0'".parse::<toml::Value>().unwrap()).is_err());
+        // Not hex, and not ASCII: an error, never a slice through a character.
+        let error = encode_value(&"'hex:aé0'".parse::<toml::Value>().unwrap()).unwrap_err();
+        assert!(error.contains("\"a\u{e9}0\""), "{error}");
     }
 
     #[test]

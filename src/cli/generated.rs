@@ -12,7 +12,11 @@ use crate::error::{Error, Result};
 pub fn completions(shell: Shell) -> Result<ExitCode> {
     let mut command = Cli::command();
     let name = command.get_name().to_string();
-    clap_complete::generate(shell, &mut command, name, &mut std::io::stdout().lock());
+    // `generate` panics when standard output is closed (`... | head -1`); this one returns it.
+    command.set_bin_name(name);
+    command.build();
+    clap_complete::Generator::try_generate(&shell, &command, &mut std::io::stdout().lock())
+        .map_err(|e| Error::io("standard output", "write to", e))?;
     Ok(ExitCode::SUCCESS)
 }
 
