@@ -185,3 +185,53 @@ fn exit_code_1_for_findings_and_0_for_healthy_batches() {
     let mixed = run([healthy, damaged].concat());
     assert_eq!(mixed.status.code(), Some(1));
 }
+
+/// A SOFTWARE hive beside SYSTEM that cannot be read costs only the exact version: single and
+/// batch scans say so once on standard error (a batch through its progress-aware writer, with
+/// the hive's path), and the record is still written.
+#[test]
+fn an_unreadable_software_hive_beside_system_is_a_note() {
+    let Some(hives) = common::hives_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("host/C/Windows/System32/config");
+    fs::create_dir_all(&config).unwrap();
+    fs::copy(
+        hives.join("real/win7-sp1-x86/SYSTEM"),
+        config.join("SYSTEM"),
+    )
+    .unwrap();
+    fs::write(config.join("SOFTWARE"), b"not a hive").unwrap();
+
+    let single = Command::cargo_bin("winsock-doctor")
+        .unwrap()
+        .args(["scan", "--json"])
+        .arg(dir.path().join("host/C"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&single.stderr);
+    assert_eq!(
+        stderr.matches("the Windows version is inferred").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(serde_json::from_slice::<Value>(&single.stdout).is_ok());
+
+    let batch = Command::cargo_bin("winsock-doctor")
+        .unwrap()
+        .args(["scan", "--recursive", "--jsonl"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&batch.stderr);
+    let note = stderr
+        .lines()
+        .find(|l| l.contains("the Windows version is inferred"))
+        .unwrap_or_else(|| panic!("no note: {stderr}"));
+    assert!(
+        note.contains(&config.join("SYSTEM").display().to_string()),
+        "{note}"
+    );
+    assert_eq!(String::from_utf8_lossy(&batch.stdout).lines().count(), 1);
+}

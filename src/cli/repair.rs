@@ -59,12 +59,16 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
     }
     let hive = OpenedHive::open(&target.system_hive, args.logs.options())?;
     let catalogs = hive.catalogs(args.control_set, args.all_control_sets)?;
-    let (windows, _) = detect_windows(
+    let detected = detect_windows(
         &hive,
         &catalogs,
         args.software.as_deref(),
         target.software_hive.as_deref(),
     )?;
+    if let Some(note) = &detected.software_note {
+        eprintln!("winsock-doctor: {note}");
+    }
+    let windows = detected.windows;
 
     let mut plans = Vec::new();
     for (index, cs) in control_sets(&catalogs).enumerate() {

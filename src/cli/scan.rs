@@ -29,6 +29,8 @@ pub struct HiveScan {
     pub software: Option<InputFile>,
     pub catalogs: SystemCatalogs,
     pub windows: WindowsVersion,
+    /// Why a SOFTWARE hive found beside SYSTEM did not give the exact version.
+    pub software_note: Option<String>,
     pub result: Scan,
 }
 
@@ -55,6 +57,9 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         return Err(Error::Usage("scan needs a TARGET".to_string()));
     };
     let scanned = scan_target(target, args, VolumeChecks::WhenOnAVolume)?;
+    if let Some(note) = &scanned.software_note {
+        eprintln!("winsock-doctor: {note}");
+    }
 
     let stdout = std::io::stdout();
     let written = if args.json {
@@ -101,7 +106,11 @@ pub fn scan_target(target: &Path, args: &ScanArgs, volume: VolumeChecks) -> Resu
     let target = Target::resolve(target)?;
     let hive = OpenedHive::open(&target.system_hive, logs)?;
     let catalogs = hive.catalogs(args.control_set, args.all_control_sets)?;
-    let (windows, software) = detect_windows(
+    let DetectedWindows {
+        windows,
+        software,
+        software_note,
+    } = detect_windows(
         &hive,
         &catalogs,
         args.software.as_deref(),
@@ -124,25 +133,36 @@ pub fn scan_target(target: &Path, args: &ScanArgs, volume: VolumeChecks) -> Resu
         software,
         catalogs,
         windows,
+        software_note,
         result,
     })
 }
 
+/// The Windows version of a hive and where it came from.
+pub struct DetectedWindows {
+    pub windows: WindowsVersion,
+    /// The SOFTWARE hive read for the exact version, if any.
+    pub software: Option<InputFile>,
+    /// Why a SOFTWARE hive found beside SYSTEM could not be used: the version is inferred.
+    pub software_note: Option<String>,
+}
+
 /// The Windows version of `hive`, exact with a SOFTWARE hive: `explicit` (`--software`, whose
 /// failure is an error) or else one `found_beside` SYSTEM on a volume (whose failure only costs
-/// the exact version). The SOFTWARE hive read is returned too.
+/// the exact version, and is said in the note). Prints nothing: batch workers call it too.
 pub fn detect_windows(
     hive: &OpenedHive,
     catalogs: &SystemCatalogs,
     explicit: Option<&Path>,
     found_beside: Option<&Path>,
-) -> Result<(WindowsVersion, Option<InputFile>)> {
+) -> Result<DetectedWindows> {
+    let mut software_note = None;
     let software = match (explicit, found_beside) {
         (Some(path), _) => Some(read_software(path)?),
         (None, Some(path)) => match read_software(path) {
             Ok(software) => Some(software),
             Err(e) => {
-                eprintln!("winsock-doctor: note: the Windows version is inferred: {e}");
+                software_note = Some(format!("note: the Windows version is inferred: {e}"));
                 None
             }
         },
@@ -159,7 +179,11 @@ pub fn detect_windows(
         hive.image.base_block().minor_version,
         software.as_ref().map(|(_, facts)| facts),
     );
-    Ok((windows, software.map(|(input, _)| input)))
+    Ok(DetectedWindows {
+        windows,
+        software: software.map(|(input, _)| input),
+        software_note,
+    })
 }
 
 /// The SOFTWARE hive's description and version facts.

@@ -29,6 +29,8 @@ struct Outcome {
     record: String,
     /// One line for people.
     human: String,
+    /// A note for standard error (a SOFTWARE hive beside it could not be read).
+    note: Option<String>,
 }
 
 pub fn run(args: &ScanArgs) -> Result<ExitCode> {
@@ -93,7 +95,12 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             } else {
                 &outcome.human
             };
-            progress.suspend(|| writeln!(stdout, "{text}").and_then(|()| stdout.flush()))?;
+            progress.suspend(|| {
+                if let Some(note) = &outcome.note {
+                    eprintln!("winsock-doctor: {}: {note}", outcome.path.display());
+                }
+                writeln!(stdout, "{text}").and_then(|()| stdout.flush())
+            })?;
         }
         Ok::<(), std::io::Error>(())
     });
@@ -173,6 +180,7 @@ fn scanned_outcome(path: PathBuf, scanned: &HiveScan) -> Outcome {
         path,
         record,
         human,
+        note: scanned.software_note.clone(),
     }
 }
 
@@ -188,5 +196,6 @@ fn unreadable_outcome(path: PathBuf, error: &str) -> Outcome {
         path,
         verdict: Verdict::Unreadable,
         record,
+        note: None,
     }
 }
