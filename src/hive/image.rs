@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, FormatError, Result};
 use crate::hive::base_block::{BASE_BLOCK_SIZE, BaseBlock};
+use crate::hive::value::hex;
 
 enum Bytes {
     Mapped(memmap2::Mmap),
@@ -195,7 +196,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The sha256 (hex) of everything `reader` yields, read in 64 KiB pieces.
-fn sha256_of_reader(mut reader: impl Read) -> std::io::Result<String> {
+pub fn sha256_of_reader(mut reader: impl Read) -> std::io::Result<String> {
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 64 * 1024];
     loop {
@@ -206,14 +207,6 @@ fn sha256_of_reader(mut reader: impl Read) -> std::io::Result<String> {
             Err(e) => return Err(e),
         }
     }
-}
-
-fn hex(digest: &[u8]) -> String {
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
 }
 
 /// A hive image whose base block has been checked: the bytes that nt-hive reads.
@@ -259,11 +252,6 @@ impl HiveImage {
     /// The base block and hive bins, without any trailing bytes past the bins.
     pub fn hive_bytes(&self) -> &[u8] {
         &self.bytes[..BASE_BLOCK_SIZE + self.base_block.bins_size as usize]
-    }
-
-    /// All bytes, trailing ones included.
-    pub fn all_bytes(&self) -> &[u8] {
-        &self.bytes
     }
 
     /// The hive as nt-hive sees it. Only the bins the base block declares are visible, so no

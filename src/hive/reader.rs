@@ -24,18 +24,13 @@ pub struct HiveReader<'h> {
     hive: &'h Hive<&'h [u8]>,
     /// The base block and bins nt-hive reads.
     bytes: &'h [u8],
-    hive_len: usize,
 }
 
 impl<'h> HiveReader<'h> {
     /// `bytes` are the bytes nt-hive sees (base block and bins); their length bounds every
     /// listing.
     pub fn new(hive: &'h Hive<&'h [u8]>, bytes: &'h [u8]) -> Self {
-        Self {
-            hive,
-            bytes,
-            hive_len: bytes.len(),
-        }
+        Self { hive, bytes }
     }
 
     /// The base block and bins being read.
@@ -148,14 +143,14 @@ impl<'h> HiveReader<'h> {
         };
         let mut out = Vec::new();
         let mut total = 0usize;
-        for item in list?.take(self.hive_len / MIN_VALUE_CELL) {
+        for item in list?.take(self.bytes.len() / MIN_VALUE_CELL) {
             let value = item?;
             total = total.saturating_add(value.data_size() as usize);
-            if total > self.hive_len {
+            if total > self.bytes.len() {
                 return Err(FormatError::new(format!(
                     "the values of key {:?} claim more data than the {} bytes of the hive",
                     self.name(key)?,
-                    self.hive_len
+                    self.bytes.len()
                 )));
             }
             out.push(read_value(&value)?);
@@ -164,7 +159,7 @@ impl<'h> HiveReader<'h> {
     }
 
     fn max_keys(&self) -> usize {
-        key_node::max_keys(self.hive_len)
+        key_node::max_keys(self.bytes.len())
     }
 }
 

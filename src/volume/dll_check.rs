@@ -9,9 +9,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
-use crate::hive::value::hex;
+use crate::hive::image::{sha256_hex, sha256_of_reader};
 use crate::volume::confine::{Confined, VolumeRoot};
 use crate::volume::library_path::{Located, SystemLayout, View};
 use crate::volume::pe_version::{VersionStrings, read_version};
@@ -347,21 +346,12 @@ struct FileFacts {
 /// Size, SHA-256 and version resource of the file at `path`, read once. A file larger than
 /// [`MAX_PE_READ`] is hashed in pieces and not parsed.
 fn measure(path: &Path) -> std::io::Result<FileFacts> {
-    let mut file = std::fs::File::open(path)?;
+    let file = std::fs::File::open(path)?;
     let size = file.metadata()?.len();
     if size > MAX_PE_READ {
-        let mut hasher = Sha256::new();
-        let mut buffer = vec![0u8; 1 << 16];
-        loop {
-            let n = file.read(&mut buffer)?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(buffer.get(..n).unwrap_or_default());
-        }
         return Ok(FileFacts {
             size,
-            sha256: hex(&hasher.finalize()),
+            sha256: sha256_of_reader(file)?,
             version: Err(format!(
                 "larger than {MAX_PE_READ} bytes: version resource not read"
             )),
@@ -371,7 +361,7 @@ fn measure(path: &Path) -> std::io::Result<FileFacts> {
     file.take(MAX_PE_READ).read_to_end(&mut bytes)?;
     Ok(FileFacts {
         size: bytes.len() as u64,
-        sha256: hex(&Sha256::digest(&bytes)),
+        sha256: sha256_hex(&bytes),
         version: read_version(&bytes),
     })
 }

@@ -7,7 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::hive::image::sha256_hex;
+use crate::hive::image::sha256_of_reader;
 use crate::volume::target::Target;
 
 /// Back up SYSTEM and `logs`, then rename `staged` over SYSTEM. Returns the installed path and
@@ -27,7 +27,8 @@ pub fn install(target: &Target, staged: &Path, logs: &[PathBuf]) -> Result<(Path
         };
         let copy = backup.join(name);
         fs::copy(file, &copy).map_err(|e| Error::io(file, "back up", e))?;
-        let same = |p: &Path| fs::read(p).map(|b| sha256_hex(&b));
+        // Hashed in pieces: a SYSTEM hive can be hundreds of megabytes.
+        let same = |p: &Path| fs::File::open(p).and_then(sha256_of_reader);
         let original = same(file).map_err(|e| Error::io(file, "read", e))?;
         let copied = same(&copy).map_err(|e| Error::io(&copy, "read", e))?;
         if original != copied {
