@@ -117,7 +117,7 @@ pub fn names_equal(a: &str, b: &str) -> bool {
         .eq(b.chars().flat_map(char::to_uppercase))
 }
 
-fn utf16_units(bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
+pub fn utf16_units(bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
     bytes
         .chunks_exact(2)
         .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))

@@ -5,7 +5,7 @@
 //! continuations; UTF-16LE with a BOM and CRLF line ends.
 
 use crate::hive::subtree::SubtreeKey;
-use crate::hive::value::RawValue;
+use crate::hive::value::{REG_BINARY, REG_SZ, RawValue, utf16_units};
 
 pub const HEADER: &str = "Windows Registry Editor Version 5.00";
 const NEWLINE: &str = "\r\n";
@@ -14,10 +14,6 @@ const NEWLINE: &str = "\r\n";
 const WRAP_AT: usize = 77;
 /// Continuation lines start with two spaces.
 const INDENT: &str = "  ";
-
-const REG_SZ: u32 = 1;
-const REG_BINARY: u32 = 3;
-const REG_DWORD: u32 = 4;
 
 /// The text of the file: `root` (e.g. `HKEY_LOCAL_MACHINE\SYSTEM`) is put in front of each
 /// key's path.
@@ -48,11 +44,9 @@ fn write_value(out: &mut String, value: &RawValue) {
         format!("\"{}\"=", escape(&value.name))
     };
     out.push_str(&name);
-    match (value.data_type, plain_string(value), value.data.as_slice()) {
+    match (value.data_type, plain_string(value), value.as_dword()) {
         (REG_SZ, Some(text), _) => out.push_str(&format!("\"{}\"", escape(&text))),
-        (REG_DWORD, _, &[a, b, c, d]) => {
-            out.push_str(&format!("dword:{:08x}", u32::from_le_bytes([a, b, c, d])))
-        }
+        (_, _, Some(dword)) => out.push_str(&format!("dword:{dword:08x}")),
         _ => write_hex(out, name.chars().count(), value.data_type, &value.data),
     }
 }
@@ -64,10 +58,7 @@ fn plain_string(value: &RawValue) -> Option<String> {
     if data.len() < 2 || data.len() % 2 != 0 {
         return None;
     }
-    let units: Vec<u16> = data
-        .chunks_exact(2)
-        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
-        .collect();
+    let units: Vec<u16> = utf16_units(data).collect();
     let (last, body) = units.split_last()?;
     if *last != 0 || body.contains(&0) {
         return None;
@@ -109,6 +100,7 @@ fn write_hex(out: &mut String, column: usize, data_type: u32, data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hive::value::REG_DWORD;
 
     fn value(name: &str, data_type: u32, data: &[u8]) -> RawValue {
         RawValue {
