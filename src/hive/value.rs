@@ -117,6 +117,14 @@ pub fn names_equal(a: &str, b: &str) -> bool {
         .eq(b.chars().flat_map(char::to_uppercase))
 }
 
+/// Whether the key path `key` is `scope` or lies below it (ASCII letters in any case).
+pub fn key_at_or_below(key: &str, scope: &str) -> bool {
+    let (key, scope) = (key.as_bytes(), scope.as_bytes());
+    key.get(..scope.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(scope))
+        && matches!(key.get(scope.len()), None | Some(b'\\'))
+}
+
 pub fn utf16_units(bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
     bytes
         .chunks_exact(2)
@@ -196,5 +204,17 @@ mod tests {
     fn names_compare_ignoring_case() {
         assert!(names_equal("MinSockaddrLength", "MinSockAddrLength"));
         assert!(!names_equal("Version", "Versions"));
+    }
+
+    #[test]
+    fn key_paths_are_at_or_below_their_scope() {
+        let scope = r"Services\WinSock2\Parameters";
+        assert!(key_at_or_below(r"services\winsock2\PARAMETERS", scope));
+        assert!(key_at_or_below(
+            r"Services\WinSock2\Parameters\Protocol_Catalog9",
+            scope
+        ));
+        assert!(!key_at_or_below(r"Services\WinSock2\Parameters2", scope));
+        assert!(!key_at_or_below(r"Services\WinSock2", scope));
     }
 }

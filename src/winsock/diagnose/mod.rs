@@ -11,6 +11,7 @@ mod structure;
 
 use serde::Serialize;
 
+use crate::hive::value::key_at_or_below;
 use crate::winsock::catalog::{CatalogList, ControlSetCatalogs, NamespaceEntry, ProtocolEntry};
 use crate::winsock::findings::Finding;
 use crate::winsock::windows_version::WindowsVersion;
@@ -106,11 +107,9 @@ pub(crate) fn relative<'k>(control_set: &str, key: &'k str) -> &'k str {
 
 /// Whether `path` is missing only because it or a parent could not be read.
 pub(crate) fn covered_by_read_error(cs: &ControlSetCatalogs, path: &str) -> bool {
-    cs.read_errors.iter().any(|e| {
-        let failed = relative(&cs.control_set, &e.key).to_ascii_lowercase();
-        let path = path.to_ascii_lowercase();
-        path == failed || path.starts_with(&format!("{failed}\\"))
-    })
+    cs.read_errors
+        .iter()
+        .any(|e| key_at_or_below(path, relative(&cs.control_set, &e.key)))
 }
 
 /// The position a key name stands for: `000000000003` is 3. Winsock builds these names with

@@ -2,7 +2,7 @@
 //! damaged or `--reset-namespace` asks (sound Microsoft entries are kept as stored), and
 //! cleared of foreign providers by `remove-lsp`.
 
-use crate::hive::value::RawValue;
+use crate::hive::value::{RawValue, key_at_or_below};
 use crate::winsock::catalog::{ControlSetCatalogs, NamespaceEntry};
 use crate::winsock::default_catalog::{DefaultNamespace, default_namespaces};
 use crate::winsock::defaults::is_microsoft_namespace_provider;
@@ -29,13 +29,10 @@ const CODES: [Code; 8] = [
 
 /// Whether the diagnosis found problems in the namespace catalog.
 pub fn is_damaged(cs: &ControlSetCatalogs, findings: &[Finding]) -> bool {
-    let root = namespace_root_path(cs).to_ascii_lowercase();
+    let root = namespace_root_path(cs);
     let root = relative(cs, &root);
     findings.iter().any(|f| {
-        f.is_problem() && f.code != Code::CatalogArchMismatch && {
-            let key = f.key.to_ascii_lowercase();
-            key == root || key.starts_with(&format!("{root}\\"))
-        }
+        f.is_problem() && f.code != Code::CatalogArchMismatch && key_at_or_below(&f.key, root)
     })
 }
 

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::hive::value::{RawValue, hex, names_equal};
+use crate::hive::value::{RawValue, hex, key_at_or_below, names_equal};
 use crate::winsock::findings::{Code, Finding};
 use crate::winsock::namespace_entry::NamespaceProvider;
 use crate::winsock::packed_item::PackedCatalogItem;
@@ -247,9 +247,11 @@ pub struct Claim {
 
 impl Claim {
     fn covers(&self, finding: &Finding) -> bool {
-        let key = finding.key.to_ascii_lowercase();
-        let scope = self.scope.to_ascii_lowercase();
-        key == scope || (!self.exact && key.starts_with(&format!("{scope}\\")))
+        if self.exact {
+            finding.key.eq_ignore_ascii_case(&self.scope)
+        } else {
+            key_at_or_below(&finding.key, &self.scope)
+        }
     }
 }
 
