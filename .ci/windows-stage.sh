@@ -17,23 +17,25 @@ readonly RUN_TIMEOUT=120 # seconds per command; Wine's first start is the slow o
 
 # The commands both builds run, one per row: CHECK ARGS...
 #   exit      the exit codes must be equal
+#   exit0     both runs must exit 0, and the file after --out (if any) must have been written,
+#             unless both runs say "nothing written" (repair's NOTHING TO DO result)
 #   json      the exit codes, and stdout as JSON with paths normalised, must be equal
 #   finds:S   Wine only (drive letters have no Linux twin): stdout must mention S
 # Every file a command writes must be byte-identical between the two runs, and inputs unchanged.
 # Placeholders: @HIVE@ = a copy of each test hive (with its logs) in turn; @VOL@ = a Windows
 # volume holding Windows/System32/config/SYSTEM (D: under Wine, a folder on Linux); @OUT@ = an empty
 # output folder. A placeholder's `/` becomes `\` under Wine. A row whose subcommand the CLI does not
-# have yet is skipped with a "not yet available" line, so the table can run ahead of the CLI.
+# have (per `help SUBCMD`) fails the stage: a row is never skipped for that.
 COMMANDS=(
     'exit --version'
     'exit --help'
     'json catalog --json @HIVE@'
     'json scan --json @HIVE@'
-    "exit repair @HIVE@ --mode reset --out @OUT@/SYSTEM.repaired --timestamp $TIMESTAMP"
+    "exit0 repair @HIVE@ --mode reset --out @OUT@/SYSTEM.repaired --timestamp $TIMESTAMP"
     'json catalog --json @VOL@/Windows/System32/config/SYSTEM'
     'json scan --json @VOL@/'
     'json scan --json @VOL@/Windows'
-    "exit repair @VOL@/ --mode reset --out @VOL@/Windows/System32/config/SYSTEM.repaired --timestamp $TIMESTAMP"
+    "exit0 repair @VOL@/ --mode reset --out @VOL@/Windows/System32/config/SYSTEM.repaired --timestamp $TIMESTAMP"
     'finds:D:\Windows discover'
 )
 # Real hives (relative to the hives folder) that @HIVE@ stands for, after the bundled hives/*.hive.
@@ -222,6 +224,7 @@ show_stderr() {
 }
 
 failures=0
+checked=0 # commands compared (a row runs once per hive for @HIVE@)
 fail() {
     echo "  FAIL $*"
     failures=$((failures + 1))
@@ -233,6 +236,22 @@ compare() {
     if [[ $linux_rc != "$windows_rc" ]]; then
         fail "$label: exit code $linux_rc on Linux, $windows_rc under Wine"
         ok=0
+    fi
+    if [[ $check == exit0 ]]; then
+        if [[ $linux_rc != 0 || $windows_rc != 0 ]]; then
+            fail "$label: must exit 0, exits $linux_rc on Linux, $windows_rc under Wine"
+            ok=0
+        fi
+        # The written file itself (the tree comparison below makes the Wine side's the same), or
+        # both runs saying why there is none.
+        local i
+        for ((i = 0; i + 1 < ${#linux_args[@]}; i++)); do
+            if [[ ${linux_args[i]} == --out && ! -f ${linux_args[i + 1]} ]] &&
+                ! { grep -qF 'nothing written' "$tmp/linux.out" && grep -qF 'nothing written' "$tmp/windows.out"; }; then
+                fail "$label: --out ${linux_args[i + 1]} was not written, and not both runs say \"nothing written\""
+                ok=0
+            fi
+        done
     fi
     if [[ $check == json ]]; then
         if ! python3 "$normalise" --root "@VOL@=$sides/linux/volume" --root "@OUT@=$sides/linux/out" \
@@ -265,12 +284,11 @@ compare() {
 }
 
 # Whether the CLI has subcommand $1: `help SUBCMD` must succeed where `help <nonsense>` fails.
-cli_has_help=0
-"$linux_bin" help no-such-subcommand-windows-stage >/dev/null 2>&1 || cli_has_help=1
-has_subcommand() { ((cli_has_help)) && "$linux_bin" help "$1" >/dev/null 2>&1; }
+"$linux_bin" help no-such-subcommand-windows-stage >/dev/null 2>&1 &&
+    die "'help no-such-subcommand-windows-stage' succeeds: 'help SUBCMD' cannot tell which subcommands exist"
+has_subcommand() { "$linux_bin" help "$1" >/dev/null 2>&1; }
 
 say "running ${#COMMANDS[@]} rows (Linux build vs winsock-doctor.exe under $("$wine" --version 2>/dev/null || echo Wine))"
-((cli_has_help)) || say "the CLI has no working 'help SUBCMD' yet: every subcommand counts as not yet available"
 smoke_rc=0
 run_windows --version || smoke_rc=$?
 ((smoke_rc == 0)) || die "winsock-doctor.exe --version exits $smoke_rc under Wine; rerun with WINEDEBUG=err+module to see why"
@@ -291,8 +309,7 @@ for row in "${COMMANDS[@]}"; do
         }
     done
     if [[ -n $subcommand ]] && ! has_subcommand "$subcommand"; then
-        echo "  --   not yet available: '$subcommand' ($row)"
-        continue
+        die "the CLI has no subcommand '$subcommand' ('help $subcommand' fails): row $row"
     fi
     if [[ $row == *@HIVE@* || $row == *@VOL@* || $check == finds:* ]] && ((!have_hives)); then
         echo "  --   SKIPPED, no hives: $row"
@@ -309,6 +326,7 @@ for row in "${COMMANDS[@]}"; do
         run_windows "${windows_args[@]}" || windows_rc=$?
         if [[ $check == finds:* ]]; then
             needle=${check#finds:}
+            checked=$((checked + 1))
             if grep -qiF -e "$needle" -e "${needle//\\/\\\\}" "$tmp/windows.out"; then
                 echo "  ok   $label (finds $needle)"
             else
@@ -321,11 +339,13 @@ for row in "${COMMANDS[@]}"; do
         linux_rc=0
         run_linux "${linux_args[@]}" || linux_rc=$?
         compare "$check" "$label" "$linux_rc" "$windows_rc"
+        checked=$((checked + 1))
     done
 done
+((checked > 0)) || die "no row was checked"
 
 if ((have_hives)) && ! (cd "$inputs" && sha256sum --check --quiet "$tmp/inputs.sha256"); then
     fail "an input hive was modified"
 fi
 ((failures == 0)) || die "$failures difference(s) between the Linux build and winsock-doctor.exe"
-say "PASS"
+say "PASS ($checked commands compared)"

@@ -1,6 +1,7 @@
 //! Crafted hives that attack the reader's resources: cycles, deep chains, huge claimed sizes and
-//! counts. Every subcommand that reads a hive must end on each, within 20 s and 100 MiB, with a
-//! result or a clean error (exit 2, one line naming the file).
+//! counts. Every subcommand that reads a hive must end on each, within 100 MiB, with a result or
+//! a clean error (exit 2, one line naming the file). Speed is not asserted here (benchmarks in
+//! `bench/` measure it); a generous watchdog only turns a hang into a failure.
 //!
 //! Each hive is built with the project's builder, then patched: the patches are what a hostile
 //! hive would hold.
@@ -21,7 +22,8 @@ use winsock_doctor::hive::value::{REG_BINARY, REG_DWORD, REG_SZ};
 use winsock_doctor::winsock::packed_item::PACKED_ITEM_LEN;
 
 const BASE: usize = 4096;
-const TIME_LIMIT: Duration = Duration::from_secs(20);
+/// Hang guard only, not a speed requirement: a run still going after this long is stuck.
+const HANG_LIMIT: Duration = Duration::from_secs(600);
 const MEMORY_LIMIT_KB: u64 = 100 * 1024;
 
 // Field offsets inside cell data (regf-spec).
@@ -295,6 +297,15 @@ fn nested_chain(depth: usize) -> Vec<u8> {
     finish(hive)
 }
 
+/// The peak memory could not be measured: a failure under `WINSOCK_DOCTOR_REQUIRE_HIVES=1` (as
+/// in CI), else a loud message.
+fn memory_not_measured(why: &str) {
+    if std::env::var("WINSOCK_DOCTOR_REQUIRE_HIVES").is_ok_and(|v| v == "1") {
+        panic!("WINSOCK_DOCTOR_REQUIRE_HIVES=1 but the peak memory was not measured: {why}");
+    }
+    eprintln!("!!!!! peak memory not measured: {why} !!!!!");
+}
+
 /// What one run of the binary did.
 struct Outcome {
     code: Option<i32>,
@@ -304,8 +315,8 @@ struct Outcome {
     elapsed: Duration,
 }
 
-/// Run the binary with `args`, killed after [`TIME_LIMIT`]; on Linux under `/usr/bin/time -v`
-/// for the peak memory.
+/// Run the binary with `args` (killed as hung after [`HANG_LIMIT`]); on Linux under
+/// `/usr/bin/time -v` for the peak memory.
 fn run(args: &[&std::ffi::OsStr]) -> Outcome {
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_winsock-doctor"));
     let time = Path::new("/usr/bin/time");
@@ -341,9 +352,9 @@ fn run(args: &[&std::ffi::OsStr]) -> Outcome {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        if start.elapsed() > TIME_LIMIT {
+        if start.elapsed() > HANG_LIMIT {
             child.kill().unwrap();
-            panic!("{args:?}: still running after {TIME_LIMIT:?}");
+            panic!("{args:?}: hung (still running after {HANG_LIMIT:?}, killed)");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -369,8 +380,13 @@ fn run(args: &[&std::ffi::OsStr]) -> Outcome {
                     .strip_prefix("Maximum resident set size (kbytes): ")
             })
             .and_then(|n| n.parse().ok());
+        if max_rss_kb.is_none() {
+            memory_not_measured(&format!(
+                "{args:?}: no \"Maximum resident set size\" in the report of /usr/bin/time -v:\n{report}"
+            ));
+        }
     } else {
-        eprintln!("!!!!! peak memory not measured: /usr/bin/time -v is Linux-only here !!!!!");
+        memory_not_measured("/usr/bin/time -v is missing (or this is not Linux)");
     }
     Outcome {
         code: status.code(),
@@ -495,9 +511,8 @@ fn a_value_claiming_2_gib_is_an_error_for_that_entry() {
 }
 
 #[test]
-fn a_key_claiming_2_pow_31_entries_is_an_error_for_that_entry_quickly() {
+fn a_key_claiming_2_pow_31_entries_is_an_error_for_that_entry() {
     let outcome = check_every_reader("2^31 entries", &key_claiming_2_pow_31_entries());
-    assert!(outcome.elapsed < Duration::from_secs(5));
     let doc = json(&outcome);
     // The subkey count of the key node is not used (the list's own count is); the value count
     // is, and the list cannot hold 2^31 offsets of 4 bytes.
@@ -513,10 +528,9 @@ fn a_key_claiming_2_pow_31_entries_is_an_error_for_that_entry_quickly() {
 }
 
 #[test]
-fn a_4_gib_bins_size_is_refused_quickly() {
+fn a_4_gib_bins_size_is_refused() {
     let outcome = check_every_reader("4 GiB bins", &bins_size_of_4_gib());
     assert_eq!(outcome.code, Some(2));
-    assert!(outcome.elapsed < Duration::from_secs(5));
     assert!(
         outcome.stderr.contains("4294963200 bytes of hive bins"),
         "{}",

@@ -4,8 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use common::{HiveModel, walk_with_nt_hive};
 use winsock_doctor::hive::builder::{KeySpec, ValueSpec, build_hive};
@@ -15,38 +14,18 @@ use winsock_doctor::hive::write_file::write_new_file;
 
 const WINSOCK: &str = "ControlSet001\\Services\\WinSock2";
 
-/// The peers folder, or `None` (after a loud message) when the peers are not installed, unless
-/// `WINSOCK_DOCTOR_REQUIRE_PEERS=1`, then it panics.
-fn peers_dir() -> Option<PathBuf> {
-    let shared = std::env::var_os("WINSOCK_DOCTOR_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared")));
-    let peers = shared.join("peers");
-    if peers.join("validate_hive.sh").is_file() && Path::new("/opt/hive-peers").is_dir() {
-        return Some(peers);
-    }
-    if std::env::var("WINSOCK_DOCTOR_REQUIRE_PEERS").as_deref() == Ok("1") {
-        panic!(
-            "WINSOCK_DOCTOR_REQUIRE_PEERS=1 but the peers are missing ({} or /opt/hive-peers)",
-            peers.display()
-        );
-    }
-    eprintln!(
-        "!!!!! SKIPPED: peer validators not found at {} or /opt/hive-peers (set WINSOCK_DOCTOR_SHARED) !!!!!",
-        peers.display()
-    );
-    None
+/// Whether the peer scripts `names` are installed (see [`common::peer_script`]: a loud skip, or
+/// a failure under `WINSOCK_DOCTOR_REQUIRE_PEERS=1`).
+fn peers_installed(names: &[&str]) -> bool {
+    names.iter().all(|name| common::peer_script(name).is_some())
 }
 
-fn run(script: &Path, args: &[&std::ffi::OsStr]) -> String {
-    let output = Command::new("bash")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("run peer script");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
-    eprintln!("{}", text);
-    text
+/// Run the installed peer script `name` with `args`: its success and its output (also shown).
+fn run_peer(name: &str, args: &[&Path]) -> (bool, String) {
+    let (ok, text) = common::run_peer_script(name, args)
+        .unwrap_or_else(|| panic!("{name}: checked as installed before"));
+    eprintln!("{text}");
+    (ok, text)
 }
 
 /// Apply every kind of edit under the Winsock key and return the new image.
@@ -120,7 +99,9 @@ fn edit(mut editor: Editor, before: &HiveModel) -> Vec<u8> {
 }
 
 fn check(relative: &str) {
-    let Some(peers) = peers_dir() else { return };
+    if !peers_installed(&["validate_hive.sh", "diff_outside.sh"]) {
+        return;
+    }
     let Some(input) = common::read_hive(relative) else {
         return;
     };
@@ -156,23 +137,16 @@ fn check(relative: &str) {
     let out_path = dir.path().join("SYSTEM");
     write_new_file(&out_path, &output, std::slice::from_ref(&input_path), false).unwrap();
     let dumps = dir.path().join("dumps");
-    let report = run(
-        &peers.join("validate_hive.sh"),
-        &["-o".as_ref(), dumps.as_os_str(), out_path.as_os_str()],
-    );
+    let (ok, report) = run_peer("validate_hive.sh", &[Path::new("-o"), &dumps, &out_path]);
     assert!(
-        report.lines().any(|l| l.starts_with("OVERALL: PASS")),
+        ok && report.lines().any(|l| l.starts_with("OVERALL: PASS")),
         "{relative}: peers reject the edited hive"
     );
-    let diff = run(
-        &peers.join("diff_outside.sh"),
-        &[
-            input_path.as_os_str(),
-            out_path.as_os_str(),
-            WINSOCK.as_ref(),
-        ],
+    let (ok, diff) = run_peer(
+        "diff_outside.sh",
+        &[&input_path, &out_path, Path::new(WINSOCK)],
     );
-    assert!(diff.starts_with("IDENTICAL"), "{relative}: {diff}");
+    assert!(ok && diff.starts_with("IDENTICAL"), "{relative}: {diff}");
 }
 
 #[test]
@@ -236,7 +210,9 @@ fn sample_tree() -> KeySpec {
 
 #[test]
 fn built_hives_pass_the_peers() {
-    let Some(peers) = peers_dir() else { return };
+    if !peers_installed(&["validate_hive.sh"]) {
+        return;
+    }
     for minor in [3, 5] {
         let mut tree = sample_tree();
         if minor < 4 {
@@ -253,12 +229,9 @@ fn built_hives_pass_the_peers() {
         let out_path = dir.path().join("BUILT");
         write_new_file(&out_path, &image, &[], false).unwrap();
         let dumps = dir.path().join("dumps");
-        let report = run(
-            &peers.join("validate_hive.sh"),
-            &["-o".as_ref(), dumps.as_os_str(), out_path.as_os_str()],
-        );
+        let (ok, report) = run_peer("validate_hive.sh", &[Path::new("-o"), &dumps, &out_path]);
         assert!(
-            report.lines().any(|l| l.starts_with("OVERALL: PASS")),
+            ok && report.lines().any(|l| l.starts_with("OVERALL: PASS")),
             "1.{minor}: peers reject the built hive"
         );
         assert!(report.contains("605 keys"), "1.{minor}: every key is seen");

@@ -3,7 +3,7 @@
 
 mod common;
 
-use winsock_doctor::hive::base_block::BASE_BLOCK_SIZE;
+use winsock_doctor::hive::base_block::{BASE_BLOCK_SIZE, OFF_BINS_SIZE};
 use winsock_doctor::hive::editor::Editor;
 
 const HIVES: &[&str] = &[
@@ -13,6 +13,48 @@ const HIVES: &[&str] = &[
     "real/nt4-sp3-x86-dc/SYSTEM",
 ];
 
+/// The size of the hive bins the base block of `hive` claims.
+fn bins_size(hive: &[u8]) -> usize {
+    let field = &hive[OFF_BINS_SIZE..OFF_BINS_SIZE + 4];
+    u32::from_le_bytes(field.try_into().unwrap()) as usize
+}
+
+/// `output` holds exactly the bins of `input`: none dropped (an input may have slack past its
+/// bins, so comparing only up to `output.len()` would not see a lost last bin), none added.
+fn assert_same_bins_length(relative: &str, input: &[u8], output: &[u8]) {
+    assert_eq!(
+        output.len(),
+        BASE_BLOCK_SIZE + bins_size(input),
+        "{relative}: the output holds every bin of the input, and no new bin"
+    );
+}
+
+/// Read `value` of `key` in `input`, then set it (named `set_as`, which may differ in case) to
+/// what `change` makes of its current data (type `data_type`), with a fixed key time; check the
+/// output keeps the input's bins length and return the offsets of the bytes past the base block
+/// that differ from the input.
+fn edit_one_value(
+    relative: &str,
+    input: &[u8],
+    key: &str,
+    (value, set_as): (&str, &str),
+    data_type: u32,
+    change: impl FnOnce(Vec<u8>) -> Vec<u8>,
+) -> Vec<usize> {
+    let mut editor = Editor::open(input).unwrap();
+    let old = editor.value(key, value).unwrap();
+    let old = old.unwrap_or_else(|| panic!("{relative}: {key} has a value {value}"));
+    editor
+        .set_value(key, set_as, data_type, &change(old.data))
+        .unwrap();
+    editor.set_timestamp(0x01da_1234_5678_9abc);
+    let output = editor.finish();
+    assert_same_bins_length(relative, input, &output);
+    (BASE_BLOCK_SIZE..output.len())
+        .filter(|&i| output[i] != input[i])
+        .collect()
+}
+
 #[test]
 fn a_copy_without_edits_keeps_every_bin_byte() {
     for relative in HIVES {
@@ -20,6 +62,7 @@ fn a_copy_without_edits_keeps_every_bin_byte() {
             return;
         };
         let output = Editor::open(&input).unwrap().finish();
+        assert_same_bins_length(relative, &input, &output);
         assert_eq!(
             output[BASE_BLOCK_SIZE..],
             input[BASE_BLOCK_SIZE..output.len()],
@@ -35,19 +78,11 @@ fn replacing_a_dword_changes_only_its_value_and_its_key_time() {
         let Some(input) = common::read_hive(relative) else {
             return;
         };
-        let mut editor = Editor::open(&input).unwrap();
-        let old = editor.value(key, "Num_Catalog_Entries").unwrap();
-        let old = old.unwrap_or_else(|| panic!("{relative}: the catalog has an entry count"));
-        let mut count = u32::from_le_bytes(old.data.try_into().unwrap());
-        count = count.wrapping_add(1);
-        editor
-            .set_value(key, "num_catalog_entries", 4, &count.to_le_bytes())
-            .unwrap();
-        editor.set_timestamp(0x01da_1234_5678_9abc);
-        let output = editor.finish();
-        let changed: Vec<usize> = (BASE_BLOCK_SIZE..output.len())
-            .filter(|&i| output[i] != input[i])
-            .collect();
+        let names = ("Num_Catalog_Entries", "num_catalog_entries");
+        let changed = edit_one_value(relative, &input, key, names, 4, |old| {
+            let count = u32::from_le_bytes(old.try_into().unwrap());
+            count.wrapping_add(1).to_le_bytes().to_vec()
+        });
         // The inline data (4 bytes) of the vk and the 8-byte time of the nk: two short runs.
         let runs = changed.windows(2).filter(|w| w[1] - w[0] > 8).count() + 1;
         assert!(
@@ -64,29 +99,16 @@ fn rewriting_a_catalog_entry_in_place_changes_only_its_bytes_and_time() {
         let Some(input) = common::read_hive(relative) else {
             return;
         };
-        let mut editor = Editor::open(&input).unwrap();
-        let old = editor.value(key, "PackedCatalogItem").unwrap();
-        let mut data = old
-            .unwrap_or_else(|| panic!("{relative}: entry 1 has a PackedCatalogItem"))
-            .data;
-        data[0] ^= 0xff; // first byte of the DLL path
-        editor
-            .set_value(key, "PackedCatalogItem", 3, &data)
-            .unwrap();
-        editor.set_timestamp(0x01da_1234_5678_9abc);
-        let output = editor.finish();
-        let changed: Vec<usize> = (BASE_BLOCK_SIZE..output.len())
-            .filter(|&i| output[i] != input[i])
-            .collect();
+        // In place: edit_one_value also checks that no bin was added.
+        let names = ("PackedCatalogItem", "PackedCatalogItem");
+        let changed = edit_one_value(relative, &input, key, names, 3, |mut data| {
+            data[0] ^= 0xff; // first byte of the DLL path
+            data
+        });
         // One data byte and the 8-byte time of the nk.
         assert!(
             changed.len() <= 9,
             "{relative}: changed bytes at {changed:x?}"
-        );
-        assert_eq!(
-            output.len(),
-            input.len().min(output.len()),
-            "{relative}: no new bin"
         );
     }
 }
