@@ -138,6 +138,15 @@ impl OpenedHive {
         Ok(Self { input, logs, image })
     }
 
+    /// The files this hive was read from (the primary and every log read): what an output must
+    /// never overwrite.
+    pub fn own_files(&self) -> Vec<PathBuf> {
+        std::iter::once(&self.input)
+            .chain(&self.logs.files)
+            .map(|file| file.path.clone())
+            .collect()
+    }
+
     /// The Winsock configuration: control set `requested` (else `Select\Current`), and every
     /// other control set too when `all`.
     pub fn catalogs(&self, requested: Option<u32>, all: bool) -> Result<SystemCatalogs> {

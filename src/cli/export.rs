@@ -34,12 +34,10 @@ pub fn run(args: &ExportArgs) -> Result<ExitCode> {
         )));
     }
     let text = reg_file::render(SYSTEM_ROOT, &keys);
-    let mut protected = vec![hive.input.path.clone()];
-    protected.extend(hive.logs.files.iter().map(|f| f.path.clone()));
     write_new_file(
         &args.reg,
         &reg_file::utf16le_with_bom(&text),
-        &protected,
+        &hive.own_files(),
         args.force,
     )?;
     eprintln!(

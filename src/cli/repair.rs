@@ -134,7 +134,8 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
         (Some(out), false) => out.clone(),
         (None, false) => return Err(Error::Usage("--out is required".into())),
     };
-    let mut protected = vec![input_path.clone()];
+    // Logs found beside the hive count too, read or not.
+    let mut protected = hive.own_files();
     protected.extend(doc.logs_to_move_aside.iter().cloned());
     let sha256 = write_new_file(&out, &bytes, &protected, args.force || args.install)?;
     doc.output = Some(OutputFile {

@@ -37,11 +37,8 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
             ),
         });
     }
-    let protected: Vec<_> = std::iter::once(hive.input.path.clone())
-        .chain(hive.logs.files.iter().map(|f| f.path.clone()))
-        .collect();
     let bytes = hive.image.hive_bytes();
-    let sha256 = write_new_file(&args.out, bytes, &protected, args.force)?;
+    let sha256 = write_new_file(&args.out, bytes, &hive.own_files(), args.force)?;
     let document = ReplayDocument {
         input: &hive.input,
         logs: &hive.logs,
