@@ -4,6 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::args::CatalogArgs;
+use crate::cli::print_dirty_notice;
 use crate::error::{Error, Result};
 use crate::input::OpenedHive;
 use crate::report::{catalog_json::CatalogDocument, catalog_table};
@@ -20,9 +21,7 @@ pub fn run(args: &CatalogArgs) -> Result<ExitCode> {
     let written = if args.json {
         document.write(stdout.lock())
     } else {
-        if let Some(notice) = hive.logs.dirty_notice(&hive.input.path) {
-            eprintln!("winsock-doctor: {notice}");
-        }
+        print_dirty_notice(&hive.logs, &hive.input.path);
         write!(
             stdout.lock(),
             "{}",

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use crate::cli::args::ExportArgs;
+use crate::cli::print_dirty_notice;
 use crate::error::{Error, Result};
 use crate::hive::subtree::read_subtree;
 use crate::hive::write_file::write_new_file;
@@ -19,6 +20,8 @@ pub fn run(args: &ExportArgs) -> Result<ExitCode> {
     let target = Target::resolve(&args.target)?;
     let hive = OpenedHive::open(&target.system_hive, logs)?;
     let catalogs = hive.catalogs(args.control_set, false)?;
+    // The .reg file holds what the hive says: say when that may lack its latest changes.
+    print_dirty_notice(&hive.logs, &hive.input.path);
     let mut keys = Vec::new();
     for path in winsock_subtrees(&catalogs.selected) {
         match hive.read(|reader| read_subtree(reader, &path))? {

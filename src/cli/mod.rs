@@ -19,6 +19,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::error::Result;
+use crate::input::LogsReport;
 use args::{Cli, Command};
 
 /// Parse the arguments and run the subcommand. Errors are returned for `main` to print.
@@ -37,5 +38,13 @@ pub fn run() -> Result<ExitCode> {
         Command::Replay(args) => replay::run(&args),
         Command::Logs(args) => logs::run(&args),
         Command::Repair(args) => repair::run(&args),
+    }
+}
+
+/// Tell people on standard error when the hive was dirty: what was replayed, or that its latest
+/// changes may be missing.
+fn print_dirty_notice(logs: &LogsReport, input: &std::path::Path) {
+    if let Some(notice) = logs.dirty_notice(input) {
+        eprintln!("winsock-doctor: {notice}");
     }
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::cli::args::{RepairArgs, RepairMode};
+use crate::cli::print_dirty_notice;
 use crate::cli::scan::detect_windows;
 use crate::error::{Error, FormatError, Result};
 use crate::hive::editor::Editor;
@@ -249,9 +250,7 @@ fn finish(doc: &RepairDocument<'_>, json: bool, code: ExitCode) -> Result<ExitCo
     let written = if json {
         doc.write(stdout.lock())
     } else {
-        if let Some(notice) = doc.logs.dirty_notice(&doc.input.path) {
-            eprintln!("winsock-doctor: {notice}");
-        }
+        print_dirty_notice(doc.logs, &doc.input.path);
         write!(stdout.lock(), "{}", repair_table::render(doc))
     };
     written.map_err(|e| Error::io("standard output", "write to", e))?;

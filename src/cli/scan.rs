@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::cli::args::ScanArgs;
+use crate::cli::print_dirty_notice;
 use crate::cli::scan_batch;
 use crate::error::{Error, Result};
 use crate::hive::image::InputFile;
@@ -66,9 +67,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         scanned.document().write(stdout.lock())
     } else {
         let hive = &scanned.hive;
-        if let Some(notice) = hive.logs.dirty_notice(&hive.input.path) {
-            eprintln!("winsock-doctor: {notice}");
-        }
+        print_dirty_notice(&hive.logs, &hive.input.path);
         let colour = Colour(stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none());
         write!(
             stdout.lock(),

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use crate::cli::args::{TimelineArgs, TimelineFormat};
+use crate::cli::print_dirty_notice;
 use crate::error::{Error, Result};
 use crate::input::OpenedHive;
 use crate::report::{timeline_bodyfile, timeline_csv};
@@ -15,9 +16,7 @@ pub fn run(args: &TimelineArgs) -> Result<ExitCode> {
     let hive = OpenedHive::open(&target.system_hive, logs)?;
     let catalogs = hive.catalogs(args.control_set, false)?;
     let result = hive.read(|reader| Ok(timeline(&reader.key_times()?, &catalogs.selected)))?;
-    if let Some(notice) = hive.logs.dirty_notice(&hive.input.path) {
-        eprintln!("winsock-doctor: {notice}");
-    }
+    print_dirty_notice(&hive.logs, &hive.input.path);
     for error in &result.errors {
         eprintln!(
             "winsock-doctor: {}: cannot read the last-write time of {}: {}",
