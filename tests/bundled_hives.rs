@@ -176,4 +176,9 @@ fn removing_the_bundled_lsp_gives_back_the_clean_bundled_catalogs() {
     }
     let (code, _) = run_json(&["scan", "--json"], &out);
     assert_eq!(code, 0, "the repaired copy scans healthy");
+    common::repair::assert_written_hive_ok(
+        &bundled("win10-x64-lsp.hive"),
+        &out,
+        &common::repair::WINSOCK_KEYS,
+    );
 }

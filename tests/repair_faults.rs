@@ -1,12 +1,13 @@
 //! Each fault built into a copy of a real hive is repaired by the command `scan` names in the
-//! finding's repair hint, and `scan` of the output is healthy.
+//! finding's repair hint, `scan` of the output is healthy, the peers accept it and nothing
+//! outside the keys the repair may change differs from the faulty input.
 
 mod common;
 
 use std::path::Path;
 
 use common::patchable::{NS, PROTO, SERVICES, WIN7, WIN10, XP, copy, entry};
-use common::repair::{assert_healthy, repair, scan};
+use common::repair::{assert_healthy, assert_written_hive_ok, keys_changed_by, repair, scan};
 use winsock_doctor::hive::editor::Editor;
 
 /// Edit the saved copy with the hive editor (for faults that add or delete keys).
@@ -43,6 +44,7 @@ fn repaired_by_hint(input: &Path, code: &str) {
     assert_eq!(common::sha256_of(input), before, "the input changed");
     assert_eq!(report["verification"]["healthy"], true, "{report:#}");
     assert_healthy(&out);
+    assert_written_hive_ok(input, &out, &keys_changed_by(&args));
 }
 
 #[test]

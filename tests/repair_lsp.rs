@@ -7,7 +7,10 @@ mod common;
 
 use std::path::Path;
 
-use common::repair::{assert_healthy, catalogs, copy_files, entries, repair, run, scan};
+use common::repair::{
+    WINSOCK_KEYS, assert_healthy, assert_written_hive_ok, catalogs, copy_files, entries, repair,
+    run, scan,
+};
 use winsock_doctor::hive::editor::Editor;
 use winsock_doctor::hive::value::{REG_SZ, RawValue};
 use winsock_doctor::winsock::catalog::{PACKED_CATALOG_ITEM, PROTOCOL_NAME, ProtocolEntry};
@@ -186,6 +189,7 @@ fn remove_and_reset(folder: &str, name: &str, half_removed: bool) {
     );
     assert!(new_next >= next + 3, "IDs are never reused: {new_next}");
     assert_healthy(&out);
+    assert_written_hive_ok(&input, &out, &WINSOCK_KEYS);
 
     let reset = dir.path().join("reset");
     repair(&input, &reset, &["--mode", "reset"]);
@@ -197,6 +201,7 @@ fn remove_and_reset(folder: &str, name: &str, half_removed: bool) {
         }));
     }
     assert_healthy(&reset);
+    assert_written_hive_ok(&input, &reset, &WINSOCK_KEYS);
 }
 
 #[test]
@@ -249,6 +254,7 @@ fn selected_lsp_by_dll_or_guid_and_unknown_selector() {
         let out = dir.path().join(format!("out{i}"));
         repair(&input, &out, &["--mode", "remove-lsp", "--lsp", selector]);
         assert_eq!(snapshot(&out).0, original, "--lsp {selector}");
+        assert_written_hive_ok(&input, &out, &WINSOCK_KEYS);
     }
     let out = dir.path().join("none");
     let (code, _, stderr) = run(&[

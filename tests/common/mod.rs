@@ -123,13 +123,34 @@ pub fn run_peer_script(name: &str, args: &[&Path]) -> Option<(bool, String)> {
     ))
 }
 
-/// Assert that every peer accepts `hive` and agrees on its contents.
+/// Assert that every peer accepts `hive` and agrees on its contents: `validate_hive.sh` exits 0
+/// and prints `OVERALL: PASS`. Its dumps go to a temporary folder (`-o`), removed afterwards.
 pub fn assert_peers_pass(hive: &Path) {
-    if let Some((_, output)) = run_peer_script("validate_hive.sh", &[hive]) {
+    let dumps = tempfile::tempdir().expect("temp dir for the peer dumps");
+    if let Some((success, output)) =
+        run_peer_script("validate_hive.sh", &[Path::new("-o"), dumps.path(), hive])
+    {
         assert!(
-            output.contains("OVERALL: PASS"),
-            "peers reject {}:\n{output}",
-            hive.display()
+            success && output.lines().any(|l| l.starts_with("OVERALL: PASS")),
+            "peers reject {} (exit status {}):\n{output}",
+            hive.display(),
+            if success { "0" } else { "non-zero" }
+        );
+    }
+}
+
+/// Assert that `diff_outside.sh BEFORE AFTER KEYS...` exits 0 and reports the two hives
+/// identical outside the subtrees `keys` (relative to the root key).
+pub fn assert_unchanged_outside(before: &Path, after: &Path, keys: &[&str]) {
+    assert!(!keys.is_empty(), "diff_outside.sh needs at least one key");
+    let mut args: Vec<&Path> = vec![before, after];
+    args.extend(keys.iter().map(Path::new));
+    if let Some((success, output)) = run_peer_script("diff_outside.sh", &args) {
+        assert!(
+            success && output.starts_with("IDENTICAL"),
+            "{} changed outside {keys:?} (from {}):\n{output}",
+            after.display(),
+            before.display()
         );
     }
 }

@@ -9,6 +9,37 @@ use winsock_doctor::input::{LogOptions, OpenedHive};
 use winsock_doctor::winsock::catalog::{CatalogList, ProtocolEntry, SystemCatalogs};
 use winsock_doctor::winsock::diagnose::loaded;
 
+/// The subtrees every repair may change (the hives' current control set is ControlSet001).
+pub const WINSOCK_KEYS: [&str; 2] = [
+    r"ControlSet001\Services\WinSock2",
+    r"ControlSet001\Services\Winsock",
+];
+
+/// What `--fix-services` may change besides [`WINSOCK_KEYS`]: the AFD and Tcpip services.
+pub const SERVICE_KEYS: [&str; 2] = [
+    r"ControlSet001\Services\AFD",
+    r"ControlSet001\Services\Tcpip",
+];
+
+/// The subtrees a repair with `args` may change: [`WINSOCK_KEYS`], and [`SERVICE_KEYS`] with
+/// `--fix-services`.
+pub fn keys_changed_by(args: &[&str]) -> Vec<&'static str> {
+    let mut keys = WINSOCK_KEYS.to_vec();
+    if args.contains(&"--fix-services") {
+        keys.extend(SERVICE_KEYS);
+    }
+    keys
+}
+
+/// The project rule for every hive the tool writes: all peers accept `out` (`validate_hive.sh`
+/// exits 0 with `OVERALL: PASS`) and `diff_outside.sh` shows nothing changed from `input`
+/// outside `changed_keys`. Skips (loudly) when the peers are absent, unless
+/// `WINSOCK_DOCTOR_REQUIRE_PEERS=1`.
+pub fn assert_written_hive_ok(input: &Path, out: &Path, changed_keys: &[&str]) {
+    crate::common::assert_peers_pass(out);
+    crate::common::assert_unchanged_outside(input, out, changed_keys);
+}
+
 /// Run `winsock-doctor ARGS`; (exit code, stdout parsed as JSON or Null, stderr).
 pub fn run(args: &[&str]) -> (i32, Value, String) {
     let output = Command::cargo_bin("winsock-doctor")
