@@ -5,11 +5,9 @@ use std::fmt::Write;
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-use crate::hive::value::{RawValue, hex};
 use crate::report::repair_json::{RepairDocument, Status};
-use crate::winsock::catalog::PACKED_CATALOG_ITEM;
-use crate::winsock::packed_item::PackedCatalogItem;
 use crate::winsock::repair::Edit;
+use crate::winsock::repair::plan::value_summary;
 
 /// Width of the tables when the output is not a terminal.
 const PLAIN_WIDTH: u16 = 140;
@@ -161,44 +159,20 @@ fn edits_table(edits: &[Edit]) -> Table {
                 "set value".into(),
                 key.clone(),
                 after.name.clone(),
-                before.as_ref().map_or_else(|| "(none)".into(), describe),
-                describe(after),
+                before
+                    .as_ref()
+                    .map_or_else(|| "(none)".into(), value_summary),
+                value_summary(after),
             ],
             Edit::DeleteValue { key, before } => vec![
                 "delete value".into(),
                 key.clone(),
                 before.name.clone(),
-                describe(before),
+                value_summary(before),
                 String::new(),
             ],
         };
         table.add_row(row);
     }
     table
-}
-
-/// A value in a few words: strings and numbers as such, a PackedCatalogItem decoded.
-fn describe(value: &RawValue) -> String {
-    if let Some(text) = value.as_string() {
-        return format!("{text:?}");
-    }
-    if let Some(number) = value.as_dword() {
-        return number.to_string();
-    }
-    if let Some(list) = value.as_multi_string() {
-        return list.join(", ");
-    }
-    if value.is_named(PACKED_CATALOG_ITEM) {
-        if let Ok(item) = PackedCatalogItem::decode(&value.data) {
-            return format!(
-                "ID {} ChainLen {} \"{}\"",
-                item.catalog_entry_id, item.chain_len, item.sz_protocol
-            );
-        }
-    }
-    let head = value
-        .data
-        .get(..value.data.len().min(16))
-        .unwrap_or_default();
-    format!("{} bytes {}", value.data.len(), hex(head))
 }

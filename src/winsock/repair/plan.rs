@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use crate::hive::value::{RawValue, hex, key_at_or_below, names_equal};
+use crate::winsock::catalog::PACKED_CATALOG_ITEM;
 use crate::winsock::findings::{Code, Finding};
 use crate::winsock::namespace_entry::NamespaceProvider;
 use crate::winsock::packed_item::PackedCatalogItem;
@@ -275,6 +276,33 @@ pub const SERIAL_ACCESS_NUM: &str = "Serial_Access_Num";
 /// `000000000007` for position 7 (ws2_32's `%012lu`).
 pub fn entry_key_name(position: usize) -> String {
     format!("{position:012}")
+}
+
+/// A value in a few words, for the table of edits: strings and numbers as such, a
+/// PackedCatalogItem decoded (here, so that the printer does not parse).
+pub fn value_summary(value: &RawValue) -> String {
+    if let Some(text) = value.as_string() {
+        return format!("{text:?}");
+    }
+    if let Some(number) = value.as_dword() {
+        return number.to_string();
+    }
+    if let Some(list) = value.as_multi_string() {
+        return list.join(", ");
+    }
+    if value.is_named(PACKED_CATALOG_ITEM) {
+        if let Ok(item) = PackedCatalogItem::decode(&value.data) {
+            return format!(
+                "ID {} ChainLen {} \"{}\"",
+                item.catalog_entry_id, item.chain_len, item.sz_protocol
+            );
+        }
+    }
+    let head = value
+        .data
+        .get(..value.data.len().min(16))
+        .unwrap_or_default();
+    format!("{} bytes {}", value.data.len(), hex(head))
 }
 
 #[cfg(test)]
