@@ -107,6 +107,18 @@ pub struct CatalogRoot {
     pub subkeys: Vec<String>,
 }
 
+impl CatalogRoot {
+    /// The subkey a writer holding serial number `serial` names its lock after (`%08X`, §1.6),
+    /// as stored, when it exists.
+    pub fn lock_key(&self, serial: u32) -> Option<&str> {
+        let lock = format!("{serial:08X}");
+        self.subkeys
+            .iter()
+            .find(|k| names_equal(k, &lock))
+            .map(String::as_str)
+    }
+}
+
 /// One entry list (`Catalog_Entries` or `Catalog_Entries64`) with its count from the root.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CatalogList<E> {

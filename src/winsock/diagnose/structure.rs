@@ -185,8 +185,7 @@ fn stale_lock(path: &str, root: &CatalogRoot, out: &mut Vec<Finding>) {
     let Some(serial) = root.serial_access_num else {
         return;
     };
-    let lock = format!("{serial:08X}");
-    if let Some(found) = root.subkeys.iter().find(|k| names_equal(k, &lock)) {
+    if let Some(found) = root.lock_key(serial) {
         out.push(
             Finding::new(
                 Code::StaleCatalogLock,

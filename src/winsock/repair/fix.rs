@@ -257,11 +257,9 @@ fn needs_work<E: AsCurrent + EntryKey>(
     root: &CatalogRoot,
     lists: &[(&CatalogList<E>, Vec<Vec<RawValue>>)],
 ) -> bool {
-    let lock = root.serial_access_num.is_some_and(|s| {
-        root.subkeys
-            .iter()
-            .any(|k| k.eq_ignore_ascii_case(&format!("{s:08X}")))
-    });
+    let lock = root
+        .serial_access_num
+        .is_some_and(|s| root.lock_key(s).is_some());
     lock || lists.iter().any(|(list, wanted)| {
         list.num_entries != Some(wanted.len() as u32)
             || list.entries.len() != wanted.len()

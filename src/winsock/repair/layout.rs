@@ -149,8 +149,8 @@ pub fn delete_locks(plan: &mut RepairPlan, root_path: &str, root: Option<&Catalo
         return false;
     };
     let mut found = false;
-    for lock in [serial, serial.wrapping_add(1)].map(|s| format!("{s:08X}")) {
-        if let Some(name) = root.subkeys.iter().find(|k| names_equal(k, &lock)) {
+    for serial in [serial, serial.wrapping_add(1)] {
+        if let Some(name) = root.lock_key(serial) {
             plan.delete_key(&format!(r"{root_path}\{name}"), &[], &[]);
             found = true;
         }
