@@ -8,6 +8,7 @@ pub mod error;
 pub mod fleet;
 pub mod hive;
 pub mod input;
+pub mod pipeline;
 pub mod report;
 pub mod synthetic;
 pub mod volume;

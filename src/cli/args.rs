@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::input::LogOptions;
+use crate::pipeline::scan::{ScanOptions, VolumeChecks};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::winsock::repair::LspSelector;
@@ -228,6 +229,18 @@ pub struct ScanArgs {
 }
 
 impl ScanArgs {
+    /// What the scan pipeline needs of these arguments.
+    pub fn options(&self, volume_checks: VolumeChecks) -> ScanOptions {
+        ScanOptions {
+            logs: self.logs.options(),
+            control_set: self.control_set,
+            all_control_sets: self.all_control_sets,
+            software: self.software.clone(),
+            system_drive: self.system_drive,
+            volume_checks,
+        }
+    }
+
     /// Several hives, a search, or a stream of records: the batch mode.
     pub fn is_batch(&self) -> bool {
         self.recursive || self.jsonl || self.targets.len() > 1
@@ -396,7 +409,7 @@ pub struct RepairArgs {
     #[arg(long)]
     pub fix_services: bool,
 
-    /// Print the plan only; write nothing
+    /// Make and check the repaired hive, print the plan and the verdict; write nothing
     #[arg(long)]
     pub dry_run: bool,
 

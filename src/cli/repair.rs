@@ -1,7 +1,7 @@
-//! `winsock-doctor repair`: plan the repairs on the replayed hive, apply them to one in-memory
-//! copy, write it as a new file, read it back and scan it. Exit 0 when repaired (or nothing to
-//! do, or a dry run), 3 when the written hive still has a problem the repair claimed to fix
-//! (the file is then removed), 2 (from `main`) on errors.
+//! `winsock-doctor repair`: run the repair pipeline, then write the repaired hive as a new file
+//! (or install it) and print what was done. Exit 0 when repaired (or nothing to do, or a dry run
+//! whose hive passed its check), 3 when the repaired hive failed its check (nothing is then
+//! written), 2 (from `main`) on errors.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,28 +9,95 @@ use std::process::ExitCode;
 
 use crate::cli::args::{RepairArgs, RepairMode};
 use crate::cli::print_dirty_notice;
-use crate::cli::scan::detect_windows;
-use crate::error::{Error, FormatError, Result};
-use crate::hive::editor::Editor;
+use crate::error::{Error, Result};
 use crate::hive::filetime::filetime_from_rfc3339;
-use crate::hive::reader::HiveReader;
 use crate::hive::write_file::write_new_file;
-use crate::input::{LogOptions, LogsReport, OpenedHive};
-use crate::report::repair_json::{OutputFile, RepairDocument, Status, Verification};
+use crate::input::OpenedHive;
+use crate::pipeline::repair::{RepairRequest, repair};
+use crate::report::repair_json::{OutputFile, RepairDocument, Status};
 use crate::report::repair_table;
 use crate::volume::target::Target;
-use crate::winsock::catalog::{ControlSetCatalogs, SystemCatalogs};
-use crate::winsock::default_catalog::default_transports;
-use crate::winsock::diagnose::diagnose;
-use crate::winsock::repair::apply::apply;
-use crate::winsock::repair::{Context, Mode, PlanError, RepairOptions, RepairPlan, plan};
-use crate::winsock::services::read_transport;
-use crate::winsock::windows_version::WindowsVersion;
+use crate::winsock::repair::{Mode, PlanError, RepairOptions};
 
-/// The written hive failed the check and was removed.
+/// The repaired hive failed its check: nothing was written.
 const EXIT_CHECK_FAILED: u8 = 3;
 
 pub fn run(args: &RepairArgs) -> Result<ExitCode> {
+    let request = request(args)?;
+    let target = Target::resolve(&args.target)?;
+    if args.install && target.windows_dir.is_none() {
+        return Err(Error::Usage(
+            "--install needs a Windows folder or volume as TARGET, not a hive file".into(),
+        ));
+    }
+    let hive = OpenedHive::open(&target.system_hive, args.logs.options())?;
+    let outcome = repair(&hive, target.software_hive.as_deref(), &request)?;
+    if let Some(note) = &outcome.software_note {
+        eprintln!("winsock-doctor: {note}");
+    }
+
+    let mut logs_to_move_aside: Vec<PathBuf> = target.system_logs.clone();
+    for log in &hive.logs.files {
+        if !logs_to_move_aside.contains(&log.path) {
+            logs_to_move_aside.push(log.path.clone());
+        }
+    }
+    let mut doc = RepairDocument {
+        format_version: crate::report::repair_json::FORMAT_VERSION,
+        status: Status::NothingToDo,
+        options: &request.options,
+        input: &hive.input,
+        logs: &hive.logs,
+        logs_to_move_aside,
+        windows: &outcome.windows,
+        output: None,
+        control_sets: &outcome.plans,
+        verification: None,
+    };
+    let Some(repaired) = &outcome.repaired else {
+        return finish(&doc, args.json, ExitCode::SUCCESS);
+    };
+    doc.verification = Some(repaired.verification.clone());
+    if !repaired.verification.passed() {
+        doc.status = Status::Failed;
+        return finish(&doc, args.json, ExitCode::from(EXIT_CHECK_FAILED));
+    }
+    if args.dry_run {
+        doc.status = Status::DryRun;
+        return finish(&doc, args.json, ExitCode::SUCCESS);
+    }
+
+    let out = match (&args.out, args.install) {
+        (_, true) => install_staging_path(&target.system_hive),
+        (Some(out), false) => out.clone(),
+        (None, false) => return Err(Error::Usage("--out is required".into())),
+    };
+    // Logs found beside the hive count too, read or not.
+    let mut protected = hive.own_files();
+    protected.extend(doc.logs_to_move_aside.iter().cloned());
+    let bytes = repaired.image.hive_bytes();
+    let sha256 = write_new_file(&out, bytes, &protected, args.force || args.install)?;
+    doc.output = Some(OutputFile {
+        path: out.clone(),
+        sha256,
+        size: bytes.len() as u64,
+        installed_as: None,
+        backup: None,
+    });
+    if args.install {
+        let (installed, backup) =
+            crate::volume::install::install(&target, &out, &doc.logs_to_move_aside)?;
+        if let Some(output) = &mut doc.output {
+            output.installed_as = Some(installed);
+            output.backup = Some(backup);
+        }
+    }
+    doc.status = Status::Repaired;
+    finish(&doc, args.json, ExitCode::SUCCESS)
+}
+
+/// What the arguments ask of the repair pipeline.
+fn request(args: &RepairArgs) -> Result<RepairRequest> {
     let options = RepairOptions {
         mode: args.mode.map(|m| match m {
             RepairMode::Reset => Mode::Reset,
@@ -52,191 +119,13 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
         Some(text) => filetime_from_rfc3339(text)?,
         None => filetime_from_rfc3339(&jiff::Timestamp::now().to_string())?,
     };
-    let target = Target::resolve(&args.target)?;
-    if args.install && target.windows_dir.is_none() {
-        return Err(Error::Usage(
-            "--install needs a Windows folder or volume as TARGET, not a hive file".into(),
-        ));
-    }
-    let hive = OpenedHive::open(&target.system_hive, args.logs.options())?;
-    let catalogs = hive.catalogs(args.control_set, args.all_control_sets)?;
-    let detected = detect_windows(
-        &hive,
-        &catalogs,
-        args.software.as_deref(),
-        target.software_hive.as_deref(),
-    )?;
-    if let Some(note) = &detected.software_note {
-        eprintln!("winsock-doctor: {note}");
-    }
-    let windows = detected.windows;
-
-    let mut plans = Vec::new();
-    for (index, cs) in control_sets(&catalogs).enumerate() {
-        let diagnosis = diagnose(cs, &windows);
-        let helper_keys = hive.read(|r| helper_keys(r, cs, &windows))?;
-        let context = Context {
-            windows: &windows,
-            findings: &diagnosis.findings,
-            helper_keys,
-        };
-        match plan(cs, &context, &options) {
-            Ok(p) if p.changes_anything() || (index == 0 && args.always_write) => plans.push(p),
-            Ok(_) => {}
-            // The other control sets need not hold the LSP the user named.
-            Err(PlanError::NoSuchLsp(_)) if index > 0 => {}
-            Err(e) => return Err(Error::Usage(format!("{}: {e}", cs.control_set))),
-        }
-    }
-
-    let mut logs_to_move_aside: Vec<PathBuf> = target.system_logs.clone();
-    for log in &hive.logs.files {
-        if !logs_to_move_aside.contains(&log.path) {
-            logs_to_move_aside.push(log.path.clone());
-        }
-    }
-    let mut doc = RepairDocument {
-        format_version: crate::report::repair_json::FORMAT_VERSION,
-        status: Status::NothingToDo,
-        options: &options,
-        input: &hive.input,
-        logs: &hive.logs,
-        logs_to_move_aside,
-        windows: &windows,
-        output: None,
-        control_sets: &plans,
-        verification: None,
-    };
-    if plans.is_empty() {
-        return finish(&doc, args.json, ExitCode::SUCCESS);
-    }
-    if args.dry_run {
-        doc.status = Status::DryRun;
-        return finish(&doc, args.json, ExitCode::SUCCESS);
-    }
-
-    let input_path = &hive.input.path;
-    let mut editor =
-        Editor::open(hive.image.hive_bytes()).map_err(|e| Error::format(input_path, e))?;
-    editor.set_timestamp(timestamp);
-    editor.set_minimum_sequence(highest_log_sequence(&hive.logs));
-    for p in &plans {
-        apply(&mut editor, p).map_err(|e| {
-            Error::format(
-                input_path,
-                FormatError::new(format!("cannot apply the repair of {}: {e}", p.control_set)),
-            )
-        })?;
-    }
-    let bytes = editor.finish();
-
-    let out = match (&args.out, args.install) {
-        (_, true) => install_staging_path(&target.system_hive),
-        (Some(out), false) => out.clone(),
-        (None, false) => return Err(Error::Usage("--out is required".into())),
-    };
-    // Logs found beside the hive count too, read or not.
-    let mut protected = hive.own_files();
-    protected.extend(doc.logs_to_move_aside.iter().cloned());
-    let sha256 = write_new_file(&out, &bytes, &protected, args.force || args.install)?;
-    doc.output = Some(OutputFile {
-        path: out.clone(),
-        sha256,
-        size: bytes.len() as u64,
-        installed_as: None,
-        backup: None,
-    });
-    let verification = verify(&out, args, &windows, &plans);
-    let verification = match verification {
-        Ok(v) => v,
-        Err(e) => {
-            let _ = std::fs::remove_file(&out);
-            return Err(e);
-        }
-    };
-    let failed = !verification.unfixed.is_empty();
-    doc.verification = Some(verification);
-    if failed {
-        let _ = std::fs::remove_file(&out);
-        doc.status = Status::Failed;
-        return finish(&doc, args.json, ExitCode::from(EXIT_CHECK_FAILED));
-    }
-    if args.install {
-        let (installed, backup) =
-            crate::volume::install::install(&target, &out, &doc.logs_to_move_aside)?;
-        if let Some(output) = &mut doc.output {
-            output.installed_as = Some(installed);
-            output.backup = Some(backup);
-        }
-    }
-    doc.status = Status::Repaired;
-    finish(&doc, args.json, ExitCode::SUCCESS)
-}
-
-/// The chosen control set, then the others (with `--all-control-sets`).
-fn control_sets(catalogs: &SystemCatalogs) -> impl Iterator<Item = &ControlSetCatalogs> {
-    std::iter::once(&catalogs.selected).chain(&catalogs.others)
-}
-
-/// The family's default transports whose `Services\<T>\Parameters\Winsock` key exists.
-fn helper_keys(
-    reader: &HiveReader<'_>,
-    cs: &ControlSetCatalogs,
-    windows: &WindowsVersion,
-) -> Result<Vec<String>, FormatError> {
-    let root = reader.root()?;
-    let Some(services) = reader.open(&root, &format!(r"{}\Services", cs.control_set))? else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    for name in default_transports(windows.family) {
-        if read_transport(reader, &services, name).is_ok_and(|t| t.present) {
-            out.push(name.to_string());
-        }
-    }
-    Ok(out)
-}
-
-/// The highest sequence number the replayed logs carried: the output must be above it.
-fn highest_log_sequence(logs: &LogsReport) -> u32 {
-    logs.replay
-        .applied
-        .iter()
-        .filter_map(|a| a.last_sequence)
-        .chain(logs.replay.sequence)
-        .max()
-        .unwrap_or(0)
-}
-
-/// Read the written hive back (no logs) and diagnose the repaired control sets.
-fn verify(
-    out: &Path,
-    args: &RepairArgs,
-    windows: &WindowsVersion,
-    plans: &[RepairPlan],
-) -> Result<Verification> {
-    let written = OpenedHive::open(
-        out,
-        LogOptions {
-            no_logs: true,
-            logs: Vec::new(),
-        },
-    )?;
-    let after = written.catalogs(args.control_set, args.all_control_sets)?;
-    let mut findings = Vec::new();
-    let mut unfixed = Vec::new();
-    for p in plans {
-        let Some(cs) = control_sets(&after).find(|cs| cs.control_set == p.control_set) else {
-            continue;
-        };
-        let diagnosis = diagnose(cs, windows);
-        unfixed.extend(p.unfixed(&diagnosis.findings).into_iter().cloned());
-        findings.extend(diagnosis.findings);
-    }
-    Ok(Verification {
-        healthy: !findings.iter().any(|f| f.is_problem()),
-        unfixed,
-        findings,
+    Ok(RepairRequest {
+        options,
+        control_set: args.control_set,
+        all_control_sets: args.all_control_sets,
+        software: args.software.clone(),
+        timestamp,
+        always_write: args.always_write,
     })
 }
 

@@ -12,11 +12,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::cli::args::ScanArgs;
-use crate::cli::scan::{HiveScan, VolumeChecks, scan_target};
 use crate::error::{Error, Result};
 use crate::fleet::find_hives::{Found, find_hives};
 use crate::fleet::host::computer_name;
 use crate::fleet::tally::{Tally, Verdict};
+use crate::pipeline::scan::{HiveScan, ScanOptions, VolumeChecks, scan_target};
 use crate::report::batch_json::{ErrorRecord, HiveRecord, line};
 use crate::report::batch_summary;
 use crate::winsock::findings::Severity;
@@ -44,6 +44,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             "--json prints one document: for several hives use --jsonl".to_string(),
         ));
     }
+    let options = args.options(volume_checks(args));
     let mut jobs = Vec::new();
     for target in &args.targets {
         if args.recursive {
@@ -81,7 +82,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             pool.install(|| {
                 jobs.into_par_iter().for_each_with(sender, |sender, job| {
                     // The writer stopped (stdout closed): nothing left to do.
-                    let _ = sender.send(outcome(job, args));
+                    let _ = sender.send(outcome(job, &options));
                 });
             });
         });
@@ -116,9 +117,9 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     Ok(ExitCode::from(tally.exit_code()))
 }
 
-fn outcome(job: Found, args: &ScanArgs) -> Outcome {
+fn outcome(job: Found, options: &ScanOptions) -> Outcome {
     match job {
-        Found::Hive(path) => match scan_target(&path, args, volume_checks(args)) {
+        Found::Hive(path) => match scan_target(&path, options) {
             Ok(scanned) => scanned_outcome(path, &scanned),
             Err(e) => unreadable_outcome(path, &e.to_string()),
         },

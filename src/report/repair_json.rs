@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::hive::image::InputFile;
 use crate::input::LogsReport;
-use crate::winsock::findings::Finding;
+use crate::pipeline::repair::Verification;
 use crate::winsock::repair::{RepairOptions, RepairPlan};
 use crate::winsock::windows_version::WindowsVersion;
 
@@ -22,9 +22,9 @@ pub enum Status {
     Repaired,
     /// Nothing needed changing; nothing was written.
     NothingToDo,
-    /// `--dry-run`: the plan only; nothing was written.
+    /// `--dry-run`: the repaired hive was made and passed its check; nothing was written.
     DryRun,
-    /// The written hive still had problems the repair claimed to fix; it was removed.
+    /// The repaired hive still had problems the repair claimed to fix; nothing was written.
     Failed,
 }
 
@@ -38,17 +38,6 @@ pub struct OutputFile {
     pub installed_as: Option<PathBuf>,
     /// The backup folder of the original hive and its logs, with `--install`.
     pub backup: Option<PathBuf>,
-}
-
-/// The scan of the written hive.
-#[derive(Debug, Clone, Serialize)]
-pub struct Verification {
-    /// No critical or warning finding in the repaired control sets.
-    pub healthy: bool,
-    /// Problems the repair claimed to fix that are still there (the repair failed if any).
-    pub unfixed: Vec<Finding>,
-    /// Every finding of the repaired control sets, for the record.
-    pub findings: Vec<Finding>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -34,9 +34,9 @@ pub fn render(doc: &RepairDocument<'_>) -> String {
         Status::NothingToDo => {
             "NOTHING TO DO: the hive needs none of the asked repairs; nothing written"
         }
-        Status::DryRun => "DRY RUN: the plan only; nothing written",
+        Status::DryRun => "DRY RUN: the repaired hive passed its check; nothing written",
         Status::Failed => {
-            "FAILED: the written hive still had problems the repair claimed to fix; it was removed"
+            "FAILED: the repaired hive still had problems the repair claimed to fix; nothing written"
         }
     };
     let _ = writeln!(out, "Result:      {status}");
@@ -100,7 +100,7 @@ pub fn render(doc: &RepairDocument<'_>) -> String {
     if let Some(check) = &doc.verification {
         let _ = writeln!(
             out,
-            "\nCheck of the written hive: {}",
+            "\nCheck of the repaired hive: {}",
             if check.healthy {
                 "healthy"
             } else {

@@ -1,0 +1,228 @@
+//! The repair pipeline: plan the repairs of each control set on the replayed hive, apply them to
+//! one copy in memory, and check the result before anything is written. The caller decides what
+//! becomes of the bytes (a dry run, a new file, an install); every one of them gets the same
+//! plan and the same verdict.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, FormatError, Result};
+use crate::hive::editor::Editor;
+use crate::hive::image::HiveImage;
+use crate::hive::reader::HiveReader;
+use crate::input::{LogsReport, OpenedHive};
+use crate::pipeline::scan::detect_windows;
+use crate::winsock::catalog::{ControlSetCatalogs, SystemCatalogs, read_system_catalogs};
+use crate::winsock::default_catalog::default_transports;
+use crate::winsock::diagnose::diagnose;
+use crate::winsock::findings::Finding;
+use crate::winsock::repair::apply::apply;
+use crate::winsock::repair::{Context, PlanError, RepairOptions, RepairPlan, plan};
+use crate::winsock::services::read_transport;
+use crate::winsock::windows_version::WindowsVersion;
+
+/// What to repair, and how.
+#[derive(Debug, Clone)]
+pub struct RepairRequest {
+    pub options: RepairOptions,
+    /// Repair this control set instead of `Select\Current`.
+    pub control_set: Option<u32>,
+    /// Repair every other control set too.
+    pub all_control_sets: bool,
+    /// The SOFTWARE hive of the same machine, for the exact Windows version.
+    pub software: Option<PathBuf>,
+    /// FILETIME written as the last written time of the hive and of every key changed.
+    pub timestamp: u64,
+    /// Produce the hive even when nothing needs changing.
+    pub always_write: bool,
+}
+
+/// The scan of the repaired hive, read back from memory.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    /// No critical or warning finding in the repaired control sets.
+    pub healthy: bool,
+    /// Problems the repair claimed to fix that are still there (the repair failed if any).
+    pub unfixed: Vec<Finding>,
+    /// Every finding of the repaired control sets, for the record.
+    pub findings: Vec<Finding>,
+}
+
+impl Verification {
+    /// Whether the repaired hive may be written.
+    pub fn passed(&self) -> bool {
+        self.unfixed.is_empty()
+    }
+}
+
+/// The repaired hive, not yet written anywhere.
+pub struct Repaired {
+    /// The whole new image: base block and hive bins.
+    pub image: HiveImage,
+    pub verification: Verification,
+}
+
+/// What the repair pipeline found, planned and produced.
+pub struct RepairOutcome {
+    pub windows: WindowsVersion,
+    /// Why a SOFTWARE hive found beside SYSTEM did not give the exact version.
+    pub software_note: Option<String>,
+    /// One plan per control set that changes.
+    pub plans: Vec<RepairPlan>,
+    /// `None` when no plan changes anything (and no hive was asked for regardless).
+    pub repaired: Option<Repaired>,
+}
+
+/// Plan, apply and verify the repairs `request` asks for on `hive`. `software_beside` is a
+/// SOFTWARE hive found beside SYSTEM on a volume.
+pub fn repair(
+    hive: &OpenedHive,
+    software_beside: Option<&Path>,
+    request: &RepairRequest,
+) -> Result<RepairOutcome> {
+    let catalogs = hive.catalogs(request.control_set, request.all_control_sets)?;
+    let detected = detect_windows(
+        hive,
+        &catalogs,
+        request.software.as_deref(),
+        software_beside,
+    )?;
+    let windows = detected.windows;
+    let plans = plan_control_sets(hive, &catalogs, &windows, request)?;
+    let repaired = if plans.is_empty() {
+        None
+    } else {
+        Some(apply_and_verify(hive, &windows, &plans, request)?)
+    };
+    Ok(RepairOutcome {
+        windows,
+        software_note: detected.software_note,
+        plans,
+        repaired,
+    })
+}
+
+/// A plan for the chosen control set and, when asked, the others; those that change nothing
+/// are left out.
+fn plan_control_sets(
+    hive: &OpenedHive,
+    catalogs: &SystemCatalogs,
+    windows: &WindowsVersion,
+    request: &RepairRequest,
+) -> Result<Vec<RepairPlan>> {
+    let mut plans = Vec::new();
+    for (index, cs) in control_sets(catalogs).enumerate() {
+        let diagnosis = diagnose(cs, windows);
+        let helper_keys = hive.read(|r| helper_keys(r, cs, windows))?;
+        let context = Context {
+            windows,
+            findings: &diagnosis.findings,
+            helper_keys,
+        };
+        match plan(cs, &context, &request.options) {
+            Ok(p) if p.changes_anything() || (index == 0 && request.always_write) => plans.push(p),
+            Ok(_) => {}
+            // The other control sets need not hold the LSP the user named.
+            Err(PlanError::NoSuchLsp(_)) if index > 0 => {}
+            Err(e) => return Err(Error::Usage(format!("{}: {e}", cs.control_set))),
+        }
+    }
+    Ok(plans)
+}
+
+/// Apply every plan to one copy of the hive, then read the result back and check it.
+fn apply_and_verify(
+    hive: &OpenedHive,
+    windows: &WindowsVersion,
+    plans: &[RepairPlan],
+    request: &RepairRequest,
+) -> Result<Repaired> {
+    let input_path = &hive.input.path;
+    let mut editor =
+        Editor::open(hive.image.hive_bytes()).map_err(|e| Error::format(input_path, e))?;
+    editor.set_timestamp(request.timestamp);
+    editor.set_minimum_sequence(highest_log_sequence(&hive.logs));
+    for p in plans {
+        apply(&mut editor, p).map_err(|e| {
+            Error::format(
+                input_path,
+                FormatError::new(format!("cannot apply the repair of {}: {e}", p.control_set)),
+            )
+        })?;
+    }
+    let repaired_error = |e: FormatError| {
+        Error::format(
+            input_path,
+            e.with_context("in the repaired hive, before writing it"),
+        )
+    };
+    let image = HiveImage::from_vec(editor.finish()).map_err(repaired_error)?;
+    let verification = verify(&image, windows, plans, request).map_err(repaired_error)?;
+    Ok(Repaired {
+        image,
+        verification,
+    })
+}
+
+/// The chosen control set, then the others (with `--all-control-sets`).
+fn control_sets(catalogs: &SystemCatalogs) -> impl Iterator<Item = &ControlSetCatalogs> {
+    std::iter::once(&catalogs.selected).chain(&catalogs.others)
+}
+
+/// The family's default transports whose `Services\<T>\Parameters\Winsock` key exists.
+fn helper_keys(
+    reader: &HiveReader<'_>,
+    cs: &ControlSetCatalogs,
+    windows: &WindowsVersion,
+) -> Result<Vec<String>, FormatError> {
+    let root = reader.root()?;
+    let Some(services) = reader.open(&root, &format!(r"{}\Services", cs.control_set))? else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for name in default_transports(windows.family) {
+        if read_transport(reader, &services, name).is_ok_and(|t| t.present) {
+            out.push(name.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// The highest sequence number the replayed logs carried: the output must be above it.
+fn highest_log_sequence(logs: &LogsReport) -> u32 {
+    logs.replay
+        .applied
+        .iter()
+        .filter_map(|a| a.last_sequence)
+        .chain(logs.replay.sequence)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Read the repaired image back (as a new reader would) and diagnose the repaired control sets.
+fn verify(
+    image: &HiveImage,
+    windows: &WindowsVersion,
+    plans: &[RepairPlan],
+    request: &RepairRequest,
+) -> Result<Verification, FormatError> {
+    let hive = image.nt_hive()?;
+    let reader = HiveReader::new(&hive, image.hive_bytes());
+    let after = read_system_catalogs(&reader, request.control_set, request.all_control_sets)?;
+    let mut findings = Vec::new();
+    let mut unfixed = Vec::new();
+    for p in plans {
+        let Some(cs) = control_sets(&after).find(|cs| cs.control_set == p.control_set) else {
+            continue;
+        };
+        let diagnosis = diagnose(cs, windows);
+        unfixed.extend(p.unfixed(&diagnosis.findings).into_iter().cloned());
+        findings.extend(diagnosis.findings);
+    }
+    Ok(Verification {
+        healthy: !findings.iter().any(|f| f.is_problem()),
+        unfixed,
+        findings,
+    })
+}

@@ -1,0 +1,168 @@
+//! The scan pipeline: open one target (hive file, Windows folder or volume), read its catalogs,
+//! learn the Windows version, diagnose, and on a volume check the provider DLLs.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::hive::image::InputFile;
+use crate::input::{LogOptions, OpenedHive};
+use crate::report::scan_json::ScanDocument;
+use crate::volume::findings::dll_findings;
+use crate::volume::target::Target;
+use crate::winsock::catalog::SystemCatalogs;
+use crate::winsock::scan::{Scan, scan};
+use crate::winsock::windows_version::{
+    SoftwareVersionFacts, SystemVersionFacts, WindowsVersion, detect, read_software_facts,
+    read_system_facts,
+};
+
+/// Whether the DLLs the catalogs name are checked when the hive lies in a Windows folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VolumeChecks {
+    WhenOnAVolume,
+    /// Hives found in a collection: the folder around them is what was collected, not a
+    /// volume, so DLLs left out of the collection must not read as missing.
+    Never,
+}
+
+/// What to scan in a target, and how.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub logs: LogOptions,
+    /// Scan this control set instead of `Select\Current`.
+    pub control_set: Option<u32>,
+    /// Scan every other control set too.
+    pub all_control_sets: bool,
+    /// The SOFTWARE hive of the same machine, for the exact Windows version.
+    pub software: Option<PathBuf>,
+    /// The drive letter the installation had for its own volume (for the DLL checks).
+    pub system_drive: char,
+    pub volume_checks: VolumeChecks,
+}
+
+/// Everything the scan of one hive produced.
+pub struct HiveScan {
+    pub hive: OpenedHive,
+    /// The SOFTWARE hive read for the exact version, if any.
+    pub software: Option<InputFile>,
+    pub catalogs: SystemCatalogs,
+    pub windows: WindowsVersion,
+    /// Why a SOFTWARE hive found beside SYSTEM did not give the exact version.
+    pub software_note: Option<String>,
+    pub result: Scan,
+}
+
+impl HiveScan {
+    /// The `scan --json` document.
+    pub fn document(&self) -> ScanDocument<'_> {
+        ScanDocument::new(
+            &self.hive.input,
+            self.software.as_ref(),
+            self.hive.image.base_block(),
+            &self.hive.logs,
+            &self.catalogs,
+            &self.windows,
+            &self.result,
+        )
+    }
+}
+
+/// Open one TARGET (hive file, Windows folder or volume) and diagnose it: the one per-hive path
+/// of single and batch scans.
+pub fn scan_target(target: &Path, options: &ScanOptions) -> Result<HiveScan> {
+    let target = Target::resolve(target)?;
+    let hive = OpenedHive::open(&target.system_hive, options.logs.clone())?;
+    let catalogs = hive.catalogs(options.control_set, options.all_control_sets)?;
+    let DetectedWindows {
+        windows,
+        software,
+        software_note,
+    } = detect_windows(
+        &hive,
+        &catalogs,
+        options.software.as_deref(),
+        target.software_hive.as_deref(),
+    )?;
+    let mut result = scan(&catalogs, &windows);
+    // On a volume, the DLLs the catalogs name are looked at too.
+    let report = match options.volume_checks {
+        VolumeChecks::WhenOnAVolume => {
+            target.check_dlls(&catalogs.selected, options.system_drive)?
+        }
+        VolumeChecks::Never => None,
+    };
+    if let Some(report) = report {
+        let findings = dll_findings(&report, &catalogs.selected.control_set);
+        if let Some(selected) = result.diagnoses.first_mut() {
+            selected.add(findings);
+        }
+    }
+    Ok(HiveScan {
+        hive,
+        software,
+        catalogs,
+        windows,
+        software_note,
+        result,
+    })
+}
+
+/// The Windows version of a hive and where it came from.
+pub struct DetectedWindows {
+    pub windows: WindowsVersion,
+    /// The SOFTWARE hive read for the exact version, if any.
+    pub software: Option<InputFile>,
+    /// Why a SOFTWARE hive found beside SYSTEM could not be used: the version is inferred.
+    pub software_note: Option<String>,
+}
+
+/// The Windows version of `hive`, exact with a SOFTWARE hive: `explicit` (`--software`, whose
+/// failure is an error) or else one `found_beside` SYSTEM on a volume (whose failure only costs
+/// the exact version, and is said in the note). Prints nothing: batch workers call it too.
+pub fn detect_windows(
+    hive: &OpenedHive,
+    catalogs: &SystemCatalogs,
+    explicit: Option<&Path>,
+    found_beside: Option<&Path>,
+) -> Result<DetectedWindows> {
+    let mut software_note = None;
+    let software = match (explicit, found_beside) {
+        (Some(path), _) => Some(read_software(path)?),
+        (None, Some(path)) => match read_software(path) {
+            Ok(software) => Some(software),
+            Err(e) => {
+                software_note = Some(format!("note: the Windows version is inferred: {e}"));
+                None
+            }
+        },
+        (None, None) => None,
+    };
+    // A damaged Control key must not stop the diagnosis: the version is then inferred from
+    // the catalogs alone.
+    let system_facts = hive
+        .read(|reader| read_system_facts(reader, &catalogs.selected.control_set))
+        .unwrap_or_else(|_| SystemVersionFacts::default());
+    let windows = detect(
+        &system_facts,
+        &catalogs.selected,
+        hive.image.base_block().minor_version,
+        software.as_ref().map(|(_, facts)| facts),
+    );
+    Ok(DetectedWindows {
+        windows,
+        software: software.map(|(input, _)| input),
+        software_note,
+    })
+}
+
+/// The SOFTWARE hive's description and version facts.
+fn read_software(path: &Path) -> Result<(InputFile, SoftwareVersionFacts)> {
+    let opened = OpenedHive::open(path, LogOptions::default())?;
+    let facts = opened.read(read_software_facts)?.ok_or_else(|| {
+        Error::Usage(format!(
+            "{}: not a SOFTWARE hive (no Microsoft\\Windows NT\\CurrentVersion key)",
+            path.display()
+        ))
+    })?;
+    Ok((opened.input, facts))
+}
