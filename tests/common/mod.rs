@@ -1,6 +1,7 @@
 //! Shared helpers for integration tests: where the real hives and the peer validators are.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod mutate;
 pub mod patchable;
 pub mod pe;
 pub mod repair;
@@ -123,19 +124,26 @@ pub fn run_peer_script(name: &str, args: &[&Path]) -> Option<(bool, String)> {
     ))
 }
 
-/// Assert that every peer accepts `hive` and agrees on its contents: `validate_hive.sh` exits 0
-/// and prints `OVERALL: PASS`. Its dumps go to a temporary folder (`-o`), removed afterwards.
-pub fn assert_peers_pass(hive: &Path) {
+/// What the peers say of `hive`: `Ok` when `validate_hive.sh` exits 0 and prints `OVERALL: PASS`,
+/// else `Err` with its report; `None` when the peers are absent. Its dumps go to a temporary
+/// folder (`-o`), removed afterwards.
+pub fn peers_verdict(hive: &Path) -> Option<Result<(), String>> {
     let dumps = tempfile::tempdir().expect("temp dir for the peer dumps");
-    if let Some((success, output)) =
-        run_peer_script("validate_hive.sh", &[Path::new("-o"), dumps.path(), hive])
-    {
-        assert!(
-            success && output.lines().any(|l| l.starts_with("OVERALL: PASS")),
-            "peers reject {} (exit status {}):\n{output}",
-            hive.display(),
-            if success { "0" } else { "non-zero" }
-        );
+    let (success, output) =
+        run_peer_script("validate_hive.sh", &[Path::new("-o"), dumps.path(), hive])?;
+    Some(
+        if success && output.lines().any(|l| l.starts_with("OVERALL: PASS")) {
+            Ok(())
+        } else {
+            Err(output)
+        },
+    )
+}
+
+/// Assert that every peer accepts `hive` and agrees on its contents.
+pub fn assert_peers_pass(hive: &Path) {
+    if let Some(Err(output)) = peers_verdict(hive) {
+        panic!("peers reject {}:\n{output}", hive.display());
     }
 }
 
