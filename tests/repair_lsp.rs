@@ -271,3 +271,59 @@ fn selected_lsp_by_dll_or_guid_and_unknown_selector() {
     assert!(stderr.contains("nosuch.dll"), "{stderr}");
     assert!(!out.exists());
 }
+
+/// Whatever names an LSP — its hidden entry's ID, a chain's ID, either GUID, the 32- or 64-bit
+/// DLL by name or path — removes the whole LSP from both lists: the output is the one
+/// `remove-lsp` without `--lsp` writes. On the bundled hive (32- and 64-bit DLLs differ) and on
+/// an LSP built into a real Windows 10 hive.
+#[test]
+fn every_selector_kind_removes_the_whole_lsp() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundled = Path::new("hives/win10-x64-lsp.hive");
+    let selectors = [
+        "1014",
+        "1015",
+        "1016",
+        "{5C9E4A7B-2D1F-4E3A-9B8C-7F6E5D4C3B2A}",
+        "wglsp.dll",
+        "WGLSP64.DLL",
+        r"C:\Program Files (x86)\WebGuard\wglsp.dll",
+    ];
+    assert_selectors_remove_all(bundled, dir.path(), &selectors);
+
+    let Some(hives) = common::hives_dir() else {
+        return;
+    };
+    let (built_dir, input) = copy_files(&hives, "real/win10-1903-x64-dirty", &["SYSTEM"]);
+    let (_, next) = install_lsp(&input, false);
+    let ids = [next, next + 1, next + 2].map(|id| id.to_string());
+    let mut selectors: Vec<&str> = ids.iter().map(String::as_str).collect();
+    selectors.extend([LSP_GUID, CHAIN_GUID, "testlsp.dll", LSP_DLL]);
+    assert_selectors_remove_all(&input, built_dir.path(), &selectors);
+}
+
+fn assert_selectors_remove_all(input: &Path, dir: &Path, selectors: &[&str]) {
+    let all = dir.join("all");
+    repair(input, &all, &["--mode", "remove-lsp"]);
+    let expected = snapshot(&all);
+    assert_healthy(&all);
+    for (i, selector) in selectors.iter().enumerate() {
+        let out = dir.join(format!("selected{i}"));
+        repair(input, &out, &["--mode", "remove-lsp", "--lsp", selector]);
+        assert_eq!(snapshot(&out), expected, "--lsp {selector}");
+    }
+    let out = dir.join("unknown");
+    let (code, _, stderr) = run(&[
+        "repair",
+        input.to_str().unwrap(),
+        "--mode",
+        "remove-lsp",
+        "--lsp",
+        "9999999",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("the layered providers here"), "{stderr}");
+    assert!(!out.exists());
+}

@@ -6,6 +6,7 @@
 pub mod apply;
 mod fix;
 mod layout;
+mod lsp_units;
 mod namespace;
 pub mod plan;
 mod remove_lsp;
@@ -18,8 +19,8 @@ use crate::winsock::catalog::ControlSetCatalogs;
 use crate::winsock::findings::Finding;
 use crate::winsock::windows_version::WindowsVersion;
 
+pub use lsp_units::LspSelector;
 pub use plan::{Edit, RemovedProvider, RepairPlan};
-pub use remove_lsp::LspSelector;
 
 /// What `repair --mode` does to the protocol catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -67,6 +68,8 @@ pub enum PlanError {
     UnknownVersion,
     #[error("no layered provider matches {0}")]
     NoSuchLsp(String),
+    #[error("--lsp must name one layered provider, but {0}")]
+    AmbiguousLsp(String),
     #[error("nothing to repair was asked: give --mode, --reset-namespace or --fix-services")]
     NothingAsked,
     #[error("a protocol entry cannot be written: {0}")]

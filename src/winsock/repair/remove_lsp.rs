@@ -7,74 +7,17 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
-
 use crate::hive::value::RawValue;
 use crate::winsock::catalog::{ControlSetCatalogs, PACKED_CATALOG_ITEM, ProtocolEntry};
 use crate::winsock::diagnose::loaded;
-use crate::winsock::dll_path::DllPath;
 use crate::winsock::findings::Code;
-use crate::winsock::guid::Guid;
 use crate::winsock::packed_item::{EntryKind, with_chain};
 use crate::winsock::repair::layout::{
     counters, current_entries, find_list, list_names, protocol_root_path, relative,
 };
+use crate::winsock::repair::lsp_units::{LspSelector, LspUnit, select, unit_of};
 use crate::winsock::repair::plan::{Removed, RepairPlan};
 use crate::winsock::repair::{Context, PlanError, namespace};
-
-/// Which layered provider `--lsp` names: a catalog ID, a provider GUID or a DLL (its file name
-/// or full path, any letter case).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LspSelector {
-    Id(u32),
-    Guid(Guid),
-    Dll(String),
-}
-
-impl std::str::FromStr for LspSelector {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err("an empty --lsp names nothing".into());
-        }
-        if let Ok(id) = text.parse::<u32>() {
-            return Ok(Self::Id(id));
-        }
-        if let Ok(guid) = text.parse::<Guid>() {
-            return Ok(Self::Guid(guid));
-        }
-        Ok(Self::Dll(text.to_string()))
-    }
-}
-
-impl std::fmt::Display for LspSelector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Id(id) => write!(f, "ID {id}"),
-            Self::Guid(guid) => write!(f, "GUID {guid}"),
-            Self::Dll(dll) => write!(f, "DLL {dll}"),
-        }
-    }
-}
-
-impl LspSelector {
-    fn matches(&self, entry: &ProtocolEntry) -> bool {
-        let Some(item) = &entry.item else {
-            return false;
-        };
-        match self {
-            Self::Id(id) => item.catalog_entry_id == *id,
-            Self::Guid(guid) => item.provider_id == *guid,
-            Self::Dll(dll) => {
-                item.library_path.eq_ignore_ascii_case(dll)
-                    || DllPath::parse(&item.library_path).file_name == DllPath::parse(dll).file_name
-            }
-        }
-    }
-}
 
 fn kind(entry: &ProtocolEntry) -> Option<EntryKind> {
     entry.item.as_ref().map(|i| i.kind())
@@ -92,15 +35,17 @@ pub fn plan(
     plan: &mut RepairPlan,
 ) -> Result<(), PlanError> {
     let root_path = protocol_root_path(cs);
-    let mut matched = vec![false; selectors.len()];
+    let found: Vec<_> = list_names(context.windows)
+        .iter()
+        .filter_map(|name| find_list(&cs.protocol_catalogs, name))
+        .map(|list| (list, loaded(list)))
+        .collect();
+    let all_entries: Vec<Vec<&ProtocolEntry>> = found.iter().map(|(_, e)| e.clone()).collect();
+    let units = select(&all_entries, selectors)?;
     let mut lists = Vec::new();
     let mut highest = 0u32;
-    for name in list_names(context.windows) {
-        let Some(list) = find_list(&cs.protocol_catalogs, name) else {
-            continue;
-        };
-        let entries = loaded(list);
-        let removed = removal_set(&entries, selectors, &mut matched);
+    for (list, entries) in found {
+        let removed = removal_set(&entries, &units);
         let mut wanted = Vec::new();
         for entry in &entries {
             let key = format!(r"{root_path}\{}\{}", list.name, entry.key);
@@ -121,9 +66,6 @@ pub fn plan(
             wanted.push(values_without(entry, &removed));
         }
         lists.push((list, entries, wanted));
-    }
-    if let Some((selector, _)) = selectors.iter().zip(&matched).find(|(_, m)| !**m) {
-        return Err(PlanError::NoSuchLsp(selector.to_string()));
     }
     if !plan.removed_providers.is_empty() {
         let next = cs
@@ -169,34 +111,14 @@ pub fn plan(
     Ok(())
 }
 
-/// The IDs to remove from one list: the selected LSPs (all when no selector), then every chain
-/// that no longer starts at a layered entry and ends at a base provider.
-fn removal_set(
-    entries: &[&ProtocolEntry],
-    selectors: &[LspSelector],
-    matched: &mut [bool],
-) -> BTreeSet<u32> {
-    let mut removed = BTreeSet::new();
-    for entry in entries {
-        let (Some(kind), Some(entry_id)) = (kind(entry), id(entry)) else {
-            continue;
-        };
-        if kind == EntryKind::Base {
-            continue;
-        }
-        let hits: Vec<usize> = selectors
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.matches(entry))
-            .map(|(i, _)| i)
-            .collect();
-        for &i in &hits {
-            matched[i] = true;
-        }
-        if selectors.is_empty() || !hits.is_empty() {
-            removed.insert(entry_id);
-        }
-    }
+/// The IDs to remove from one list: every entry of the selected units, then every chain that no
+/// longer starts at a layered entry and ends at a base provider.
+fn removal_set(entries: &[&ProtocolEntry], units: &BTreeSet<LspUnit>) -> BTreeSet<u32> {
+    let mut removed: BTreeSet<u32> = entries
+        .iter()
+        .filter(|e| unit_of(e, entries).is_some_and(|unit| units.contains(&unit)))
+        .filter_map(|e| id(e))
+        .collect();
     // Chains of a removed layered entry, then chains broken by the removals, until stable.
     loop {
         let present = |i: &u32| !removed.contains(i) && entries.iter().any(|e| id(e) == Some(*i));
