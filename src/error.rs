@@ -72,6 +72,16 @@ impl From<nt_hive::NtHiveError> for FormatError {
                 at(offset),
                 format!("expected a {expected}-byte record, found only {actual} bytes"),
             ),
+            // nt-hive subtracts the 4-byte header from a cell size unchecked: a size below 4
+            // wraps to nearly 2^64 (seen on a zeroed bin), which is no number to show anyone.
+            InvalidSizeField {
+                offset,
+                expected,
+                actual: _,
+            } if u32::try_from(expected).is_err() => Self::at(
+                at(offset),
+                "the size field is smaller than the 4 bytes of the size field itself",
+            ),
             InvalidSizeField {
                 offset,
                 expected,
@@ -163,6 +173,19 @@ mod tests {
         assert_eq!(
             e.to_string(),
             r#"at offset 0x152c: expected the signature "lf" or "lh" or "li", found "ri""#
+        );
+    }
+
+    #[test]
+    fn a_wrapped_size_is_not_shown_as_a_number() {
+        let e = FormatError::from(nt_hive::NtHiveError::InvalidSizeField {
+            offset: 0x2de190,
+            expected: usize::MAX - 3,
+            actual: 437868,
+        });
+        assert_eq!(
+            e.to_string(),
+            "at offset 0x2de190: the size field is smaller than the 4 bytes of the size field itself"
         );
     }
 

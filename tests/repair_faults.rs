@@ -103,6 +103,81 @@ fn deleted_winsock_keys_are_recreated_win7() {
     repaired_by_hint(&path, "winsock_key_missing");
 }
 
+/// KB 811259 step 1 on Windows 10: its services pin the family, so the rebuilt catalog is
+/// Windows 10's (Hyper-V RAW, AF_UNIX, Bluetooth), never Vista/7's.
+#[test]
+fn deleted_winsock_keys_are_recreated_win10_as_windows_10() {
+    let Some(hive) = copy(WIN10) else { return };
+    let path = hive.save().to_path_buf();
+    edit(&path, |e| {
+        assert!(e.delete_key(&format!(r"{SERVICES}\WinSock2")).unwrap());
+        assert!(e.delete_key(&format!(r"{SERVICES}\Winsock")).unwrap());
+    });
+    let (_, doc) = scan(&path);
+    assert_eq!(doc["windows"]["family"], "win10_11", "{:#}", doc["windows"]);
+    assert_eq!(doc["windows"]["pinned"], true);
+    repaired_by_hint(&path, "winsock_key_missing");
+    let out = path.with_file_name("SYSTEM.repaired");
+    let names: Vec<String> = common::repair::catalogs(&out)
+        .selected
+        .protocol_catalogs
+        .iter()
+        .flat_map(|list| &list.entries)
+        .filter_map(|entry| entry.item.as_ref().map(|item| item.sz_protocol.clone()))
+        .collect();
+    for provider in ["Hyper-V RAW", "AF_UNIX", "MSAFD RfComm [Bluetooth]"] {
+        assert!(
+            names.iter().any(|n| n == provider),
+            "{provider} missing: {names:?}"
+        );
+    }
+}
+
+/// KB 811259 step 1 on a hive whose family nothing pins (the bundled Windows 10 hive has only
+/// the services Winsock needs): reset refuses with the way to pin it, and with `--windows 10
+/// --arch amd64` writes the Windows 10 catalog.
+#[test]
+fn reset_of_an_unpinned_family_refuses_until_the_version_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("SYSTEM");
+    std::fs::copy("hives/win10-x64.hive", &path).unwrap();
+    edit(&path, |e| {
+        assert!(e.delete_key(&format!(r"{SERVICES}\WinSock2")).unwrap());
+        assert!(e.delete_key(&format!(r"{SERVICES}\Winsock")).unwrap());
+    });
+    let out = dir.path().join("SYSTEM.repaired");
+    let (code, _, stderr) = common::repair::run(&[
+        "repair",
+        path.to_str().unwrap(),
+        "--mode",
+        "reset",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--windows"), "{stderr}");
+    assert!(stderr.contains("--software"), "{stderr}");
+    assert!(!out.exists());
+    let report = repair(
+        &path,
+        &out,
+        &["--mode", "reset", "--windows", "10", "--arch", "amd64"],
+    );
+    assert_eq!(report["windows"]["family"], "win10_11");
+    assert_eq!(report["windows"]["pinned"], true);
+    let catalogs = common::repair::catalogs(&out);
+    let lists: Vec<&str> = catalogs
+        .selected
+        .protocol_catalogs
+        .iter()
+        .filter(|l| l.present)
+        .map(|l| l.name.as_str())
+        .collect();
+    assert_eq!(lists, ["Catalog_Entries", "Catalog_Entries64"]);
+    assert_healthy(&out);
+    assert_written_hive_ok(&path, &out, &keys_changed_by(&[]));
+}
+
 #[test]
 fn stale_locks_are_deleted() {
     let Some(hive) = copy(XP) else { return };

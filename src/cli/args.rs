@@ -7,6 +7,7 @@ use crate::pipeline::scan::{ScanOptions, VolumeChecks};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::winsock::repair::LspSelector;
+use crate::winsock::windows_version::{Arch, Family};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -445,6 +446,15 @@ pub struct RepairArgs {
     /// The SOFTWARE hive of the same machine, to know the exact Windows version
     #[arg(long, value_name = "SOFTWARE")]
     pub software: Option<PathBuf>,
+
+    /// The Windows version, when the hive does not pin it and no SOFTWARE hive is at hand:
+    /// nt4, xp, vista7, 8, 10 (also 2000, 2003, vista, 7, 8.1, 11)
+    #[arg(long, value_name = "VERSION", value_parser = Family::from_user)]
+    pub windows: Option<Family>,
+
+    /// The architecture with --windows: x86, amd64 (x64), arm64
+    #[arg(long, value_name = "ARCH", value_parser = Arch::from_user, requires = "windows")]
+    pub arch: Option<Arch>,
 
     #[command(flatten)]
     pub logs: LogArgs,

@@ -124,6 +124,7 @@ fn request(args: &RepairArgs) -> Result<RepairRequest> {
         control_set: args.control_set,
         all_control_sets: args.all_control_sets,
         software: args.software.clone(),
+        windows: args.windows.map(|family| (family, args.arch)),
         timestamp,
         always_write: args.always_write,
     })

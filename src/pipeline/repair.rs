@@ -20,7 +20,7 @@ use crate::winsock::findings::Finding;
 use crate::winsock::repair::apply::apply;
 use crate::winsock::repair::{Context, PlanError, RepairOptions, RepairPlan, plan};
 use crate::winsock::services::read_transport;
-use crate::winsock::windows_version::WindowsVersion;
+use crate::winsock::windows_version::{Arch, Family, WindowsVersion};
 
 /// What to repair, and how.
 #[derive(Debug, Clone)]
@@ -32,6 +32,8 @@ pub struct RepairRequest {
     pub all_control_sets: bool,
     /// The SOFTWARE hive of the same machine, for the exact Windows version.
     pub software: Option<PathBuf>,
+    /// The Windows version (and architecture) the user named, over what the hive suggests.
+    pub windows: Option<(Family, Option<Arch>)>,
     /// FILETIME written as the last written time of the hive and of every key changed.
     pub timestamp: u64,
     /// Produce the hive even when nothing needs changing.
@@ -88,7 +90,10 @@ pub fn repair(
         request.software.as_deref(),
         software_beside,
     )?;
-    let windows = detected.windows;
+    let windows = match request.windows {
+        Some((family, arch)) => detected.windows.as_named(family, arch),
+        None => detected.windows,
+    };
     let plans = plan_control_sets(hive, &catalogs, &windows, request)?;
     let repaired = if plans.is_empty() {
         None

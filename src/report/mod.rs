@@ -18,3 +18,4 @@ pub mod scan_json;
 pub mod scan_table;
 pub mod timeline_bodyfile;
 pub mod timeline_csv;
+pub mod windows_line;

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use comfy_table::{ContentArrangement, Table, presets};
 
 use crate::report::repair_json::{RepairDocument, Status};
+use crate::report::windows_line::windows_line;
 use crate::winsock::repair::Edit;
 use crate::winsock::repair::plan::value_summary;
 
@@ -23,12 +24,7 @@ pub fn render(doc: &RepairDocument<'_>) -> String {
     for log in &doc.logs.replay.applied {
         let _ = writeln!(out, "Replayed:    {}", log.path.display());
     }
-    let _ = writeln!(
-        out,
-        "Windows:     {}, {}",
-        doc.windows.label,
-        format!("{:?}", doc.windows.arch).to_lowercase()
-    );
+    let _ = writeln!(out, "{}", windows_line(doc.windows));
     let status = match doc.status {
         Status::Repaired => "REPAIRED",
         Status::NothingToDo => {

@@ -8,6 +8,7 @@ use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
 use crate::hive::image::InputFile;
 use crate::report::scan_json::roles;
+use crate::report::windows_line::windows_line;
 use crate::winsock::catalog::SystemCatalogs;
 use crate::winsock::diagnose::Lsp;
 use crate::winsock::findings::{Finding, Severity};
@@ -41,17 +42,7 @@ pub fn render(
     let mut out = String::new();
     let _ = writeln!(out, "Hive:        {}", input.path.display());
     let _ = writeln!(out, "SHA-256:     {} ({} bytes)", input.sha256, input.size);
-    let how = if windows.exact {
-        "from the SOFTWARE hive"
-    } else {
-        "inferred from the SYSTEM hive; give --software for certainty"
-    };
-    let _ = writeln!(
-        out,
-        "Windows:     {}, {} ({how})",
-        windows.label,
-        format!("{:?}", windows.arch).to_lowercase()
-    );
+    let _ = writeln!(out, "{}", windows_line(windows));
     let selected = &catalogs.selected.control_set;
     let roles = roles(selected, &catalogs.select);
     let _ = writeln!(

@@ -49,6 +49,23 @@ impl Family {
         }
     }
 
+    /// The family `--windows` names: `nt4`, `2000`, `xp`, `2003`, `vista`, `7`, `vista7`, `8`,
+    /// `8.1`, `10`, `11`.
+    pub fn from_user(text: &str) -> Result<Self, String> {
+        Ok(match text.trim().to_ascii_lowercase().as_str() {
+            "nt4" | "2000" => Self::Nt4,
+            "xp" | "2003" => Self::Xp2003,
+            "vista" | "7" | "vista7" => Self::Vista7,
+            "8" | "8.1" | "81" => Self::Win881,
+            "10" | "11" => Self::Win1011,
+            other => {
+                return Err(format!(
+                    "unknown Windows \"{other}\": expected nt4, xp, vista7, 8, 10 (or 2000, 2003, vista, 7, 8.1, 11)"
+                ));
+            }
+        })
+    }
+
     fn from_build(build: u32) -> Self {
         match build {
             0..=2195 => Self::Nt4,
@@ -70,6 +87,22 @@ pub enum Arch {
     Unknown,
 }
 
+impl Arch {
+    /// The architecture `--arch` names: `x86`, `amd64` (or `x64`), `arm64`.
+    pub fn from_user(text: &str) -> Result<Self, String> {
+        Ok(match text.trim().to_ascii_lowercase().as_str() {
+            "x86" | "i386" => Self::X86,
+            "amd64" | "x64" | "x86_64" => Self::Amd64,
+            "arm64" | "aarch64" => Self::Arm64,
+            other => {
+                return Err(format!(
+                    "unknown architecture \"{other}\": expected x86, amd64 or arm64"
+                ));
+            }
+        })
+    }
+}
+
 /// One fact used to decide.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {
@@ -88,6 +121,10 @@ pub struct WindowsVersion {
     pub arch: Arch,
     /// `true` when read from the SOFTWARE hive, `false` when inferred from SYSTEM.
     pub exact: bool,
+    /// The family is certain: exact, named by the user (`--windows`), or inferred from
+    /// evidence that only that family leaves (its services, its catalog's style). Anything
+    /// that writes a family's defaults refuses a family that is not pinned.
+    pub pinned: bool,
     pub product_name: Option<String>,
     pub build: Option<u32>,
     /// `DisplayVersion` (20H2+) or `ReleaseId` (1507-2009).
@@ -101,6 +138,8 @@ pub struct SystemVersionFacts {
     pub processor_architecture: Option<String>,
     pub csd_version: Option<u32>,
     pub csd_build_number: Option<u32>,
+    /// The names of the control set's `Services` subkeys.
+    pub services: Vec<String>,
 }
 
 /// `Microsoft\Windows NT\CurrentVersion` of the SOFTWARE hive.
@@ -126,7 +165,12 @@ pub fn read_system_facts(
     };
     let environment = values_of(r"Control\Session Manager\Environment")?;
     let windows = values_of(r"Control\Windows")?;
+    let services = match reader.open(&root, &format!(r"{control_set}\Services"))? {
+        Some(key) => reader.subkey_names(&key)?,
+        None => Vec::new(),
+    };
     Ok(SystemVersionFacts {
+        services,
         processor_architecture: find(&environment, "PROCESSOR_ARCHITECTURE")
             .and_then(RawValue::as_string),
         csd_version: find(&windows, "CSDVersion").and_then(RawValue::as_dword),
@@ -154,6 +198,35 @@ pub fn read_software_facts(
 }
 
 /// Decide from what was read. `hive_minor_version` is the regf minor version (3 on NT 4.0).
+impl WindowsVersion {
+    /// This version with the family (and architecture) the user named, which then pins it.
+    pub fn as_named(mut self, family: Family, arch: Option<Arch>) -> Self {
+        self.evidence.push(Evidence {
+            source: "--windows".into(),
+            observed: family.label().into(),
+            suggests: family.label().into(),
+        });
+        if let Some(arch) = arch {
+            self.evidence.push(Evidence {
+                source: "--arch".into(),
+                observed: format!("{arch:?}").to_lowercase(),
+                suggests: format!("{arch:?}").to_lowercase(),
+            });
+            self.arch = arch;
+        }
+        if family != self.family || !self.exact {
+            self.family = family;
+            self.label = family.label().to_string();
+            self.exact = false;
+            self.product_name = None;
+            self.build = None;
+            self.release = None;
+        }
+        self.pinned = true;
+        self
+    }
+}
+
 pub fn detect(
     system: &SystemVersionFacts,
     catalogs: &ControlSetCatalogs,
@@ -165,12 +238,13 @@ pub fn detect(
     if let Some(version) = software.and_then(|s| from_software(s, arch, &mut evidence)) {
         return version;
     }
-    let family = infer_family(system, catalogs, hive_minor_version, &mut evidence);
+    let (family, pinned) = infer_family(system, catalogs, hive_minor_version, &mut evidence);
     WindowsVersion {
         family,
         label: family.label().to_string(),
         arch,
         exact: false,
+        pinned,
         product_name: None,
         build: None,
         release: None,
@@ -260,6 +334,7 @@ fn from_software(
         label,
         arch,
         exact: true,
+        pinned: true,
         product_name: product,
         build: Some(build),
         release,
@@ -268,12 +343,13 @@ fn from_software(
 }
 
 /// The catalog's own style first (it is what the checks depend on), then weaker hints.
+/// The family and whether the evidence pins it.
 fn infer_family(
     system: &SystemVersionFacts,
     catalogs: &ControlSetCatalogs,
     hive_minor_version: u32,
     evidence: &mut Vec<Evidence>,
-) -> Family {
+) -> (Family, bool) {
     let mut note = |source: &str, observed: String, family: Family| {
         evidence.push(Evidence {
             source: source.into(),
@@ -292,6 +368,8 @@ fn infer_family(
     let transports = transport_hint(catalogs).map(|(observed, family)| {
         note(r"Services\Winsock\Parameters\Transports", observed, family)
     });
+    let from_services = services_hint(&system.services)
+        .map(|(observed, family)| note("Services", observed, family));
     if let Some(n) = system.csd_build_number {
         evidence.push(Evidence {
             source: r"Control\Windows\CSDBuildNumber".into(),
@@ -316,17 +394,69 @@ fn infer_family(
         }
         .into(),
     });
-    match (from_catalog, transports) {
+    // The services say which Windows this is whatever happened to the Winsock keys; the
+    // catalog's style pins a family where only that family writes it (the 8 style is also
+    // Windows 10's without its Hyper-V and AF_UNIX providers).
+    if let Some(family) = from_services {
+        return (family, true);
+    }
+    let family = match (from_catalog, transports) {
         // Windows 10 features decide between 8/8.1 and 10 when the names alone cannot.
         (Some(Family::Win881), Some(Family::Win1011)) => Family::Win1011,
-        (Some(family), _) => family,
+        (Some(family), _) => return (family, family != Family::Win881),
         (None, Some(family)) => family,
         (None, None) if system.csd_build_number.is_some() => Family::Vista7,
         (None, None) if hive_minor_version <= 3 => Family::Nt4,
         // Vista and later always write CSDBuildNumber next to CSDVersion.
         (None, None) if system.csd_version.is_some() => Family::Xp2003,
         (None, None) => Family::Unknown,
+    };
+    (family, false)
+}
+
+/// Services that exist from one Windows on and not before, newest first (each checked on the
+/// real hives of the test corpus: NT 4.0, XP, 7, 8.1, 10 1709 and 1903); and the oldest
+/// family's services, which only the absence of the later ones pins.
+const SERVICE_CLUES: [(Family, &[&str]); 5] = [
+    (
+        Family::Win1011,
+        &["CoreMessagingRegistrar", "bam", "cldflt", "afunix", "wcifs"],
+    ),
+    (Family::Win881, &["pdc", "wfplwfs", "ahcache", "WdBoot"]),
+    (Family::Vista7, &["nsi", "MpsSvc", "volmgrx", "Tcpip6"]),
+    (Family::Xp2003, &["Dnscache", "ws2ifsl"]),
+    (Family::Nt4, &["AFD", "NetBT"]),
+];
+
+/// Fewer services than every Windows of the corpus has (NT 4.0: 136): a damaged or partial
+/// `Services` key, whose missing later clues say nothing.
+const FEWEST_SERVICES: usize = 100;
+
+/// The family whose clue services are the newest present, with the names that showed it. Only
+/// Windows 10's clues pin it on their own; an older family is pinned by the absence of every
+/// later clue, so only in a whole `Services` key.
+fn services_hint(services: &[String]) -> Option<(String, Family)> {
+    let (family, present) = SERVICE_CLUES.iter().find_map(|(family, clues)| {
+        let present: Vec<&str> = clues
+            .iter()
+            .copied()
+            .filter(|clue| services.iter().any(|s| s.eq_ignore_ascii_case(clue)))
+            .collect();
+        (!present.is_empty()).then_some((*family, present))
+    })?;
+    if family != Family::Win1011 && services.len() < FEWEST_SERVICES {
+        return None;
     }
+    let observed = if family == Family::Win1011 {
+        format!("{} present", present.join(", "))
+    } else {
+        format!(
+            "{} present, none of a later Windows' ({} services)",
+            present.join(", "),
+            services.len()
+        )
+    };
+    Some((observed, family))
 }
 
 /// The Microsoft TCP/IPv4 base entry's DLL and name style.

@@ -63,9 +63,9 @@ pub struct Context<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
     #[error(
-        "the Windows version cannot be told from this hive; give its SOFTWARE hive with --software"
+        "the Windows version is only inferred ({0}) and nothing in the hive pins it, so its defaults cannot be written: give the SOFTWARE hive with --software, or name the version with --windows nt4|xp|vista7|8|10 --arch x86|amd64"
     )]
-    UnknownVersion,
+    FamilyNotPinned(String),
     #[error("no layered provider matches {0}")]
     NoSuchLsp(String),
     #[error("--lsp must name one layered provider, but {0}")]
@@ -88,6 +88,11 @@ pub fn plan(
 ) -> Result<RepairPlan, PlanError> {
     if options.mode.is_none() && !options.reset_namespace && !options.fix_services {
         return Err(PlanError::NothingAsked);
+    }
+    let writes_defaults =
+        options.mode == Some(Mode::Reset) || options.reset_namespace || options.fix_services;
+    if writes_defaults && !context.windows.pinned {
+        return Err(PlanError::FamilyNotPinned(context.windows.label.clone()));
     }
     let mut plan = RepairPlan::new(&cs.control_set);
     // With --reset-namespace the namespace catalog is rebuilt once, not also edited by a mode.

@@ -80,9 +80,6 @@ pub fn plan(
     plan: &mut RepairPlan,
 ) -> Result<(), PlanError> {
     let family = context.windows.family;
-    if family == Family::Unknown {
-        return Err(PlanError::UnknownVersion);
-    }
     services::restore_transports(cs, context, plan);
     let transports = services::transports(cs, context);
     restore_parameters(cs, family, plan);
