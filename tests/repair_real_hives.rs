@@ -327,3 +327,54 @@ fn install_backs_up_and_replaces_system() {
     // The installed hive itself, against the original kept in the backup.
     assert_written_hive_ok(&backup.join("SYSTEM"), &system, &WINSOCK_KEYS);
 }
+
+/// The dry run is the real run without the final rename: for every hive of the corpus (bundled,
+/// real, zoo) and every mode, `--dry-run` exits as the real run does.
+#[test]
+fn the_dry_run_exits_as_the_real_run_on_every_hive_and_mode() {
+    let mut hives: Vec<std::path::PathBuf> =
+        ["win10-x64-lsp.hive", "win10-x64.hive", "winxp-sp3-x86.hive"]
+            .iter()
+            .map(|name| Path::new("hives").join(name))
+            .collect();
+    if let Some(dir) = common::hives_dir() {
+        hives.extend(
+            common::files_below(&dir.join("real"))
+                .into_iter()
+                .filter(|p| p.file_name().is_some_and(|n| n == "SYSTEM")),
+        );
+        hives.extend(
+            common::files_below(&dir.join("zoo"))
+                .into_iter()
+                .filter(|p| {
+                    let name = p.to_string_lossy().to_ascii_lowercase();
+                    !name.contains(".log") && !name.contains("discovery")
+                }),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut compared = 0;
+    for (i, hive) in hives.iter().enumerate() {
+        for mode in ["reset", "remove-lsp", "fix"] {
+            let input = hive.to_str().unwrap();
+            let out = dir.path().join(format!("{i}-{mode}"));
+            let out = out.to_str().unwrap();
+            let args = [
+                "repair",
+                input,
+                "--mode",
+                mode,
+                "--timestamp",
+                "2026-01-01T00:00:00Z",
+            ];
+            let (dry, _, dry_err) = run(&[&args[..], &["--dry-run"]].concat());
+            let (real, _, real_err) = run(&[&args[..], &["--out", out]].concat());
+            assert_eq!(
+                dry, real,
+                "{input} --mode {mode}: dry run exit {dry} ({dry_err}), real run exit {real} ({real_err})"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 9, "compared {compared} runs");
+}
