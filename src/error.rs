@@ -123,6 +123,9 @@ pub enum Error {
         #[source]
         source: FormatError,
     },
+    /// An input that is a FIFO, a device, a folder...: refused before it can block or mislead.
+    #[error("{path}: cannot read it: it is {kind}, not a regular file")]
+    NotAFile { path: PathBuf, kind: &'static str },
     /// A write that would destroy evidence or an existing file.
     #[error("{path}: refusing to write: {reason}")]
     Refused { path: PathBuf, reason: String },

@@ -99,7 +99,7 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
         format_version: crate::report::repair_json::FORMAT_VERSION,
         status: Status::NothingToDo,
         options: &options,
-        input: &hive.input,
+        input: hive.input(),
         logs: &hive.logs,
         logs_to_move_aside,
         windows: &windows,
@@ -115,7 +115,7 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
         return finish(&doc, args.json, ExitCode::SUCCESS);
     }
 
-    let input_path = &hive.input.path;
+    let input_path = hive.path();
     let mut editor =
         Editor::open(hive.image.hive_bytes()).map_err(|e| Error::format(input_path, e))?;
     editor.set_timestamp(timestamp);

@@ -39,7 +39,7 @@ impl HiveScan {
     /// The `scan --json` document.
     pub fn document(&self) -> ScanDocument<'_> {
         ScanDocument::new(
-            &self.hive.input,
+            self.hive.input(),
             self.software.as_ref(),
             self.hive.image.base_block(),
             &self.hive.logs,
@@ -67,13 +67,13 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         scanned.document().write(stdout.lock())
     } else {
         let hive = &scanned.hive;
-        print_dirty_notice(&hive.logs, &hive.input.path);
+        print_dirty_notice(&hive.logs, hive.path());
         let colour = Colour(stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none());
         write!(
             stdout.lock(),
             "{}",
             scan_table::render(
-                &hive.input,
+                hive.input(),
                 &scanned.catalogs,
                 &scanned.windows,
                 &scanned.result,
@@ -194,5 +194,5 @@ fn read_software(path: &Path) -> Result<(InputFile, SoftwareVersionFacts)> {
             path.display()
         ))
     })?;
-    Ok((opened.input, facts))
+    Ok((opened.input().clone(), facts))
 }

@@ -16,6 +16,7 @@ pub mod log;
 pub mod name;
 pub mod offset_list;
 pub mod panic_guard;
+pub mod read_file;
 pub mod reader;
 pub mod security;
 pub mod subkey_list;
