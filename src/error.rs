@@ -148,6 +148,23 @@ impl Error {
             source,
         }
     }
+
+    /// Whether this is a write to a closed pipe (`... | head -1`): the reader has all it wants,
+    /// so the command stops quietly as if done.
+    pub fn is_broken_pipe(&self) -> bool {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(error) = cause {
+            cause = match error.downcast_ref::<std::io::Error>() {
+                Some(io) if io.kind() == std::io::ErrorKind::BrokenPipe => return true,
+                // An io::Error's source() skips the error it wraps (a csv::Error...).
+                Some(io) => io
+                    .get_ref()
+                    .map(|inner| inner as &(dyn std::error::Error + 'static)),
+                None => error.source(),
+            };
+        }
+        false
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -54,7 +54,7 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode> {
     let mut out = stdout.lock();
     let written = if args.json {
         serde_json::to_writer_pretty(&mut out, &records)
-            .map_err(std::io::Error::other)
+            .map_err(std::io::Error::from)
             .and_then(|()| writeln!(out))
     } else {
         records

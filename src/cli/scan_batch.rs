@@ -79,10 +79,10 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let written = std::thread::scope(|scope| {
         scope.spawn(move || {
             pool.install(|| {
-                jobs.into_par_iter().for_each_with(sender, |sender, job| {
-                    // The writer stopped (stdout closed): nothing left to do.
-                    let _ = sender.send(outcome(job, args));
-                });
+                // The writer stopped (stdout closed): the workers stop too.
+                let _ = jobs
+                    .into_par_iter()
+                    .try_for_each_with(sender, |sender, job| sender.send(outcome(job, args)));
             });
         });
         let mut stdout = std::io::stdout().lock();
@@ -111,7 +111,8 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     if args.jsonl {
         eprint!("{summary}");
     } else {
-        print!("{summary}");
+        write!(std::io::stdout(), "{summary}")
+            .map_err(|e| Error::io("standard output", "write to", e))?;
     }
     Ok(ExitCode::from(tally.exit_code()))
 }

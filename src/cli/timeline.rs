@@ -28,8 +28,7 @@ pub fn run(args: &TimelineArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout().lock();
     let write_error = |e| Error::io("standard output", "write to", e);
     match args.format() {
-        TimelineFormat::Csv => timeline_csv::write(&result.entries, stdout)
-            .map_err(|e| write_error(std::io::Error::other(e)))?,
+        TimelineFormat::Csv => timeline_csv::write(&result.entries, stdout).map_err(write_error)?,
         TimelineFormat::Bodyfile => {
             timeline_bodyfile::write(&result.entries, stdout).map_err(write_error)?
         }

@@ -48,7 +48,7 @@ pub fn open_logs(hive_path: &Path) -> Result<Vec<ReadFile>> {
 
 /// Windows compares names by upper-casing each character; `to_uppercase` is close enough for
 /// non-ASCII hive names too.
-fn is_log_name(hive_name: &str, candidate: &str) -> bool {
+pub fn is_log_name(hive_name: &str, candidate: &str) -> bool {
     LOG_SUFFIXES.iter().any(|suffix| {
         let Some(stem_len) = candidate.len().checked_sub(suffix.len()) else {
             return false;
