@@ -82,7 +82,9 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
                 // The writer stopped (stdout closed): the workers stop too.
                 let _ = jobs
                     .into_par_iter()
-                    .try_for_each_with(sender, |sender, job| sender.send(outcome(job, args)));
+                    .try_for_each_with(sender, |sender, job| {
+                        sender.send(outcome(job, args)).map_err(|_| ())
+                    });
             });
         });
         let mut stdout = std::io::stdout().lock();
