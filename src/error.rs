@@ -126,6 +126,9 @@ pub enum Error {
     /// An input that is a FIFO, a device, a folder...: refused before it can block or mislead.
     #[error("{path}: cannot read it: it is {kind}, not a regular file")]
     NotAFile { path: PathBuf, kind: &'static str },
+    /// A path on a volume that leads out of it (a link or junction): never read or written.
+    #[error("{path}: not read: {reason}")]
+    OutsideVolume { path: PathBuf, reason: String },
     /// A write that would destroy evidence or an existing file.
     #[error("{path}: refusing to write: {reason}")]
     Refused { path: PathBuf, reason: String },

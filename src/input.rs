@@ -10,6 +10,7 @@ use crate::hive::image::{HiveImage, InputFile};
 use crate::hive::log::{LogFile, ReplayReport, open_logs, replay};
 use crate::hive::read_file::ReadFile;
 use crate::hive::reader::HiveReader;
+use crate::report::json_path;
 use crate::winsock::catalog::{SystemCatalogs, read_system_catalogs};
 
 /// What the user asked about transaction logs.
@@ -18,6 +19,7 @@ pub struct LogOptions {
     /// `--no-logs`: read the primary file as it is.
     pub no_logs: bool,
     /// `--log FILE`: logs named explicitly instead of found next to the hive.
+    #[serde(serialize_with = "json_path::lossy_list")]
     pub logs: Vec<PathBuf>,
 }
 

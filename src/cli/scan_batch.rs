@@ -19,6 +19,7 @@ use crate::fleet::host::computer_name;
 use crate::fleet::tally::{Tally, Verdict};
 use crate::report::batch_json::{ErrorRecord, HiveRecord, line};
 use crate::report::batch_summary;
+use crate::report::json_path;
 use crate::winsock::findings::Severity;
 
 /// What a worker sends back for one hive.
@@ -156,6 +157,7 @@ fn scanned_outcome(path: PathBuf, scanned: &HiveScan) -> Outcome {
     let record = line(&HiveRecord {
         host: host.as_deref(),
         path: &path,
+        path_bytes_hex: json_path::bytes_hex(&path),
         document: scanned.document(),
     });
     let record = match record {
@@ -190,6 +192,7 @@ fn scanned_outcome(path: PathBuf, scanned: &HiveScan) -> Outcome {
 fn unreadable_outcome(path: PathBuf, error: &str) -> Outcome {
     let record = line(&ErrorRecord {
         path: &path,
+        path_bytes_hex: json_path::bytes_hex(&path),
         error,
         exit: 2,
     })

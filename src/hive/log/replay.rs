@@ -16,6 +16,7 @@ use crate::hive::log::header::{LOG_HEADER_SIZE, LogFormat, LogHeader};
 use crate::hive::log::new_format::{scan_entries, sequence_precedes};
 use crate::hive::log::old_format::{DirtyVector, PAGE_SIZE};
 use crate::hive::read_file::ReadFile;
+use crate::report::json_path;
 
 /// A log file's name and bytes (typically a file read by the caller).
 #[derive(Debug, Clone, Copy)]
@@ -50,6 +51,7 @@ pub struct ReplayReport {
     /// Whether the primary needed recovery (bad base block or unequal sequence numbers).
     pub was_dirty: bool,
     /// The log whose base block copy replaced the primary's invalid one.
+    #[serde(serialize_with = "json_path::lossy_option")]
     pub base_block_from: Option<PathBuf>,
     pub applied: Vec<AppliedLog>,
     pub skipped: Vec<SkippedLog>,
@@ -58,6 +60,7 @@ pub struct ReplayReport {
     /// The logs that describe the original primary, not the recovered image: whoever puts the
     /// image in the primary's place must move these aside, or a later load could replay them
     /// again. Empty when nothing was applied (then the logs still belong to the primary).
+    #[serde(serialize_with = "json_path::lossy_list")]
     pub logs_to_move_aside: Vec<PathBuf>,
     /// The sequence number now in both fields of the image's base block, when logs were applied.
     pub sequence: Option<u32>,
@@ -86,6 +89,7 @@ impl PrimaryState {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AppliedLog {
+    #[serde(serialize_with = "json_path::lossy")]
     pub path: PathBuf,
     pub format: LogFormat,
     /// New format: entries applied. Old format: 0 (it has no entries).
@@ -102,6 +106,7 @@ pub struct AppliedLog {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SkippedLog {
+    #[serde(serialize_with = "json_path::lossy")]
     pub path: PathBuf,
     pub reason: String,
 }
