@@ -13,13 +13,14 @@ use crate::cli::scan::detect_windows;
 use crate::error::{Error, FormatError, Result};
 use crate::hive::editor::Editor;
 use crate::hive::filetime::filetime_from_rfc3339;
+use crate::hive::image::HiveImage;
 use crate::hive::reader::HiveReader;
 use crate::hive::write_file::write_new_file;
-use crate::input::{LogOptions, LogsReport, OpenedHive};
+use crate::input::{LogsReport, OpenedHive};
 use crate::report::repair_json::{OutputFile, RepairDocument, Status, Verification};
 use crate::report::repair_table;
 use crate::volume::target::Target;
-use crate::winsock::catalog::{ControlSetCatalogs, SystemCatalogs};
+use crate::winsock::catalog::{ControlSetCatalogs, SystemCatalogs, read_system_catalogs};
 use crate::winsock::default_catalog::default_transports;
 use crate::winsock::diagnose::diagnose;
 use crate::winsock::repair::apply::apply;
@@ -147,7 +148,7 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
         installed_as: None,
         backup: None,
     });
-    let verification = verify(&out, args, &windows, &plans);
+    let verification = verify(&out, bytes, args, &windows, &plans);
     let verification = match verification {
         Ok(v) => v,
         Err(e) => {
@@ -209,21 +210,21 @@ fn highest_log_sequence(logs: &LogsReport) -> u32 {
         .unwrap_or(0)
 }
 
-/// Read the written hive back (no logs) and diagnose the repaired control sets.
+/// Read the written hive back from memory (the bytes just written and synced) and diagnose the
+/// repaired control sets.
 fn verify(
     out: &Path,
+    bytes: Vec<u8>,
     args: &RepairArgs,
     windows: &WindowsVersion,
     plans: &[RepairPlan],
 ) -> Result<Verification> {
-    let written = OpenedHive::open(
-        out,
-        LogOptions {
-            no_logs: true,
-            logs: Vec::new(),
-        },
-    )?;
-    let after = written.catalogs(args.control_set, args.all_control_sets)?;
+    let format_error = |e| Error::format(out, e);
+    let written = HiveImage::from_vec(bytes).map_err(format_error)?;
+    let hive = written.nt_hive().map_err(format_error)?;
+    let reader = HiveReader::new(&hive, written.hive_bytes());
+    let after = read_system_catalogs(&reader, args.control_set, args.all_control_sets)
+        .map_err(format_error)?;
     let mut findings = Vec::new();
     let mut unfixed = Vec::new();
     for p in plans {

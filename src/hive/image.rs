@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::FormatError;
 use crate::hive::base_block::{BASE_BLOCK_SIZE, BaseBlock};
+use crate::hive::buffer::Buffer;
 use crate::hive::value::hex;
 use crate::report::json_path;
 
@@ -56,17 +57,17 @@ pub fn sha256_of_reader(mut reader: impl Read) -> std::io::Result<String> {
 /// A hive image whose base block has been checked: the bytes that nt-hive reads. Shared with
 /// the file it was read from when no log changed it.
 pub struct HiveImage {
-    bytes: Arc<Vec<u8>>,
+    bytes: Arc<Buffer>,
     base_block: BaseBlock,
 }
 
 impl HiveImage {
     /// Check the base block of an image in memory (a file read, a replayed or edited hive).
     pub fn from_vec(bytes: Vec<u8>) -> Result<Self, FormatError> {
-        Self::from_shared(Arc::new(bytes))
+        Self::from_shared(Arc::new(Buffer::from(bytes)))
     }
 
-    pub fn from_shared(bytes: Arc<Vec<u8>>) -> Result<Self, FormatError> {
+    pub fn from_shared(bytes: Arc<Buffer>) -> Result<Self, FormatError> {
         let base_block = Self::check(&bytes)?;
         Ok(Self { bytes, base_block })
     }

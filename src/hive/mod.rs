@@ -2,6 +2,7 @@
 
 pub mod base_block;
 pub mod big_data;
+pub mod buffer;
 pub mod builder;
 pub mod cell;
 pub mod editor;

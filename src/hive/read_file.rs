@@ -2,21 +2,27 @@
 //! a mapped file that shrinks or meets a bad sector kills the process with SIGBUS (an in-page
 //! exception on Windows); a read returns an error that names the file and the offset. Only a
 //! regular file is opened, so a FIFO or a device is refused at once instead of waited on. The
-//! bytes read are hashed on a thread of their own while the caller parses them.
+//! bytes are hashed on a thread of their own, piece by piece as they are read, and the hash is
+//! finished while the caller parses them.
 
 use std::fs::{File, Metadata};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 
+use sha2::{Digest, Sha256};
+
 use crate::error::{Error, Result};
+use crate::hive::buffer::Buffer;
 use crate::hive::image::{InputFile, sha256_hex};
+use crate::hive::value::hex;
 
 /// An input file's bytes, as read once from disk.
 pub struct ReadFile {
     path: PathBuf,
-    bytes: Arc<Vec<u8>>,
+    bytes: Arc<Buffer>,
     /// The hash of `bytes`, being computed beside the parsing.
     hashing: Mutex<Option<JoinHandle<String>>>,
     described: OnceLock<InputFile>,
@@ -46,20 +52,33 @@ impl ReadFile {
                 ),
             )
         })?;
-        let mut bytes = Vec::new();
-        bytes
-            .try_reserve_exact(capacity)
+        let mut bytes = Buffer::zeroed(capacity)
             .map_err(|e| Error::io(path, "allocate memory to read", io::Error::other(e)))?;
-        if let Err(e) = reader.take(len).read_to_end(&mut bytes) {
-            // read_to_end keeps what it read before the error: that is where it stopped.
-            let at = bytes.len();
-            return Err(Error::io(
-                path,
-                "read",
-                io::Error::new(e.kind(), format!("at offset {at:#x}: {e}")),
-            ));
+        let hasher = Hasher::start().map_err(|e| Error::io(path, "start hashing", e))?;
+        let mut reader = reader.take(len);
+        let mut filled = 0;
+        loop {
+            let mut piece = hasher.empty_piece();
+            let (read, error) = fill(&mut reader, &mut piece);
+            let end = filled + read;
+            if let (Some(target), Some(source)) = (bytes.get_mut(filled..end), piece.get(..read)) {
+                target.copy_from_slice(source);
+                filled = end;
+            }
+            if let Some(e) = error {
+                return Err(Error::io(
+                    path,
+                    "read",
+                    io::Error::new(e.kind(), format!("at offset {filled:#x}: {e}")),
+                ));
+            }
+            if read == 0 {
+                break;
+            }
+            piece.truncate(read);
+            hasher.hash(piece);
         }
-        if bytes.len() as u64 != len {
+        if filled != capacity {
             return Err(Error::io(
                 path,
                 "read",
@@ -67,22 +86,15 @@ impl ReadFile {
                     io::ErrorKind::UnexpectedEof,
                     format!(
                         "at offset {:#x}: expected {len} bytes, but the file ends here (it shrank while being read)",
-                        bytes.len()
+                        filled
                     ),
                 ),
             ));
         }
-        let bytes = Arc::new(bytes);
-        let for_hashing = Arc::clone(&bytes);
-        // Without a thread, the hash is computed when it is first asked for.
-        let hashing = std::thread::Builder::new()
-            .name("sha256".into())
-            .spawn(move || sha256_hex(&for_hashing))
-            .ok();
         Ok(Self {
             path: path.to_path_buf(),
-            bytes,
-            hashing: Mutex::new(hashing),
+            bytes: Arc::new(bytes),
+            hashing: Mutex::new(Some(hasher.finish())),
             described: OnceLock::new(),
         })
     }
@@ -96,7 +108,7 @@ impl ReadFile {
     }
 
     /// The bytes, shared (a clean hive is parsed from them without a copy).
-    pub fn shared_bytes(&self) -> Arc<Vec<u8>> {
+    pub fn shared_bytes(&self) -> Arc<Buffer> {
         Arc::clone(&self.bytes)
     }
 
@@ -108,6 +120,7 @@ impl ReadFile {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .take();
+            // `None` only if a hash was taken already, which the OnceLock rules out.
             let sha256 = match thread {
                 Some(thread) => thread
                     .join()
@@ -117,6 +130,75 @@ impl ReadFile {
             InputFile::new(&self.path, sha256, self.bytes.len() as u64)
         })
     }
+}
+
+/// The size of the pieces a file is read in: each is hashed while the next is read, and is
+/// still in the cache when it is hashed.
+const PIECE: usize = 256 * 1024;
+
+/// The sha256 of a file, computed on a thread of its own from the pieces sent to it as the
+/// file is read; the pieces come back to be read into again.
+struct Hasher {
+    pieces: SyncSender<Vec<u8>>,
+    returned: Receiver<Vec<u8>>,
+    thread: JoinHandle<String>,
+}
+
+impl Hasher {
+    fn start() -> io::Result<Self> {
+        let (pieces, to_hash) = mpsc::sync_channel::<Vec<u8>>(4);
+        let (give_back, returned) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("sha256".into())
+            .spawn(move || {
+                let mut hasher = Sha256::new();
+                for piece in to_hash {
+                    hasher.update(&piece);
+                    // The reader may be done already: then the piece is simply freed.
+                    let _ = give_back.send(piece);
+                }
+                hex(&hasher.finalize())
+            })?;
+        Ok(Self {
+            pieces,
+            returned,
+            thread,
+        })
+    }
+
+    /// A buffer of [`PIECE`] bytes to read the next piece into: one the hasher is done with,
+    /// if any.
+    fn empty_piece(&self) -> Vec<u8> {
+        let mut piece = self.returned.try_recv().unwrap_or_default();
+        piece.resize(PIECE, 0);
+        piece
+    }
+
+    fn hash(&self, piece: Vec<u8>) {
+        // Fails only if the thread is gone, that is, panicked: joining it reports that.
+        let _ = self.pieces.send(piece);
+    }
+
+    /// Every piece has been sent: the thread ends with the hash.
+    fn finish(self) -> JoinHandle<String> {
+        drop(self.pieces);
+        self.thread
+    }
+}
+
+/// Read into `buffer` until it is full or `reader` ends: the bytes read, and the error that
+/// stopped the reading early, if one did.
+fn fill(reader: &mut impl Read, buffer: &mut [u8]) -> (usize, Option<io::Error>) {
+    let mut read = 0;
+    while let Some(rest) = buffer.get_mut(read..).filter(|rest| !rest.is_empty()) {
+        match reader.read(rest) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (read, Some(e)),
+        }
+    }
+    (read, None)
 }
 
 /// Open `path` for reading only if it is a regular file (links followed). Checked before

@@ -48,11 +48,24 @@ pub fn write_new_file(
             ));
         }
     }
+    // The hash is computed beside the write and its sync, which take as long.
+    std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| sha256_hex(bytes));
+        write_and_rename(dest, bytes, protected.first(), force)?;
+        Ok(hashing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })
+}
+
+/// Write `bytes` to a temporary file beside `dest` with the permissions of `input`, sync it,
+/// and rename it to `dest`.
+fn write_and_rename(dest: &Path, bytes: &[u8], input: Option<&PathBuf>, force: bool) -> Result<()> {
     let folder = &folder_of(dest);
     // Dropping the temp file on any error below removes it: no partial file is left.
     let mut temp = tempfile::NamedTempFile::new_in(folder)
         .map_err(|e| Error::io(folder, "create a temporary file in", e))?;
-    let permissions = permissions_for(protected.first());
+    let permissions = permissions_for(input);
     temp.write_all(bytes)
         .and_then(|()| match permissions {
             Some(permissions) => temp.as_file().set_permissions(permissions),
@@ -68,7 +81,7 @@ pub fn write_new_file(
     .map_err(|e| Error::io(dest, "rename the temporary file to", e.error))?;
     drop(file);
     sync_folder(folder);
-    Ok(sha256_hex(bytes))
+    Ok(())
 }
 
 /// The input's permissions, or on Unix 0644 for a new file with no input (the temporary file
