@@ -1,6 +1,7 @@
-//! A hive at a path that is not UTF-8 (Unix file names are bytes): JSON output stays valid and
-//! carries the path, as lossy text plus `path_bytes_hex` with the exact bytes; `repair --json`
-//! exits 0 when it wrote. The input is left as it was.
+//! Odd paths. A hive at a path that is not UTF-8 (Unix file names are bytes): JSON output stays
+//! valid and carries the path, as lossy text plus `path_bytes_hex` with the exact bytes;
+//! `repair --json` exits 0 when it wrote. A relative path within the OS limit whose absolute form
+//! is past it: read as given. The inputs are left as they were.
 #![cfg(unix)]
 
 mod common;
@@ -110,4 +111,33 @@ fn scan_batch_and_repair_json_carry_a_non_utf8_path() {
         &common::repair::WINSOCK_KEYS,
     );
     assert_eq!(common::sha256_of(&dir.path().join(name)), before);
+}
+
+/// 16 folders of 254 characters, then SYSTEM: 4,087 bytes relative, past PATH_MAX (4,096) once
+/// the temporary folder is put in front.
+#[test]
+fn a_long_relative_path_is_not_made_absolute() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = vec!["f".repeat(254); 16].join("/");
+    let hive = format!("{folder}/SYSTEM");
+    assert!(hive.len() < 4095 && dir.path().join(&hive).as_os_str().len() > 4096);
+    // mkdir -p and cp walk a long relative path piece by piece.
+    let made = Command::new("sh")
+        .arg("-c")
+        .arg(r#"cd "$1" && mkdir -p "$2" && cp "$3" "$2/SYSTEM""#)
+        .arg("sh")
+        .arg(dir.path())
+        .arg(&folder)
+        .arg(bundled("win10-x64-lsp.hive"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (code, stdout, stderr) = run(
+        dir.path(),
+        &["scan".as_ref(), "--json".as_ref(), hive.as_ref()],
+    );
+    assert_eq!(code, Some(1), "the LSP is found: {stderr}");
+    assert_eq!(json(&stdout)["input"]["path"], hive);
+    let (code, _, stderr) = run(dir.path(), &["catalog".as_ref(), hive.as_ref()]);
+    assert_eq!(code, Some(0), "{stderr}");
 }
