@@ -133,6 +133,12 @@ pub enum Error {
         #[source]
         source: FormatError,
     },
+    /// An input that is a FIFO, a device, a folder...: refused before it can block or mislead.
+    #[error("{path}: cannot read it: it is {kind}, not a regular file")]
+    NotAFile { path: PathBuf, kind: &'static str },
+    /// A path on a volume that leads out of it (a link or junction): never read or written.
+    #[error("{path}: not read: {reason}")]
+    OutsideVolume { path: PathBuf, reason: String },
     /// A write that would destroy evidence or an existing file.
     #[error("{path}: refusing to write: {reason}")]
     Refused { path: PathBuf, reason: String },
@@ -154,6 +160,23 @@ impl Error {
             path: path.into(),
             source,
         }
+    }
+
+    /// Whether this is a write to a closed pipe (`... | head -1`): the reader has all it wants,
+    /// so the command stops quietly as if done.
+    pub fn is_broken_pipe(&self) -> bool {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(error) = cause {
+            cause = match error.downcast_ref::<std::io::Error>() {
+                Some(io) if io.kind() == std::io::ErrorKind::BrokenPipe => return true,
+                // An io::Error's source() skips the error it wraps (a csv::Error...).
+                Some(io) => io
+                    .get_ref()
+                    .map(|inner| inner as &(dyn std::error::Error + 'static)),
+                None => error.source(),
+            };
+        }
+        false
     }
 }
 

@@ -1,14 +1,16 @@
-//! The one way a hive is opened for reading: map it read-only, fingerprint it and its logs,
-//! replay the logs in memory, check the base block of the result.
+//! The one way a hive is opened for reading: read it and its logs into memory (fingerprinting
+//! them as they are read), replay the logs in memory, check the base block of the result.
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::error::{Error, FormatError, Result};
-use crate::hive::image::{HiveImage, InputFile, MappedFile};
+use crate::hive::image::{HiveImage, InputFile};
 use crate::hive::log::{LogFile, ReplayReport, open_logs, replay};
+use crate::hive::read_file::ReadFile;
 use crate::hive::reader::HiveReader;
+use crate::report::json_path;
 use crate::winsock::catalog::{SystemCatalogs, read_system_catalogs};
 
 /// What the user asked about transaction logs.
@@ -17,6 +19,7 @@ pub struct LogOptions {
     /// `--no-logs`: read the primary file as it is.
     pub no_logs: bool,
     /// `--log FILE`: logs named explicitly instead of found next to the hive.
+    #[serde(serialize_with = "json_path::lossy_list")]
     pub logs: Vec<PathBuf>,
 }
 
@@ -79,8 +82,8 @@ impl LogsReport {
 
 /// An input hive, ready to read.
 pub struct OpenedHive {
-    /// Path, size and sha256 of the file as it is on disk.
-    pub input: InputFile,
+    /// The primary file as read from disk (its hash is computed while the hive is parsed).
+    primary: ReadFile,
     pub logs: LogsReport,
     /// The primary with its logs replayed: what every command reads.
     pub image: HiveImage,
@@ -88,7 +91,7 @@ pub struct OpenedHive {
 
 impl OpenedHive {
     pub fn open(path: &Path, options: LogOptions) -> Result<Self> {
-        let file = MappedFile::open(path)?;
+        let primary = ReadFile::open(path)?;
         let log_files = if options.no_logs {
             Vec::new()
         } else if options.logs.is_empty() {
@@ -97,53 +100,47 @@ impl OpenedHive {
             options
                 .logs
                 .iter()
-                .map(|log| MappedFile::open(log))
+                .map(|log| ReadFile::open(log))
                 .collect::<Result<_>>()?
         };
-        // Each input is hashed on a thread of its own while the logs are replayed: for a dirty
-        // hive hashing is most of the work (the logs add half the primary's size), and the
-        // report needs every hash.
-        let (input, log_inputs, replayed) = std::thread::scope(|scope| {
-            let hashing_primary = scope.spawn(|| file.describe());
-            let hashing_logs: Vec<_> = log_files
-                .iter()
-                .map(|log| scope.spawn(|| log.describe()))
-                .collect();
-            let logs: Vec<LogFile> = log_files.iter().map(LogFile::from).collect();
-            let replayed =
-                replay(&file, &logs).map(|replayed| (replayed.recovered, replayed.report));
-            let join = |thread: std::thread::ScopedJoinHandle<'_, Result<InputFile>>| {
-                thread
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            };
-            let input = join(hashing_primary);
-            let log_inputs: Result<Vec<InputFile>> = hashing_logs.into_iter().map(join).collect();
-            (input, log_inputs, replayed)
-        });
-        let (input, log_inputs) = (input?, log_inputs?);
-        let (recovered, report) = replayed.map_err(|e| Error::format(path, e))?;
-        // Nothing applied: keep reading the mapping rather than a copy.
-        let image = match recovered {
-            None => HiveImage::from_mapped(file)?,
-            Some(image) => HiveImage::from_writable(image).map_err(|e| {
+        let logs: Vec<LogFile> = log_files.iter().map(LogFile::from).collect();
+        let replayed = replay(primary.bytes(), &logs).map_err(|e| Error::format(path, e))?;
+        // Nothing applied: read the primary's bytes themselves, not a copy.
+        let image = match replayed.recovered {
+            None => HiveImage::from_shared(primary.shared_bytes())
+                .map_err(|e| Error::format(path, e))?,
+            Some(image) => HiveImage::from_vec(image).map_err(|e| {
                 Error::format(path, e.with_context("after replaying its transaction logs"))
             })?,
         };
         let logs = LogsReport {
             options,
-            files: log_inputs,
-            replay: report,
+            files: log_files.iter().map(|log| log.describe().clone()).collect(),
+            replay: replayed.report,
         };
-        Ok(Self { input, logs, image })
+        Ok(Self {
+            primary,
+            logs,
+            image,
+        })
+    }
+
+    /// The path the hive was opened at.
+    pub fn path(&self) -> &Path {
+        self.primary.path()
+    }
+
+    /// Path, size and sha256 of the primary file as read (waits for its hash).
+    pub fn input(&self) -> &InputFile {
+        self.primary.describe()
     }
 
     /// The files this hive was read from (the primary and every log read): what an output must
     /// never overwrite.
     pub fn own_files(&self) -> Vec<PathBuf> {
-        std::iter::once(&self.input)
-            .chain(&self.logs.files)
-            .map(|file| file.path.clone())
+        std::iter::once(self.path())
+            .chain(self.logs.files.iter().map(|file| file.path.as_path()))
+            .map(Path::to_path_buf)
             .collect()
     }
 
@@ -158,7 +155,7 @@ impl OpenedHive {
         &self,
         read: impl FnOnce(&HiveReader<'_>) -> Result<T, FormatError>,
     ) -> Result<T> {
-        let format_error = |e| Error::format(&self.input.path, e);
+        let format_error = |e| Error::format(self.path(), e);
         let hive = self.image.nt_hive().map_err(format_error)?;
         let reader = HiveReader::new(&hive, self.image.hive_bytes());
         read(&reader).map_err(format_error)

@@ -92,3 +92,92 @@ fn no_subcommand_changes_the_hive_or_its_logs() {
     names.sort();
     assert_eq!(names, FILES);
 }
+
+/// The field cases of issue 20, on a copy of the dirty hive and its logs: outputs refused
+/// (named like a log, over a device or a FIFO with `--force`), special files given as logs,
+/// output into a closed pipe, a link out of the volume. The hive and its logs keep their
+/// content and modification time, and nothing new appears beside them.
+#[cfg(unix)]
+#[test]
+fn refused_and_interrupted_runs_leave_the_evidence_alone() {
+    let Some(source) = common::hive_path(HIVE_DIR) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut copies = Vec::new();
+    for name in FILES {
+        let copy = dir.path().join(name);
+        std::fs::copy(source.join(name), &copy).unwrap();
+        copies.push(copy);
+    }
+    let hive = copies[0].as_os_str();
+    let before = fingerprint(&copies);
+    let fifo = tempfile::tempdir().unwrap();
+    let fifo = fifo.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let log_named = dir.path().join("system.log");
+    let mut runs: Vec<Vec<&std::ffi::OsStr>> = Vec::new();
+    // replay always writes the recovered hive of this dirty one: each output is refused.
+    for out in [
+        log_named.as_os_str(),
+        "/dev/null".as_ref(),
+        fifo.as_os_str(),
+        copies[1].as_os_str(),
+    ] {
+        runs.push(vec![
+            "replay".as_ref(),
+            hive,
+            "--out".as_ref(),
+            out,
+            "--force".as_ref(),
+        ]);
+    }
+    runs.push(vec![
+        "catalog".as_ref(),
+        "--log".as_ref(),
+        fifo.as_os_str(),
+        hive,
+    ]);
+    runs.push(vec![
+        "scan".as_ref(),
+        "--software".as_ref(),
+        "/dev/null".as_ref(),
+        hive,
+    ]);
+    for args in runs {
+        let output = Command::cargo_bin("winsock-doctor")
+            .unwrap()
+            .args(&args)
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?} is refused");
+        assert_eq!(
+            fingerprint(&copies),
+            before,
+            "{args:?} changed the evidence"
+        );
+    }
+    // Output into a closed pipe.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_winsock-doctor"))
+        .args(["catalog".as_ref(), "--json".as_ref(), hive])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert_eq!(fingerprint(&copies), before);
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, FILES, "nothing was written beside the evidence");
+}

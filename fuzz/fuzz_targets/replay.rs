@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let image = match replayed.recovered {
-        Some(recovered) => HiveImage::from_writable(recovered),
+        Some(recovered) => HiveImage::from_vec(recovered),
         None => HiveImage::from_vec(primary.to_vec()),
     };
     if let Ok(image) = image {

@@ -1,5 +1,6 @@
 //! `winsock-doctor build-hive`: make a synthetic hive from a description.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::args::BuildHiveArgs;
@@ -17,6 +18,7 @@ pub fn run(args: &BuildHiveArgs) -> Result<ExitCode> {
         std::slice::from_ref(&args.description),
         args.force,
     )?;
-    println!("{}  {}", sha256, args.out.display());
+    writeln!(std::io::stdout(), "{}  {}", sha256, args.out.display())
+        .map_err(|e| Error::io("standard output", "write to", e))?;
     Ok(ExitCode::SUCCESS)
 }

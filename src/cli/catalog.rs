@@ -16,16 +16,16 @@ pub fn run(args: &CatalogArgs) -> Result<ExitCode> {
     let hive = OpenedHive::open(&target.system_hive, logs)?;
     let catalogs = hive.catalogs(args.control_set, args.all_control_sets)?;
     let document =
-        CatalogDocument::new(&hive.input, hive.image.base_block(), &hive.logs, &catalogs);
+        CatalogDocument::new(hive.input(), hive.image.base_block(), &hive.logs, &catalogs);
     let stdout = std::io::stdout();
     let written = if args.json {
         document.write(stdout.lock())
     } else {
-        print_dirty_notice(&hive.logs, &hive.input.path);
+        print_dirty_notice(&hive.logs, hive.path());
         write!(
             stdout.lock(),
             "{}",
-            catalog_table::render(&hive.input, &document.hive, &catalogs)
+            catalog_table::render(hive.input(), &document.hive, &catalogs)
         )
     };
     written.map_err(|e| Error::io("standard output", "write to", e))?;

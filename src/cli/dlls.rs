@@ -24,7 +24,7 @@ pub fn run(args: &DllsArgs) -> Result<ExitCode> {
     let findings = dll_findings(&report, &catalogs.selected.control_set);
     let stdout = std::io::stdout();
     let written = if args.json {
-        DllDocument::new(&target, &hive.input, &report, &findings).write(stdout.lock())
+        DllDocument::new(&target, hive.input(), &report, &findings).write(stdout.lock())
     } else {
         write!(
             stdout.lock(),

@@ -21,7 +21,7 @@ pub fn run(args: &ExportArgs) -> Result<ExitCode> {
     let hive = OpenedHive::open(&target.system_hive, logs)?;
     let catalogs = hive.catalogs(args.control_set, false)?;
     // The .reg file holds what the hive says: say when that may lack its latest changes.
-    print_dirty_notice(&hive.logs, &hive.input.path);
+    print_dirty_notice(&hive.logs, hive.path());
     let mut keys = Vec::new();
     for path in winsock_subtrees(&catalogs.selected) {
         match hive.read(|reader| read_subtree(reader, &path))? {
@@ -32,7 +32,7 @@ pub fn run(args: &ExportArgs) -> Result<ExitCode> {
     if keys.is_empty() {
         return Err(Error::Usage(format!(
             "{}: no Winsock key in {}: nothing to export",
-            hive.input.path.display(),
+            hive.path().display(),
             catalogs.selected.control_set
         )));
     }

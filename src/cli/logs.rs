@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use crate::cli::args::LogsArgs;
 use crate::error::{Error, Result};
-use crate::hive::image::{InputFile, MappedFile};
+use crate::hive::image::InputFile;
 use crate::hive::log::{LogDescription, describe_log};
+use crate::hive::read_file::ReadFile;
 use crate::report::logs_table;
 
 #[derive(Serialize)]
@@ -26,7 +27,7 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode> {
     let mut records = Vec::new();
     let mut failed = false;
     for path in &args.logs {
-        let file = match MappedFile::open(path) {
+        let file = match ReadFile::open(path) {
             Ok(file) => file,
             Err(e) => {
                 eprintln!("winsock-doctor: {e}");
@@ -43,16 +44,8 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode> {
                 (None, Some(error.to_string()))
             }
         };
-        let input = match file.describe() {
-            Ok(input) => input,
-            Err(e) => {
-                eprintln!("winsock-doctor: {e}");
-                failed = true;
-                continue;
-            }
-        };
         records.push(LogRecord {
-            input,
+            input: file.describe().clone(),
             description,
             error,
         });
@@ -61,7 +54,7 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode> {
     let mut out = stdout.lock();
     let written = if args.json {
         serde_json::to_writer_pretty(&mut out, &records)
-            .map_err(std::io::Error::other)
+            .map_err(std::io::Error::from)
             .and_then(|()| writeln!(out))
     } else {
         records

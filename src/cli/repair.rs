@@ -46,7 +46,7 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
         format_version: crate::report::repair_json::FORMAT_VERSION,
         status: Status::NothingToDo,
         options: &request.options,
-        input: &hive.input,
+        input: hive.input(),
         logs: &hive.logs,
         logs_to_move_aside,
         windows: &outcome.windows,
@@ -79,6 +79,7 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
     let sha256 = write_new_file(&out, bytes, &protected, args.force || args.install)?;
     doc.output = Some(OutputFile {
         path: out.clone(),
+        path_bytes_hex: crate::report::json_path::bytes_hex(&out),
         sha256,
         size: bytes.len() as u64,
         installed_as: None,

@@ -28,7 +28,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
             reason: format!(
                 "{} is dirty and no transaction log could be applied{}; there is no recovered \
                  state to write",
-                hive.input.path.display(),
+                hive.path().display(),
                 if why.is_empty() {
                     " (none found)".to_string()
                 } else {
@@ -40,13 +40,9 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     let bytes = hive.image.hive_bytes();
     let sha256 = write_new_file(&args.out, bytes, &hive.own_files(), args.force)?;
     let document = ReplayDocument {
-        input: &hive.input,
+        input: hive.input(),
         logs: &hive.logs,
-        output: InputFile {
-            path: args.out.clone(),
-            sha256,
-            size: bytes.len() as u64,
-        },
+        output: InputFile::new(&args.out, sha256, bytes.len() as u64),
     };
     let stdout = std::io::stdout();
     let written = if args.json {

@@ -29,13 +29,13 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         scanned.document().write(stdout.lock())
     } else {
         let hive = &scanned.hive;
-        print_dirty_notice(&hive.logs, &hive.input.path);
+        print_dirty_notice(&hive.logs, hive.path());
         let colour = Colour(stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none());
         write!(
             stdout.lock(),
             "{}",
             scan_table::render(
-                &hive.input,
+                hive.input(),
                 &scanned.catalogs,
                 &scanned.windows,
                 &scanned.result,

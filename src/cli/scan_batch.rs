@@ -19,6 +19,7 @@ use crate::fleet::tally::{Tally, Verdict};
 use crate::pipeline::scan::{HiveScan, ScanOptions, VolumeChecks, scan_target};
 use crate::report::batch_json::{ErrorRecord, HiveRecord, line};
 use crate::report::batch_summary;
+use crate::report::json_path;
 use crate::winsock::findings::Severity;
 
 /// What a worker sends back for one hive.
@@ -80,10 +81,12 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let written = std::thread::scope(|scope| {
         scope.spawn(move || {
             pool.install(|| {
-                jobs.into_par_iter().for_each_with(sender, |sender, job| {
-                    // The writer stopped (stdout closed): nothing left to do.
-                    let _ = sender.send(outcome(job, &options));
-                });
+                // The writer stopped (stdout closed): the workers stop too.
+                let _ = jobs
+                    .into_par_iter()
+                    .try_for_each_with(sender, |sender, job| {
+                        sender.send(outcome(job, &options)).map_err(|_| ())
+                    });
             });
         });
         let mut stdout = std::io::stdout().lock();
@@ -112,7 +115,8 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     if args.jsonl {
         eprint!("{summary}");
     } else {
-        print!("{summary}");
+        write!(std::io::stdout(), "{summary}")
+            .map_err(|e| Error::io("standard output", "write to", e))?;
     }
     Ok(ExitCode::from(tally.exit_code()))
 }
@@ -154,6 +158,7 @@ fn scanned_outcome(path: PathBuf, scanned: &HiveScan) -> Outcome {
     let record = line(&HiveRecord {
         host: host.as_deref(),
         path: &path,
+        path_bytes_hex: json_path::bytes_hex(&path),
         document: scanned.document(),
     });
     let record = match record {
@@ -188,6 +193,7 @@ fn scanned_outcome(path: PathBuf, scanned: &HiveScan) -> Outcome {
 fn unreadable_outcome(path: PathBuf, error: &str) -> Outcome {
     let record = line(&ErrorRecord {
         path: &path,
+        path_bytes_hex: json_path::bytes_hex(&path),
         error,
         exit: 2,
     })

@@ -16,11 +16,11 @@ pub fn run(args: &TimelineArgs) -> Result<ExitCode> {
     let hive = OpenedHive::open(&target.system_hive, logs)?;
     let catalogs = hive.catalogs(args.control_set, false)?;
     let result = hive.read(|reader| Ok(timeline(&reader.key_times()?, &catalogs.selected)))?;
-    print_dirty_notice(&hive.logs, &hive.input.path);
+    print_dirty_notice(&hive.logs, hive.path());
     for error in &result.errors {
         eprintln!(
             "winsock-doctor: {}: cannot read the last-write time of {}: {}",
-            hive.input.path.display(),
+            hive.path().display(),
             error.key,
             error.error
         );
@@ -28,8 +28,7 @@ pub fn run(args: &TimelineArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout().lock();
     let write_error = |e| Error::io("standard output", "write to", e);
     match args.format() {
-        TimelineFormat::Csv => timeline_csv::write(&result.entries, stdout)
-            .map_err(|e| write_error(std::io::Error::other(e)))?,
+        TimelineFormat::Csv => timeline_csv::write(&result.entries, stdout).map_err(write_error)?,
         TimelineFormat::Bodyfile => {
             timeline_bodyfile::write(&result.entries, stdout).map_err(write_error)?
         }

@@ -10,6 +10,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::hive::base_block::{FILE_TYPE_PRIMARY, OFF_FILE_TYPE, SIGNATURE};
+use crate::hive::read_file::open_regular;
 
 /// The file name of the hives searched for.
 const HIVE_NAME: &str = "SYSTEM";
@@ -94,16 +95,18 @@ fn check_candidate(path: &Path, found: &mut dyn FnMut(Found)) {
                 format!("named like a SYSTEM hive but not one: {fault}"),
             )),
         },
-        Err(e) => found(unreadable(path, format!("cannot read the file: {e}"))),
+        Err(e) => found(unreadable(path, e.to_string())),
     }
 }
 
-/// The first bytes of a file, up to the file type field.
-fn read_header(path: &Path) -> std::io::Result<Vec<u8>> {
+/// The first bytes of a file, up to the file type field. Only a regular file is opened: a FIFO
+/// named SYSTEM would block the walk forever.
+fn read_header(path: &Path) -> crate::error::Result<Vec<u8>> {
     let mut header = Vec::with_capacity(OFF_FILE_TYPE + 4);
-    fs::File::open(path)?
+    open_regular(path)?
         .take((OFF_FILE_TYPE + 4) as u64)
-        .read_to_end(&mut header)?;
+        .read_to_end(&mut header)
+        .map_err(|e| crate::error::Error::io(path, "read", e))?;
     Ok(header)
 }
 

@@ -2,6 +2,7 @@
 
 pub mod base_block;
 pub mod big_data;
+pub mod buffer;
 pub mod builder;
 pub mod cell;
 pub mod editor;
@@ -16,6 +17,7 @@ pub mod log;
 pub mod name;
 pub mod offset_list;
 pub mod panic_guard;
+pub mod read_file;
 pub mod reader;
 pub mod security;
 pub mod subkey_list;

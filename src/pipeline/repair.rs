@@ -143,7 +143,7 @@ fn apply_and_verify(
     plans: &[RepairPlan],
     request: &RepairRequest,
 ) -> Result<Repaired> {
-    let input_path = &hive.input.path;
+    let input_path = hive.path();
     let mut editor =
         Editor::open(hive.image.hive_bytes()).map_err(|e| Error::format(input_path, e))?;
     editor.set_timestamp(request.timestamp);

@@ -56,7 +56,7 @@ impl HiveScan {
     /// The `scan --json` document.
     pub fn document(&self) -> ScanDocument<'_> {
         ScanDocument::new(
-            &self.hive.input,
+            self.hive.input(),
             self.software.as_ref(),
             self.hive.image.base_block(),
             &self.hive.logs,
@@ -164,5 +164,5 @@ fn read_software(path: &Path) -> Result<(InputFile, SoftwareVersionFacts)> {
             path.display()
         ))
     })?;
-    Ok((opened.input, facts))
+    Ok((opened.input().clone(), facts))
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::hive::image::InputFile;
 use crate::input::LogsReport;
 use crate::pipeline::repair::Verification;
+use crate::report::json_path;
 use crate::winsock::repair::{RepairOptions, RepairPlan};
 use crate::winsock::windows_version::WindowsVersion;
 
@@ -31,12 +32,18 @@ pub enum Status {
 /// The written hive.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutputFile {
+    #[serde(serialize_with = "json_path::lossy")]
     pub path: PathBuf,
+    /// The exact bytes of `path` in hex, when it is not UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_bytes_hex: Option<String>,
     pub sha256: String,
     pub size: u64,
     /// Where it was installed over the input, with `--install`.
+    #[serde(serialize_with = "json_path::lossy_option")]
     pub installed_as: Option<PathBuf>,
     /// The backup folder of the original hive and its logs, with `--install`.
+    #[serde(serialize_with = "json_path::lossy_option")]
     pub backup: Option<PathBuf>,
 }
 
@@ -50,6 +57,7 @@ pub struct RepairDocument<'a> {
     pub logs: &'a LogsReport,
     /// Log files beside the input that must be moved aside when the repaired hive is put in
     /// the input's place: they describe the old file, not the new one.
+    #[serde(serialize_with = "json_path::lossy_list")]
     pub logs_to_move_aside: Vec<PathBuf>,
     pub windows: &'a WindowsVersion,
     pub output: Option<OutputFile>,

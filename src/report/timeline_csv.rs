@@ -7,8 +7,16 @@ use crate::winsock::timeline::TimelineEntry;
 
 pub const TIMESTAMP_DESC: &str = "Key Last Written";
 
-/// Write a header line and one row per entry.
-pub fn write(entries: &[TimelineEntry], out: impl std::io::Write) -> csv::Result<()> {
+/// Write a header line and one row per entry. A write error keeps its kind (a closed pipe is
+/// told apart from a full disk).
+pub fn write(entries: &[TimelineEntry], out: impl std::io::Write) -> std::io::Result<()> {
+    write_rows(entries, out).map_err(|e| match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
+    })
+}
+
+fn write_rows(entries: &[TimelineEntry], out: impl std::io::Write) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record([
         "datetime",

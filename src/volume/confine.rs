@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::report::json_path;
 use crate::volume::case_insensitive::find_child;
 
 /// What a Windows path string names, by its syntax alone.
@@ -141,15 +142,29 @@ fn split_components(rest: &str) -> Result<Vec<String>, WindowsPath> {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Confined {
     /// A regular file below the root, reached without leaving it.
-    File { path: PathBuf },
+    File {
+        #[serde(serialize_with = "json_path::lossy")]
+        path: PathBuf,
+    },
     /// The component `missing` does not exist in `folder` (in any letter case).
-    Missing { folder: PathBuf, missing: String },
+    Missing {
+        #[serde(serialize_with = "json_path::lossy")]
+        folder: PathBuf,
+        missing: String,
+    },
     /// The walk would leave the root (a link or junction pointing elsewhere); not followed.
     Outside { reason: String },
     /// The path exists but is a folder or a special file.
-    NotAFile { path: PathBuf },
+    NotAFile {
+        #[serde(serialize_with = "json_path::lossy")]
+        path: PathBuf,
+    },
     /// A folder on the way could not be listed.
-    Unreadable { path: PathBuf, error: String },
+    Unreadable {
+        #[serde(serialize_with = "json_path::lossy")]
+        path: PathBuf,
+        error: String,
+    },
 }
 
 /// The root of a mounted volume (or of a copied Windows tree): every read stays below it.

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::report::json_path;
 use crate::volume::target::{Target, windows_dirs_below};
 
 /// What was looked at and what was found there.
@@ -17,6 +18,7 @@ pub struct Discovery {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SearchedRoot {
+    #[serde(serialize_with = "json_path::lossy")]
     pub root: PathBuf,
     pub installations: usize,
     /// Why the root could not be searched.
@@ -32,7 +34,7 @@ pub fn discover(roots: &[PathBuf]) -> Discovery {
     for root in roots {
         let (found, error) = match search(root) {
             Ok(found) => (found, None),
-            Err(e) => (Vec::new(), Some(e.to_string())),
+            Err(e) => (Vec::new(), Some(e)),
         };
         discovery.searched.push(SearchedRoot {
             root: root.clone(),
@@ -44,11 +46,16 @@ pub fn discover(roots: &[PathBuf]) -> Discovery {
     discovery
 }
 
-fn search(root: &Path) -> std::io::Result<Vec<Target>> {
-    if let Some(target) = Target::from_windows_dir(root) {
+/// The installations of `root`; links leading out of it are not followed, and said.
+fn search(root: &Path) -> Result<Vec<Target>, String> {
+    if let Some(target) = Target::from_windows_dir(root).map_err(|e| e.to_string())? {
         return Ok(vec![target]);
     }
-    windows_dirs_below(root)
+    let (found, not_followed) = windows_dirs_below(root).map_err(|e| e.to_string())?;
+    if found.is_empty() && !not_followed.is_empty() {
+        return Err(format!("not followed: {}", not_followed.join("; ")));
+    }
+    Ok(found)
 }
 
 /// The roots to search when none is given: on Windows, the root of every drive letter that

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::hive::image::{sha256_hex, sha256_of_reader};
+use crate::report::json_path;
 use crate::volume::confine::{Confined, VolumeRoot};
 use crate::volume::library_path::{Located, SystemLayout, View};
 use crate::volume::pe_version::{VersionStrings, read_version};
@@ -78,6 +79,7 @@ pub struct DllCheck {
     /// Why the status is not `found`, in words.
     pub detail: Option<String>,
     /// The file read (found), or the path looked for (missing).
+    #[serde(serialize_with = "json_path::lossy_option")]
     pub path: Option<PathBuf>,
     pub size: Option<u64>,
     pub sha256: Option<String>,
@@ -90,6 +92,7 @@ pub struct DllCheck {
 /// Everything the DLL check found for one control set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DllReport {
+    #[serde(serialize_with = "json_path::lossy")]
     pub volume_root: PathBuf,
     pub windows_folder: String,
     pub system_drive: String,

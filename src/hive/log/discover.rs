@@ -6,7 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::hive::image::MappedFile;
+use crate::hive::read_file::ReadFile;
 
 const LOG_SUFFIXES: [&str; 3] = [".LOG", ".LOG1", ".LOG2"];
 
@@ -36,19 +36,19 @@ pub fn discover_logs(hive_path: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-/// Map the logs of the hive at `hive_path` read-only, in [`discover_logs`] order; turn each into
-/// a [`crate::hive::log::LogFile`] with `LogFile::from(&mapped)` to replay them.
-pub fn open_logs(hive_path: &Path) -> Result<Vec<MappedFile>> {
+/// Read the logs of the hive at `hive_path`, in [`discover_logs`] order; turn each into a
+/// [`crate::hive::log::LogFile`] with `LogFile::from(&read)` to replay them.
+pub fn open_logs(hive_path: &Path) -> Result<Vec<ReadFile>> {
     discover_logs(hive_path)
         .map_err(|e| Error::io(hive_path, "list the transaction logs beside", e))?
         .iter()
-        .map(|path| MappedFile::open(path))
+        .map(|path| ReadFile::open(path))
         .collect()
 }
 
 /// Windows compares names by upper-casing each character; `to_uppercase` is close enough for
 /// non-ASCII hive names too.
-fn is_log_name(hive_name: &str, candidate: &str) -> bool {
+pub fn is_log_name(hive_name: &str, candidate: &str) -> bool {
     LOG_SUFFIXES.iter().any(|suffix| {
         let Some(stem_len) = candidate.len().checked_sub(suffix.len()) else {
             return false;

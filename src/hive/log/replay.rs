@@ -12,51 +12,25 @@ use crate::hive::base_block::{
     OFF_PRIMARY_SEQUENCE, OFF_SECONDARY_SEQUENCE, OFF_TIMESTAMP, SIGNATURE, checksum, le_u32,
     write_checksum,
 };
-use crate::hive::image::{MappedFile, WritableImage};
 use crate::hive::log::header::{LOG_HEADER_SIZE, LogFormat, LogHeader};
 use crate::hive::log::new_format::{scan_entries, sequence_precedes};
 use crate::hive::log::old_format::{DirtyVector, PAGE_SIZE};
+use crate::hive::read_file::ReadFile;
+use crate::report::json_path;
 
-/// A log file's name and bytes (typically a read-only mapping kept by the caller).
+/// A log file's name and bytes (typically a file read by the caller).
 #[derive(Debug, Clone, Copy)]
 pub struct LogFile<'a> {
     pub path: &'a std::path::Path,
     pub bytes: &'a [u8],
 }
 
-impl<'a> From<&'a MappedFile> for LogFile<'a> {
-    fn from(file: &'a MappedFile) -> Self {
+impl<'a> From<&'a ReadFile> for LogFile<'a> {
+    fn from(file: &'a ReadFile) -> Self {
         Self {
             path: file.path(),
             bytes: file.bytes(),
         }
-    }
-}
-
-/// The primary hive logs are replayed onto: its bytes, and a private copy to write into.
-pub trait PrimaryHive {
-    fn bytes(&self) -> &[u8];
-    /// A writable copy of [`Self::bytes`] with room for `capacity` bytes.
-    fn writable_copy(&self, capacity: usize) -> WritableImage;
-}
-
-impl PrimaryHive for [u8] {
-    fn bytes(&self) -> &[u8] {
-        self
-    }
-
-    fn writable_copy(&self, capacity: usize) -> WritableImage {
-        WritableImage::copy_of(self, capacity)
-    }
-}
-
-impl PrimaryHive for MappedFile {
-    fn bytes(&self) -> &[u8] {
-        MappedFile::bytes(self)
-    }
-
-    fn writable_copy(&self, capacity: usize) -> WritableImage {
-        MappedFile::writable_copy(self, capacity)
     }
 }
 
@@ -66,7 +40,7 @@ pub struct Replay {
     /// `None` when nothing was applied (read the primary as it is), else the recovered image:
     /// the primary's bytes with the logs' pages written over them, grown when the logs say the
     /// hive grew, and a base block with a valid checksum and equal sequence numbers.
-    pub recovered: Option<WritableImage>,
+    pub recovered: Option<Vec<u8>>,
     pub report: ReplayReport,
 }
 
@@ -77,6 +51,7 @@ pub struct ReplayReport {
     /// Whether the primary needed recovery (bad base block or unequal sequence numbers).
     pub was_dirty: bool,
     /// The log whose base block copy replaced the primary's invalid one.
+    #[serde(serialize_with = "json_path::lossy_option")]
     pub base_block_from: Option<PathBuf>,
     pub applied: Vec<AppliedLog>,
     pub skipped: Vec<SkippedLog>,
@@ -85,6 +60,7 @@ pub struct ReplayReport {
     /// The logs that describe the original primary, not the recovered image: whoever puts the
     /// image in the primary's place must move these aside, or a later load could replay them
     /// again. Empty when nothing was applied (then the logs still belong to the primary).
+    #[serde(serialize_with = "json_path::lossy_list")]
     pub logs_to_move_aside: Vec<PathBuf>,
     /// The sequence number now in both fields of the image's base block, when logs were applied.
     pub sequence: Option<u32>,
@@ -113,6 +89,7 @@ impl PrimaryState {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AppliedLog {
+    #[serde(serialize_with = "json_path::lossy")]
     pub path: PathBuf,
     pub format: LogFormat,
     /// New format: entries applied. Old format: 0 (it has no entries).
@@ -129,6 +106,7 @@ pub struct AppliedLog {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SkippedLog {
+    #[serde(serialize_with = "json_path::lossy")]
     pub path: PathBuf,
     pub reason: String,
 }
@@ -136,19 +114,17 @@ pub struct SkippedLog {
 /// Replay `logs` onto `primary`. Fails only when `primary` is too short to hold a base block;
 /// every other problem is reported in [`ReplayReport`], and what could be applied is applied.
 ///
-/// Memory: nothing is copied for a clean hive; otherwise one writable copy of the primary
-/// ([`PrimaryHive::writable_copy`]: for a mapped file, only the pages written are copied), grown
+/// Memory: nothing is copied for a clean hive or when nothing applies; otherwise one copy of the
+/// primary (the primary stays as read: it is what was hashed, and a log that fails half-way
+/// leaves it untouched), grown
 /// to the hive bins size the logs give, which is bounded by the bytes the primary and logs hold.
-pub fn replay<P: PrimaryHive + ?Sized>(
-    primary: &P,
-    logs: &[LogFile<'_>],
-) -> Result<Replay, FormatError> {
-    let state = read_primary_state(primary.bytes())?;
+pub fn replay(primary: &[u8], logs: &[LogFile<'_>]) -> Result<Replay, FormatError> {
+    let state = read_primary_state(primary)?;
     let mut replayer = Replayer {
         primary,
         state: state.clone(),
         image: None,
-        growth_limit: logs.iter().fold(primary.bytes().len() as u64, |sum, log| {
+        growth_limit: logs.iter().fold(primary.len() as u64, |sum, log| {
             sum.saturating_add(log.bytes.len() as u64)
         }),
         applied: Vec::new(),
@@ -235,11 +211,11 @@ fn read_primary_state(primary: &[u8]) -> Result<PrimaryState, FormatError> {
     })
 }
 
-struct Replayer<'p, P: ?Sized> {
-    primary: &'p P,
+struct Replayer<'p> {
+    primary: &'p [u8],
     state: PrimaryState,
-    /// Created (a writable copy of the primary) when the first page is about to be written.
-    image: Option<WritableImage>,
+    /// Created (a copy of the primary) when the first page is about to be written.
+    image: Option<Vec<u8>>,
     /// The largest image the files can justify: pages past the primary's end must come from
     /// the logs, so a hive cannot grow by more than the logs hold.
     growth_limit: u64,
@@ -251,7 +227,7 @@ struct Replayer<'p, P: ?Sized> {
 /// A log whose header Windows would trust, with that header.
 type UsableLog<'l> = (LogFile<'l>, LogHeader);
 
-impl<P: PrimaryHive + ?Sized> Replayer<'_, P> {
+impl Replayer<'_> {
     fn skip(&mut self, log: &LogFile<'_>, reason: impl Into<String>) {
         self.skipped.push(SkippedLog {
             path: log.path.to_path_buf(),
@@ -286,15 +262,16 @@ impl<P: PrimaryHive + ?Sized> Replayer<'_, P> {
         (new_logs, old_logs)
     }
 
-    /// The image to write into: a writable copy of the primary, made on first use with room for
+    /// The image to write into: a copy of the primary, made on first use with room for
     /// `size` bytes, so growing it later does not copy it again. When the primary's base block is
     /// invalid, it is replaced by the log's copy (spec "Log entries", note 6).
-    fn image_for(&mut self, log: &LogFile<'_>, size: u64) -> &mut WritableImage {
+    fn image_for(&mut self, log: &LogFile<'_>, size: u64) -> &mut Vec<u8> {
         let primary = self.primary;
         let replace_base_block = !self.state.base_block_valid();
         let base_block_from = &mut self.base_block_from;
         self.image.get_or_insert_with(|| {
-            let mut image = primary.writable_copy(to_usize(size));
+            let mut image = Vec::with_capacity(primary.len().max(to_usize(size)));
+            image.extend_from_slice(primary);
             if replace_base_block {
                 install_log_base_block(&mut image, log.bytes);
                 *base_block_from = Some(log.path.to_path_buf());
@@ -396,7 +373,7 @@ impl<P: PrimaryHive + ?Sized> Replayer<'_, P> {
                 break;
             }
             let image = self.image_for(log, largest);
-            image.grow_to(to_usize(needed));
+            grow_to(image, to_usize(needed));
             for (page, bytes) in entry.dirty_pages() {
                 let at = BASE_BLOCK_SIZE + page.offset as usize;
                 if let Some(target) = image.get_mut(at..at + bytes.len()) {
@@ -458,14 +435,13 @@ impl<P: PrimaryHive + ?Sized> Replayer<'_, P> {
         } else {
             let first_bin = self
                 .primary
-                .bytes()
                 .get(BASE_BLOCK_SIZE..BASE_BLOCK_SIZE + HBIN_HEADER_SIZE)?;
             if &first_bin[..4] != HBIN_SIGNATURE {
                 return None;
             }
             BASE_BLOCK_SIZE + HBIN_OFF_TIMESTAMP
         };
-        let bytes = self.primary.bytes().get(at..at + 8)?;
+        let bytes = self.primary.get(at..at + 8)?;
         Some(u64::from(le_u32(bytes, 0)) | u64::from(le_u32(bytes, 4)) << 32)
     }
 
@@ -489,7 +465,7 @@ impl<P: PrimaryHive + ?Sized> Replayer<'_, P> {
         let primary_valid = self.state.base_block_valid();
         let primary_sequence = self.state.primary_sequence;
         let image = self.image_for(log, needed);
-        image.grow_to(to_usize(needed));
+        grow_to(image, to_usize(needed));
         let (pages_applied, stopped) = write_dirty_bins(image, vector, header.bins_size);
         if pages_applied == 0 {
             self.image = None;
@@ -627,6 +603,13 @@ fn sequence_order(a: u32, b: u32) -> std::cmp::Ordering {
         std::cmp::Ordering::Less
     } else {
         std::cmp::Ordering::Greater
+    }
+}
+
+/// Make the image at least `len` bytes long, new bytes zero.
+fn grow_to(image: &mut Vec<u8>, len: usize) {
+    if len > image.len() {
+        image.resize(len, 0);
     }
 }
 
