@@ -4,6 +4,7 @@ pub mod base_block;
 pub mod big_data;
 pub mod builder;
 pub mod cell;
+pub mod check;
 pub mod editor;
 pub mod filetime;
 pub mod hbin;
