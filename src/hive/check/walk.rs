@@ -27,6 +27,9 @@ pub(super) struct SecurityUse {
     pub first_key: u32,
 }
 
+/// Cells whose referrers are wanted, and the keys found referring to each.
+type Watch<'h> = (&'h HashSet<u32>, HashMap<u32, Vec<u32>>);
+
 pub(super) struct Walker<'h> {
     pub cells: CellMap<'h>,
     pub problems: Problems,
@@ -37,8 +40,7 @@ pub(super) struct Walker<'h> {
     pub security: BTreeMap<u32, SecurityUse>,
     pub keys: u64,
     pub values: u64,
-    /// Cells whose referrers are wanted, and the keys found referring to them.
-    watch: Option<(&'h HashSet<u32>, HashMap<u32, Vec<u32>>)>,
+    watch: Option<Watch<'h>>,
 }
 
 impl<'h> Walker<'h> {

@@ -185,7 +185,7 @@ impl Editor {
             let outside = referrers
                 .of(cell)
                 .iter()
-                .find(|&&user| !inside.contains(&user) && !(cell == key && user == parent));
+                .find(|&&user| !(inside.contains(&user) || cell == key && user == parent));
             if let Some(&user) = outside {
                 return Err(EditError::SharedCell {
                     cell: file_offset(cell),
