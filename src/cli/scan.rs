@@ -7,10 +7,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::cli::args::ScanArgs;
+use crate::cli::check::open_and_check;
 use crate::cli::print_dirty_notice;
 use crate::cli::scan_batch;
 use crate::error::{Error, Result};
-use crate::hive::check::check_hive;
 use crate::hive::image::InputFile;
 use crate::input::{LogOptions, OpenedHive};
 use crate::report::scan_json::ScanDocument;
@@ -105,7 +105,8 @@ pub enum VolumeChecks {
 pub fn scan_target(target: &Path, args: &ScanArgs, volume: VolumeChecks) -> Result<HiveScan> {
     let logs = args.logs.options();
     let target = Target::resolve(target)?;
-    let hive = OpenedHive::open(&target.system_hive, logs)?;
+    let (opened, early) = open_and_check(&target.system_hive, logs);
+    let hive = opened?;
     let catalogs = hive.catalogs(args.control_set, args.all_control_sets)?;
     let DetectedWindows {
         windows,
@@ -118,10 +119,7 @@ pub fn scan_target(target: &Path, args: &ScanArgs, volume: VolumeChecks) -> Resu
         target.software_hive.as_deref(),
     )?;
     let mut result = scan(&catalogs, &windows);
-    let (structure, finding) = hive_structure(
-        &check_hive(hive.image.hive_bytes()),
-        &catalogs.selected.control_set,
-    );
+    let (structure, finding) = hive_structure(&early.finish(&hive), &catalogs.selected.control_set);
     result.structure = Some(structure);
     if let Some(selected) = result.diagnoses.first_mut() {
         selected.add(finding);
