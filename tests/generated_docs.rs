@@ -3,8 +3,9 @@
 
 use assert_cmd::Command;
 
-const SUBCOMMANDS: [&str; 7] = [
+const SUBCOMMANDS: [&str; 8] = [
     "catalog",
+    "check",
     "discover",
     "dlls",
     "scan",

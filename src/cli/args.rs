@@ -47,6 +47,9 @@ impl LogArgs {
 pub enum Command {
     /// Show both Winsock catalogs (protocol and namespace), transports and AFD of a SYSTEM hive
     Catalog(CatalogArgs),
+    /// Check a hive's whole structure (bins, cells, keys, lists, values, security): whole,
+    /// damaged (each problem with its offset and key), or unreadable
+    Check(CheckArgs),
     /// Find the Windows installations on mounted volumes (with no ROOT on Windows: every drive)
     Discover(DiscoverArgs),
     /// Check the DLLs the Winsock configuration names, on the volume: present, size, SHA-256,
@@ -103,6 +106,29 @@ pub struct CatalogArgs {
     /// Also show every other control set (after the chosen one)
     #[arg(long)]
     pub all_control_sets: bool,
+
+    #[command(flatten)]
+    pub logs: LogArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  winsock-doctor check D:\\Windows\\System32\\config\\SYSTEM
+  winsock-doctor check SYSTEM --json > check.json
+
+Every bin and cell, every key reachable from the root, every subkey and value list, value,
+data, class and security cell is checked (rules: docs/structure-check.md; JSON shape:
+docs/json-check.md). Transaction logs are replayed in memory first: a dirty hive is checked as
+Windows would load it.
+Exit codes: 0 whole, 1 damaged, 2 unreadable (or an error).")]
+pub struct CheckArgs {
+    /// The hive file (opened read-only)
+    #[arg(value_name = "HIVE")]
+    pub hive: PathBuf,
+
+    /// Print JSON (shape: docs/json-check.md) instead of a report
+    #[arg(long)]
+    pub json: bool,
 
     #[command(flatten)]
     pub logs: LogArgs,

@@ -3,6 +3,7 @@
 pub mod args;
 pub mod build_hive;
 pub mod catalog;
+pub mod check;
 pub mod discover;
 pub mod dlls;
 pub mod export;
@@ -27,6 +28,7 @@ pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Catalog(args) => catalog::run(&args),
+        Command::Check(args) => check::run(&args),
         Command::Discover(args) => discover::run(&args),
         Command::Dlls(args) => dlls::run(&args),
         Command::Scan(args) => scan::run(&args),

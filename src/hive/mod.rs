@@ -5,6 +5,7 @@ pub mod big_data;
 pub mod buffer;
 pub mod builder;
 pub mod cell;
+pub mod check;
 pub mod editor;
 pub mod filetime;
 pub mod hbin;

@@ -69,6 +69,12 @@ pub fn utf16_byte_len(name: &NtHiveNameString<'_>) -> u32 {
 /// keeps its table private, so this uses the standard library's mapping, restricted the same way
 /// (no expansions such as ß -> SS, no characters outside the BMP).
 fn uppercase_unit(unit: u16) -> u16 {
+    // Most names are ASCII: the fast path gives the same answer as the table below.
+    if let Ok(ascii) = u8::try_from(unit) {
+        if ascii.is_ascii() {
+            return u16::from(ascii.to_ascii_uppercase());
+        }
+    }
     let Some(c) = char::from_u32(u32::from(unit)) else {
         return unit; // a lone surrogate has no case
     };

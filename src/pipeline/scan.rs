@@ -4,12 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::hive::check::check_hive;
 use crate::hive::image::InputFile;
 use crate::input::{LogOptions, OpenedHive};
 use crate::report::scan_json::ScanDocument;
 use crate::volume::findings::dll_findings;
 use crate::volume::target::Target;
 use crate::winsock::catalog::SystemCatalogs;
+use crate::winsock::hive_structure::hive_structure;
 use crate::winsock::scan::{Scan, scan};
 use crate::winsock::windows_version::{
     SoftwareVersionFacts, SystemVersionFacts, WindowsVersion, detect, read_software_facts,
@@ -84,6 +86,14 @@ pub fn scan_target(target: &Path, options: &ScanOptions) -> Result<HiveScan> {
         target.software_hive.as_deref(),
     )?;
     let mut result = scan(&catalogs, &windows);
+    let (structure, finding) = hive_structure(
+        &check_hive(hive.image.hive_bytes()),
+        &catalogs.selected.control_set,
+    );
+    result.structure = Some(structure);
+    if let Some(selected) = result.diagnoses.first_mut() {
+        selected.add(finding);
+    }
     // On a volume, the DLLs the catalogs name are looked at too.
     let report = match options.volume_checks {
         VolumeChecks::WhenOnAVolume => {

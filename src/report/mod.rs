@@ -5,6 +5,8 @@ pub mod batch_json;
 pub mod batch_summary;
 pub mod catalog_json;
 pub mod catalog_table;
+pub mod check_json;
+pub mod check_table;
 pub mod discover_json;
 pub mod discover_table;
 pub mod dll_json;

@@ -11,6 +11,7 @@ use crate::winsock::catalog::SystemCatalogs;
 use crate::winsock::control_set::{ChosenBy, Select, control_set_number};
 use crate::winsock::diagnose::{Diagnosis, Lsp};
 use crate::winsock::findings::{Finding, Severity};
+use crate::winsock::hive_structure::HiveStructure;
 use crate::winsock::scan::{LastKnownGood, Scan};
 use crate::winsock::windows_version::WindowsVersion;
 
@@ -38,6 +39,8 @@ pub struct ScanDocument<'a> {
     pub lsps: Vec<&'a Lsp>,
     pub control_sets: Vec<ControlSetSummary<'a>>,
     pub last_known_good: &'a Option<LastKnownGood>,
+    /// The full structural check of the hive (docs/structure-check.md).
+    pub structure: &'a Option<HiveStructure>,
 }
 
 #[derive(Debug, Serialize)]
@@ -93,6 +96,7 @@ impl<'a> ScanDocument<'a> {
                 .map(|d| ControlSetSummary::new(d, &catalogs.select))
                 .collect(),
             last_known_good: &scan.last_known_good,
+            structure: &scan.structure,
         }
     }
 

@@ -7,11 +7,13 @@ use std::fmt::Write;
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
 use crate::hive::image::InputFile;
+use crate::report::check_table;
 use crate::report::scan_json::roles;
 use crate::report::windows_line::windows_line;
 use crate::winsock::catalog::SystemCatalogs;
 use crate::winsock::diagnose::Lsp;
 use crate::winsock::findings::{Finding, Severity};
+use crate::winsock::hive_structure::HiveStructure;
 use crate::winsock::scan::Scan;
 use crate::winsock::windows_version::WindowsVersion;
 
@@ -69,6 +71,10 @@ pub fn render(
         out,
         "\nVerdict:     {verdict}: {critical} critical, {warning} warning, {info} info"
     );
+
+    if let Some(structure) = &scan.structure {
+        structure_block(&mut out, structure);
+    }
 
     let findings: Vec<&Finding> = scan.diagnoses.iter().flat_map(|d| &d.findings).collect();
     if !findings.is_empty() {
@@ -263,4 +269,26 @@ fn lsp_block(out: &mut String, lsp: &Lsp, input: &InputFile) {
             input
         )
     );
+}
+
+/// The structure check's verdict, with the first problems.
+fn structure_block(out: &mut String, structure: &HiveStructure) {
+    if structure.problem_count == 0 {
+        let _ = writeln!(
+            out,
+            "Structure:   whole (every bin, cell, key and list checked)"
+        );
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Structure:   DAMAGED: {} problems, {} outside the Winsock keys",
+        structure.problem_count, structure.outside_winsock
+    );
+    for (i, problem) in structure.problems.iter().enumerate() {
+        out.push_str(&check_table::render_problem(i + 1, problem));
+    }
+    if structure.problem_count > structure.problems.len() as u64 {
+        let _ = writeln!(out, "     (winsock-doctor check lists them all)");
+    }
 }

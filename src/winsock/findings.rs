@@ -57,6 +57,7 @@ pub enum Code {
     ProviderDllMissing,
     ProviderDllNotMicrosoft,
     ProviderDllOutsideVolume,
+    HiveStructureDamaged,
 }
 
 impl Code {
@@ -90,6 +91,7 @@ impl Code {
             Self::ProviderDllMissing => "provider_dll_missing",
             Self::ProviderDllNotMicrosoft => "provider_dll_not_microsoft",
             Self::ProviderDllOutsideVolume => "provider_dll_outside_volume",
+            Self::HiveStructureDamaged => "hive_structure_damaged",
         }
     }
 
@@ -130,7 +132,9 @@ impl Code {
             Self::StaleCatalogLock => &[WinsockStalls],
             Self::AfdDisabled => &[NotASocket, NoIpAddress, PageCannotBeDisplayed],
             Self::TcpipDisabled => &[TcpipCode24, NoIpAddress, Error720],
-            Self::DormantCatalogEntry | Self::ThirdPartyBaseProvider => &[],
+            Self::DormantCatalogEntry
+            | Self::ThirdPartyBaseProvider
+            | Self::HiveStructureDamaged => &[],
         }
     }
 
@@ -163,6 +167,7 @@ impl Code {
             | Self::TransportInvalid
             | Self::WinsockHookDll => FixServices,
             Self::ThirdPartyBaseProvider => Nothing,
+            Self::HiveStructureDamaged => Salvage,
         };
         step.repair()
     }
@@ -239,6 +244,8 @@ pub enum RepairStep {
     ResetNamespace,
     /// `repair --fix-services` (with any mode): AFD, Tcpip, Transports, hook DLL values.
     FixServices,
+    /// `repair --salvage`: rebuild a fresh hive from everything readable.
+    Salvage,
     /// No registry repair brings back a deleted file: restore it from the installation.
     RestoreFile,
     Nothing,
@@ -291,6 +298,12 @@ impl RepairStep {
                 "restore the DLL from the installation (from WinPE, with the system's volume as \
                  VOL: sfc /scannow /offbootdir=VOL /offwindir=VOL\\Windows); if a third-party or layered provider names it, \
                  repair --mode reset or remove-lsp drops that provider instead",
+            ),
+            Self::Salvage => (
+                None,
+                vec!["--salvage"],
+                "rebuilds a fresh hive from everything readable and lists what was lost; or \
+                 restore the hive from a backup (RegBack, a restore point)",
             ),
             Self::Nothing => (None, vec![], "nothing to repair"),
         };

@@ -8,6 +8,7 @@ pub mod diagnose;
 pub mod dll_path;
 pub mod findings;
 pub mod guid;
+pub mod hive_structure;
 pub mod known_malicious;
 pub mod mapping;
 pub mod namespace_entry;

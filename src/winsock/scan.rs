@@ -9,6 +9,7 @@ use crate::winsock::catalog::SystemCatalogs;
 use crate::winsock::control_set::control_set_name;
 use crate::winsock::diagnose::{Diagnosis, diagnose};
 use crate::winsock::findings::{Code, Severity};
+use crate::winsock::hive_structure::HiveStructure;
 use crate::winsock::windows_version::WindowsVersion;
 
 #[derive(Debug, Clone, Serialize)]
@@ -17,6 +18,8 @@ pub struct Scan {
     pub diagnoses: Vec<Diagnosis>,
     /// Present when `Select\LastKnownGood` names another control set that was scanned.
     pub last_known_good: Option<LastKnownGood>,
+    /// The full structural check of the hive, when it was run.
+    pub structure: Option<HiveStructure>,
 }
 
 /// What differs between the chosen control set and LastKnownGood.
@@ -62,6 +65,7 @@ pub fn scan(catalogs: &SystemCatalogs, windows: &WindowsVersion) -> Scan {
     Scan {
         diagnoses,
         last_known_good,
+        structure: None,
     }
 }
 

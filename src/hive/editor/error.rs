@@ -16,6 +16,13 @@ pub enum EditError {
     /// Windows refuses to delete keys flagged KEY_NO_DELETE.
     #[error("the key {0} or one of its subkeys is marked as not deletable")]
     NoDelete(String),
+    /// Freeing a cell a structure outside the edit still uses: a damaged hive shares it. Offsets
+    /// are file offsets of the cells.
+    #[error(
+        "refusing to free the cell at offset {cell:#x}: the key node at offset {user:#x}, which \
+         the edit keeps, still refers to it (the hive is damaged: one cell shared by two keys)"
+    )]
+    SharedCell { cell: u64, user: u64 },
     /// The edit would exceed a limit of the format (hive size, list length, data size).
     #[error("{0}")]
     Limit(String),

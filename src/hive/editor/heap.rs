@@ -103,7 +103,7 @@ impl CellHeap {
         Ok(())
     }
 
-    fn bins(&self) -> &[u8] {
+    pub(super) fn bins(&self) -> &[u8] {
         self.image.get(BASE_BLOCK_SIZE..).unwrap_or(&[])
     }
 

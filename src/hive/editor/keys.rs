@@ -2,10 +2,12 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use super::heap::file_offset;
 use super::path::{self, Found};
 use super::{EditError, Editor, data_offset};
 use crate::error::FormatError;
 use crate::hive::cell::NO_CELL;
+use crate::hive::check;
 use crate::hive::key_node::{KEY_COMP_NAME, KEY_NO_DELETE, KeyNode};
 use crate::hive::name::StoredName;
 use crate::hive::security::KeySecurity;
@@ -61,6 +63,7 @@ impl Editor {
         if subtree.undeletable {
             return Err(EditError::NoDelete(path.to_string()));
         }
+        self.check_unshared(&subtree, key, parent)?;
         self.remove_subkey(parent, key)?;
         for offset in &subtree.key_nodes {
             self.touched.remove(offset);
@@ -161,6 +164,36 @@ impl Editor {
             }
         }
         Ok(subtree)
+    }
+
+    /// Refuse to free a cell of `subtree` (rooted at `key`, under `parent`) that a key outside
+    /// it still refers to: a damaged hive can point a value list, a subkey list or a security
+    /// reference of another key at it, and freeing it would leave that key on a free cell. One
+    /// walk of the whole hive finds every referrer.
+    fn check_unshared(&self, subtree: &Subtree, key: u32, parent: u32) -> Result<(), EditError> {
+        let mut freed: HashSet<u32> = subtree.cells.iter().copied().collect();
+        for (&security, &uses) in &subtree.security_uses {
+            if self.key_security(security)?.0.reference_count == uses {
+                freed.insert(security);
+            }
+        }
+        let referrers = check::referrers(self.heap.bins(), self.root, self.minor_version, &freed);
+        let inside: HashSet<u32> = subtree.key_nodes.iter().copied().collect();
+        let mut cells: Vec<u32> = freed.into_iter().collect();
+        cells.sort_unstable();
+        for cell in cells {
+            let outside = referrers
+                .of(cell)
+                .iter()
+                .find(|&&user| !(inside.contains(&user) || cell == key && user == parent));
+            if let Some(&user) = outside {
+                return Err(EditError::SharedCell {
+                    cell: file_offset(cell),
+                    user: file_offset(user),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Drop `uses` references to the security cell at `offset`; at zero, unlink it from the list

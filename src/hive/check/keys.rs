@@ -1,0 +1,107 @@
+//! One key node: its record, its parent link and flags, and everything it points to.
+
+use super::cells::data_offset;
+use super::problem::ProblemKind;
+use super::walk::{MAX_DEPTH, Pending, Walker};
+use crate::hive::cell::NO_CELL;
+use crate::hive::key_node::{KEY_HIVE_ENTRY, KeyNode};
+
+impl Walker<'_> {
+    /// Check the key of `pending` (already claimed) and queue its subkeys on `stack`.
+    pub(super) fn check_key(&mut self, pending: &Pending, stack: &mut Vec<Pending>) {
+        let key = pending.key;
+        let owner = if key == self.root {
+            key
+        } else {
+            pending.parent
+        };
+        let Some(data) = self.cell_data(owner, key, || "key node".to_string()) else {
+            return;
+        };
+        let node = match KeyNode::parse(data, data_offset(key)) {
+            Ok((node, _)) => node,
+            Err(e) => return self.bad_record(ProblemKind::KeyNode, owner, e),
+        };
+        if node.name_len == 0 {
+            self.report(
+                ProblemKind::KeyNode,
+                owner,
+                data_offset(key) + 72,
+                "expected a key name, found a name length of 0".to_string(),
+            );
+        }
+        if key != self.root && node.parent != pending.parent {
+            self.report(
+                ProblemKind::KeyNode,
+                key,
+                data_offset(key) + 16,
+                format!(
+                    "expected the parent field to name the key whose subkey list holds this \
+                     one ({:#x}), found {:#x}",
+                    pending.parent, node.parent
+                ),
+            );
+        }
+        let hive_entry = node.flags & KEY_HIVE_ENTRY != 0;
+        if hive_entry != (key == self.root) {
+            let expected = if key == self.root {
+                "the root key to be flagged KEY_HIVE_ENTRY (0x4), it is not"
+            } else {
+                "only the root key to be flagged KEY_HIVE_ENTRY (0x4), found it on a subkey"
+            };
+            self.report(
+                ProblemKind::KeyNode,
+                key,
+                data_offset(key) + 2,
+                format!("expected {expected}"),
+            );
+        }
+        if pending.depth == MAX_DEPTH + 1 {
+            self.report(
+                ProblemKind::KeyTree,
+                key,
+                data_offset(key),
+                format!("expected at most {MAX_DEPTH} levels of keys, found more"),
+            );
+        }
+        self.note_security(key, node.security);
+        self.check_class(key, &node);
+        self.check_values(key, &node);
+        self.check_subkeys(key, &node, pending.depth, stack);
+    }
+
+    /// The class name: a cell large enough for the length the key node gives.
+    fn check_class(&mut self, key: u32, node: &KeyNode) {
+        if node.class_name_len == 0 {
+            // Windows ignores the offset then (and a loader may reset a stale one).
+            return;
+        }
+        if node.class_name == NO_CELL {
+            self.report(
+                ProblemKind::Class,
+                key,
+                data_offset(key) + 74,
+                format!(
+                    "expected a class name cell for the class length {}, found none",
+                    node.class_name_len
+                ),
+            );
+            return;
+        }
+        let Some(data) = self.use_cell(key, node.class_name, || "class name".to_string()) else {
+            return;
+        };
+        if data.len() < usize::from(node.class_name_len) {
+            self.report(
+                ProblemKind::Class,
+                key,
+                data_offset(node.class_name),
+                format!(
+                    "expected a class name of {} bytes, the cell holds {}",
+                    node.class_name_len,
+                    data.len()
+                ),
+            );
+        }
+    }
+}
