@@ -193,10 +193,14 @@ fn judge(input: &Path, out: &Path, mode: &[&str]) -> Result<Outcome, String> {
         ));
     }
     if let Some(Err(report)) = common::peers_verdict(out) {
-        let tail: Vec<&str> = report.lines().rev().take(15).collect();
+        // The verdict lines that say no, not the many that agree.
+        let refusals: Vec<&str> = report
+            .lines()
+            .filter(|l| !l.contains(" AGREE ") && !l.trim().is_empty())
+            .collect();
         return Err(format!(
             "the peers reject the output:\n{}",
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            refusals.join("\n")
         ));
     }
     Ok(Outcome::Written)

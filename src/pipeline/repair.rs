@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, FormatError, Result};
+use crate::hive::check::{Problem, check_hive};
 use crate::hive::editor::Editor;
 use crate::hive::image::HiveImage;
 use crate::hive::reader::HiveReader;
@@ -17,6 +18,7 @@ use crate::winsock::catalog::{ControlSetCatalogs, SystemCatalogs, read_system_ca
 use crate::winsock::default_catalog::default_transports;
 use crate::winsock::diagnose::diagnose;
 use crate::winsock::findings::Finding;
+use crate::winsock::hive_structure::{SHOWN, winsock_scopes};
 use crate::winsock::repair::apply::apply;
 use crate::winsock::repair::{Context, PlanError, RepairOptions, RepairPlan, plan};
 use crate::winsock::services::read_transport;
@@ -40,9 +42,13 @@ pub struct RepairRequest {
     pub always_write: bool,
 }
 
-/// The scan of the repaired hive, read back from memory.
+/// The check of the repaired hive, read back from memory.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verification {
+    /// The full structural check passed it: nothing in the whole hive is broken.
+    pub whole: bool,
+    /// What the full structural check found wrong, the first few (empty when whole).
+    pub structure_problems: Vec<Problem>,
     /// No critical or warning finding in the repaired control sets.
     pub healthy: bool,
     /// Problems the repair claimed to fix that are still there (the repair failed if any).
@@ -54,7 +60,7 @@ pub struct Verification {
 impl Verification {
     /// Whether the repaired hive may be written.
     pub fn passed(&self) -> bool {
-        self.unfixed.is_empty()
+        self.whole && self.unfixed.is_empty()
     }
 }
 
@@ -90,6 +96,7 @@ pub fn repair(
         request.software.as_deref(),
         software_beside,
     )?;
+    refuse_damage_outside(hive, &catalogs)?;
     let windows = match request.windows {
         Some((family, arch)) => detected.windows.as_named(family, arch),
         None => detected.windows,
@@ -105,6 +112,37 @@ pub fn repair(
         software_note: detected.software_note,
         plans,
         repaired,
+    })
+}
+
+/// A repair rewrites the Winsock keys, and the editor copies everything else as it is: damage
+/// elsewhere would reach the output. Such a hive is refused before anything is planned, with
+/// where the damage is and what to do instead.
+fn refuse_damage_outside(hive: &OpenedHive, catalogs: &SystemCatalogs) -> Result<()> {
+    let report = check_hive(hive.image.hive_bytes());
+    if report.is_whole() {
+        return Ok(());
+    }
+    let scopes: Vec<String> = control_sets(catalogs)
+        .flat_map(|cs| winsock_scopes(&cs.control_set))
+        .collect();
+    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    if report.all_within(&scopes) {
+        return Ok(());
+    }
+    let first = report
+        .outside(&scopes)
+        .next()
+        .map_or_else(String::new, |p| format!("; first: {p}"));
+    Err(Error::Refused {
+        path: hive.path().to_path_buf(),
+        reason: format!(
+            "the hive is structurally damaged outside the Winsock keys ({} problems{first}), \
+             and a repair copies what it does not rewrite. `winsock-doctor check` lists every \
+             problem; `repair --salvage` rebuilds the hive from everything readable (and reports \
+             what it drops); or restore a backup or an older copy of the hive (RegBack)",
+            report.problem_count
+        ),
     })
 }
 
@@ -215,6 +253,7 @@ fn verify(
     let hive = image.nt_hive()?;
     let reader = HiveReader::new(&hive, image.hive_bytes());
     let after = read_system_catalogs(&reader, request.control_set, request.all_control_sets)?;
+    let structure = check_hive(image.hive_bytes());
     let mut findings = Vec::new();
     let mut unfixed = Vec::new();
     for p in plans {
@@ -226,6 +265,8 @@ fn verify(
         findings.extend(diagnosis.findings);
     }
     Ok(Verification {
+        whole: structure.is_whole(),
+        structure_problems: structure.problems.into_iter().take(SHOWN).collect(),
         healthy: !findings.iter().any(|f| f.is_problem()),
         unfixed,
         findings,

@@ -25,7 +25,8 @@ pub enum Status {
     NothingToDo,
     /// `--dry-run`: the repaired hive was made and passed its check; nothing was written.
     DryRun,
-    /// The repaired hive still had problems the repair claimed to fix; nothing was written.
+    /// The repaired hive failed the full structural check, or still had problems the repair
+    /// claimed to fix; nothing was written.
     Failed,
 }
 

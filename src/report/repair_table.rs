@@ -32,7 +32,7 @@ pub fn render(doc: &RepairDocument<'_>) -> String {
         }
         Status::DryRun => "DRY RUN: the repaired hive passed its check; nothing written",
         Status::Failed => {
-            "FAILED: the repaired hive still had problems the repair claimed to fix; nothing written"
+            "FAILED: the repaired hive is damaged or still has problems the repair claimed to fix; nothing written"
         }
     };
     let _ = writeln!(out, "Result:      {status}");
@@ -96,7 +96,15 @@ pub fn render(doc: &RepairDocument<'_>) -> String {
     if let Some(check) = &doc.verification {
         let _ = writeln!(
             out,
-            "\nCheck of the repaired hive: {}",
+            "\nStructure of the repaired hive: {}",
+            if check.whole { "whole" } else { "DAMAGED" }
+        );
+        for problem in &check.structure_problems {
+            let _ = writeln!(out, "  {problem}");
+        }
+        let _ = writeln!(
+            out,
+            "Check of the repaired hive: {}",
             if check.healthy {
                 "healthy"
             } else {
