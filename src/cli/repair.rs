@@ -13,10 +13,12 @@ use crate::cli::scan::detect_windows;
 use crate::error::{Error, FormatError, Result};
 use crate::hive::editor::Editor;
 use crate::hive::filetime::filetime_from_rfc3339;
+use crate::hive::image::HiveImage;
 use crate::hive::reader::HiveReader;
+use crate::hive::salvage::salvage;
 use crate::hive::write_file::write_new_file;
 use crate::input::{LogOptions, LogsReport, OpenedHive};
-use crate::report::repair_json::{OutputFile, RepairDocument, Status, Verification};
+use crate::report::repair_json::{OutputFile, RepairDocument, SalvageReport, Status, Verification};
 use crate::report::repair_table;
 use crate::volume::target::Target;
 use crate::winsock::catalog::{ControlSetCatalogs, SystemCatalogs};
@@ -42,7 +44,8 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
         reset_namespace: args.reset_namespace,
         fix_services: args.fix_services,
     };
-    if options.mode.is_none() && !options.reset_namespace && !options.fix_services {
+    let repair_asked = options.mode.is_some() || options.reset_namespace || options.fix_services;
+    if !repair_asked && !args.salvage {
         return Err(Error::Usage(PlanError::NothingAsked.to_string()));
     }
     if !options.lsps.is_empty() && options.mode != Some(Mode::RemoveLsp) {
@@ -59,6 +62,12 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
         ));
     }
     let hive = OpenedHive::open(&target.system_hive, args.logs.options())?;
+    let (hive, salvage) = if args.salvage {
+        let (hive, report) = salvaged(hive)?;
+        (hive, Some(report))
+    } else {
+        (hive, None)
+    };
     let catalogs = hive.catalogs(args.control_set, args.all_control_sets)?;
     let detected = detect_windows(
         &hive,
@@ -72,7 +81,8 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
     let windows = detected.windows;
 
     let mut plans = Vec::new();
-    for (index, cs) in control_sets(&catalogs).enumerate() {
+    // `--salvage` alone plans nothing: the rebuilt hive is the output.
+    for (index, cs) in control_sets(&catalogs).enumerate().filter(|_| repair_asked) {
         let diagnosis = diagnose(cs, &windows);
         let helper_keys = hive.read(|r| helper_keys(r, cs, &windows))?;
         let context = Context {
@@ -106,8 +116,9 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
         output: None,
         control_sets: &plans,
         verification: None,
+        salvage,
     };
-    if plans.is_empty() {
+    if plans.is_empty() && doc.salvage.is_none() {
         return finish(&doc, args.json, ExitCode::SUCCESS);
     }
     if args.dry_run {
@@ -171,6 +182,22 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
     }
     doc.status = Status::Repaired;
     finish(&doc, args.json, ExitCode::SUCCESS)
+}
+
+/// With `--salvage`: the hive rebuilt from what is readable takes the place of the input's
+/// image for everything that follows (plans, edits, the written file).
+fn salvaged(hive: OpenedHive) -> Result<(OpenedHive, SalvageReport)> {
+    let salvaged =
+        salvage(hive.image.hive_bytes()).map_err(|e| Error::format(&hive.input.path, e))?;
+    let report = SalvageReport {
+        keys: salvaged.keys,
+        values: salvaged.values,
+        dropped_count: salvaged.dropped.len(),
+        dropped: salvaged.dropped,
+    };
+    let image = HiveImage::from_vec(salvaged.bytes)
+        .map_err(|e| Error::format(&hive.input.path, e.with_context("the salvaged hive")))?;
+    Ok((OpenedHive { image, ..hive }, report))
 }
 
 /// The chosen control set, then the others (with `--all-control-sets`).

@@ -17,6 +17,7 @@ pub mod name;
 pub mod offset_list;
 pub mod panic_guard;
 pub mod reader;
+pub mod salvage;
 pub mod security;
 pub mod subkey_list;
 pub mod subtree;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::hive::image::InputFile;
+use crate::hive::salvage::Dropped;
 use crate::input::LogsReport;
 use crate::winsock::findings::Finding;
 use crate::winsock::repair::{RepairOptions, RepairPlan};
@@ -68,6 +69,20 @@ pub struct RepairDocument<'a> {
     /// (before and after), and the providers removed, saved whole.
     pub control_sets: &'a [RepairPlan],
     pub verification: Option<Verification>,
+    /// With `--salvage`: what the rebuilt hive holds and what it lost.
+    pub salvage: Option<SalvageReport>,
+}
+
+/// `--salvage`: the hive was rebuilt from everything readable before any repair.
+#[derive(Debug, Clone, Serialize)]
+pub struct SalvageReport {
+    /// Keys in the rebuilt hive, the root included.
+    pub keys: u64,
+    /// Values in the rebuilt hive.
+    pub values: u64,
+    pub dropped_count: usize,
+    /// Every key, list, value, class name or descriptor left out, with where and why.
+    pub dropped: Vec<Dropped>,
 }
 
 impl RepairDocument<'_> {
