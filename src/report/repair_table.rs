@@ -59,7 +59,7 @@ pub fn render(doc: &RepairDocument<'_>) -> String {
     if let Some(salvage) = &doc.salvage {
         let _ = writeln!(
             out,
-            "\nSalvage: rebuilt with {} keys and {} values; {} parts could not be read and are left out",
+            "\nSalvage: rebuilt with {} keys and {} values; parts that could not be read, left out: {}",
             salvage.keys, salvage.values, salvage.dropped_count
         );
         if !salvage.dropped.is_empty() {

@@ -16,7 +16,7 @@ use crate::hive::builder::DEFAULT_SECURITY_DESCRIPTOR;
 use crate::hive::editor::{EditError, Editor, KeyHandle, NewValue};
 use crate::hive::key_node::MAX_SUBKEY_NAME_MASK;
 use crate::hive::name::StoredName;
-use cells::InputCells;
+use cells::{InputCells, file_offset};
 use read::{Input, InputKey, InputValue, data_offset};
 
 /// The salvaged hive and what it lost.
@@ -225,7 +225,7 @@ impl Salvage {
             match input.value(offset) {
                 Ok(value) => values.push(value),
                 Err(e) => {
-                    let name = format!("(value at {:#x})", data_offset(offset));
+                    let name = format!("(value at {:#x})", file_offset(offset));
                     self.drop(path.to_string(), Some(name), DroppedKind::Value, e);
                 }
             }
@@ -265,7 +265,7 @@ impl Salvage {
             match input.key(offset) {
                 Ok(child) => children.push(child),
                 Err(e) => {
-                    let unknown = join(path, &format!("(key at {:#x})", data_offset(offset)));
+                    let unknown = join(path, &format!("(key at {:#x})", file_offset(offset)));
                     self.drop(unknown, None, DroppedKind::Key, e);
                 }
             }
@@ -287,3 +287,6 @@ impl Salvage {
         kept
     }
 }
+
+#[cfg(test)]
+mod tests;
