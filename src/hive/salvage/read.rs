@@ -73,6 +73,8 @@ impl<'a> Input<'a> {
             compressed: node.name_is_compressed(),
         };
         crate::hive::editor::check_key_name(&name)
+            .map_err(|e| e.to_string())
+            .and_then(|()| check_readable(&name))
             .map_err(|e| FormatError::at(at + 76, format!("unusable key name: {e}")))?;
         self.claim(&[offset])?;
         Ok(InputKey { offset, node, name })
@@ -143,6 +145,8 @@ impl<'a> Input<'a> {
             compressed: vk.name_is_compressed(),
         };
         crate::hive::editor::check_value_name(&name)
+            .map_err(|e| e.to_string())
+            .and_then(|()| check_readable(&name))
             .map_err(|e| FormatError::at(at + 20, format!("unusable value name: {e}")))?;
         let (data, mut cells) = self.value_data(offset, &vk)?;
         cells.push(offset);
@@ -235,6 +239,28 @@ impl<'a> Input<'a> {
         check_descriptor(descriptor).map_err(|why| FormatError::at(at + 20, why))?;
         Ok(descriptor)
     }
+}
+
+/// A name other tools read the same way: no NUL (most cut the name there) and, in UTF-16, no
+/// unpaired surrogate (most refuse to decode it). Windows takes both, but a salvaged hive must
+/// read the same everywhere; such names come from damage (found by the mutation tests).
+fn check_readable(name: &StoredName) -> Result<(), String> {
+    let nul = if name.compressed {
+        name.bytes.contains(&0)
+    } else {
+        let units = name
+            .bytes
+            .chunks_exact(2)
+            .map(|pair| u16::from_le_bytes([pair[0], pair[1]]));
+        if char::decode_utf16(units.clone()).any(|c| c.is_err()) {
+            return Err("the UTF-16 name holds an unpaired surrogate".to_string());
+        }
+        units.into_iter().any(|u| u == 0)
+    };
+    if nul {
+        return Err("the name holds a NUL character".to_string());
+    }
+    Ok(())
 }
 
 /// The checks of a self-relative security descriptor that a copy relies on: revision 1, the
