@@ -126,6 +126,11 @@ impl OpenedHive {
     }
 
     /// The path the hive was opened at.
+    /// The same input and logs, read from `image` instead (a salvaged rebuild of this hive).
+    pub fn with_image(self, image: HiveImage) -> Self {
+        Self { image, ..self }
+    }
+
     pub fn path(&self) -> &Path {
         self.primary.path()
     }

@@ -399,6 +399,7 @@ pub enum RepairMode {
   winsock-doctor repair SYSTEM --mode fix --fix-services --out SYSTEM.repaired --json
   winsock-doctor repair SYSTEM --mode reset --dry-run
   winsock-doctor repair D: --mode reset --install
+  winsock-doctor repair SYSTEM --salvage --out SYSTEM.salvaged
 
 The input hive and its logs are only read. Transaction logs are replayed in memory first; the
 output is a clean hive (sequence numbers equal and above the logs'). After writing, the output
@@ -418,6 +419,11 @@ pub struct RepairArgs {
     /// What to do to the protocol catalog
     #[arg(long, value_enum)]
     pub mode: Option<RepairMode>,
+
+    /// Rebuild the hive from everything readable first (alone, or before --mode), leaving out
+    /// and listing what cannot be read
+    #[arg(long)]
+    pub salvage: bool,
 
     /// With remove-lsp: the layered provider to remove, by catalog ID, provider GUID or DLL
     /// (repeatable; default: all)

@@ -17,7 +17,7 @@ use crate::pipeline::repair::{RepairRequest, repair};
 use crate::report::repair_json::{OutputFile, RepairDocument, Status};
 use crate::report::repair_table;
 use crate::volume::target::Target;
-use crate::winsock::repair::{Mode, PlanError, RepairOptions};
+use crate::winsock::repair::{Mode, RepairOptions};
 
 /// The repaired hive failed its check: nothing was written.
 const EXIT_CHECK_FAILED: u8 = 3;
@@ -31,7 +31,8 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
         ));
     }
     let hive = OpenedHive::open(&target.system_hive, args.logs.options())?;
-    let outcome = repair(&hive, target.software_hive.as_deref(), &request)?;
+    let outcome = repair(hive, target.software_hive.as_deref(), &request)?;
+    let hive = &outcome.hive;
     if let Some(note) = &outcome.software_note {
         eprintln!("winsock-doctor: {note}");
     }
@@ -53,6 +54,7 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
         output: None,
         control_sets: &outcome.plans,
         verification: None,
+        salvage: outcome.salvage.as_ref(),
     };
     let Some(repaired) = &outcome.repaired else {
         return finish(&doc, args.json, ExitCode::SUCCESS);
@@ -110,9 +112,6 @@ fn request(args: &RepairArgs) -> Result<RepairRequest> {
         reset_namespace: args.reset_namespace,
         fix_services: args.fix_services,
     };
-    if options.mode.is_none() && !options.reset_namespace && !options.fix_services {
-        return Err(Error::Usage(PlanError::NothingAsked.to_string()));
-    }
     if !options.lsps.is_empty() && options.mode != Some(Mode::RemoveLsp) {
         return Err(Error::Usage("--lsp goes with --mode remove-lsp".into()));
     }
@@ -128,6 +127,7 @@ fn request(args: &RepairArgs) -> Result<RepairRequest> {
         windows: args.windows.map(|family| (family, args.arch)),
         timestamp,
         always_write: args.always_write,
+        salvage: args.salvage,
     })
 }
 

@@ -20,6 +20,7 @@ pub mod offset_list;
 pub mod panic_guard;
 pub mod read_file;
 pub mod reader;
+pub mod salvage;
 pub mod security;
 pub mod subkey_list;
 pub mod subtree;

@@ -12,6 +12,7 @@ use crate::hive::check::{Problem, check_hive};
 use crate::hive::editor::Editor;
 use crate::hive::image::HiveImage;
 use crate::hive::reader::HiveReader;
+use crate::hive::salvage::{Dropped, salvage};
 use crate::input::{LogsReport, OpenedHive};
 use crate::pipeline::scan::detect_windows;
 use crate::winsock::catalog::{ControlSetCatalogs, SystemCatalogs, read_system_catalogs};
@@ -40,6 +41,28 @@ pub struct RepairRequest {
     pub timestamp: u64,
     /// Produce the hive even when nothing needs changing.
     pub always_write: bool,
+    /// Rebuild the hive from everything readable before any repair (alone, or with repairs).
+    pub salvage: bool,
+}
+
+impl RepairRequest {
+    /// A repair of the catalogs was asked (a mode, `--reset-namespace` or `--fix-services`).
+    fn repairs_asked(&self) -> bool {
+        let options = &self.options;
+        options.mode.is_some() || options.reset_namespace || options.fix_services
+    }
+}
+
+/// `--salvage`: the hive was rebuilt from everything readable before any repair.
+#[derive(Debug, Clone, Serialize)]
+pub struct SalvageReport {
+    /// Keys in the rebuilt hive, the root included.
+    pub keys: u64,
+    /// Values in the rebuilt hive.
+    pub values: u64,
+    pub dropped_count: usize,
+    /// Every key, list, value, class name or descriptor left out, with where and why.
+    pub dropped: Vec<Dropped>,
 }
 
 /// The check of the repaired hive, read back from memory.
@@ -73,6 +96,10 @@ pub struct Repaired {
 
 /// What the repair pipeline found, planned and produced.
 pub struct RepairOutcome {
+    /// The input, read from its salvaged rebuild with `salvage`.
+    pub hive: OpenedHive,
+    /// What the salvage kept and dropped, with `salvage`.
+    pub salvage: Option<SalvageReport>,
     pub windows: WindowsVersion,
     /// Why a SOFTWARE hive found beside SYSTEM did not give the exact version.
     pub software_note: Option<String>,
@@ -82,37 +109,68 @@ pub struct RepairOutcome {
     pub repaired: Option<Repaired>,
 }
 
-/// Plan, apply and verify the repairs `request` asks for on `hive`. `software_beside` is a
-/// SOFTWARE hive found beside SYSTEM on a volume.
+/// Plan, apply and verify the repairs `request` asks for on `hive` (salvaged first when
+/// asked). `software_beside` is a SOFTWARE hive found beside SYSTEM on a volume.
 pub fn repair(
-    hive: &OpenedHive,
+    hive: OpenedHive,
     software_beside: Option<&Path>,
     request: &RepairRequest,
 ) -> Result<RepairOutcome> {
+    if !request.repairs_asked() && !request.salvage {
+        return Err(Error::Usage(PlanError::NothingAsked.to_string()));
+    }
+    let (hive, salvage) = if request.salvage {
+        let (hive, report) = salvaged(hive)?;
+        (hive, Some(report))
+    } else {
+        (hive, None)
+    };
     let catalogs = hive.catalogs(request.control_set, request.all_control_sets)?;
     let detected = detect_windows(
-        hive,
+        &hive,
         &catalogs,
         request.software.as_deref(),
         software_beside,
     )?;
-    refuse_damage_outside(hive, &catalogs)?;
+    refuse_damage_outside(&hive, &catalogs)?;
     let windows = match request.windows {
         Some((family, arch)) => detected.windows.as_named(family, arch),
         None => detected.windows,
     };
-    let plans = plan_control_sets(hive, &catalogs, &windows, request)?;
-    let repaired = if plans.is_empty() {
+    // `salvage` alone plans nothing: the rebuilt hive is the output.
+    let plans = if request.repairs_asked() {
+        plan_control_sets(&hive, &catalogs, &windows, request)?
+    } else {
+        Vec::new()
+    };
+    let repaired = if plans.is_empty() && salvage.is_none() {
         None
     } else {
-        Some(apply_and_verify(hive, &windows, &plans, request)?)
+        Some(apply_and_verify(&hive, &windows, &plans, request)?)
     };
     Ok(RepairOutcome {
+        hive,
+        salvage,
         windows,
         software_note: detected.software_note,
         plans,
         repaired,
     })
+}
+
+/// The hive rebuilt from what is readable takes the place of the input's image for
+/// everything that follows (plans, edits, the written file).
+fn salvaged(hive: OpenedHive) -> Result<(OpenedHive, SalvageReport)> {
+    let salvaged = salvage(hive.image.hive_bytes()).map_err(|e| Error::format(hive.path(), e))?;
+    let report = SalvageReport {
+        keys: salvaged.keys,
+        values: salvaged.values,
+        dropped_count: salvaged.dropped.len(),
+        dropped: salvaged.dropped,
+    };
+    let image = HiveImage::from_vec(salvaged.bytes)
+        .map_err(|e| Error::format(hive.path(), e.with_context("the salvaged hive")))?;
+    Ok((hive.with_image(image), report))
 }
 
 /// A repair rewrites the Winsock keys, and the editor copies everything else as it is: damage

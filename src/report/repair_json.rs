@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::hive::image::InputFile;
 use crate::input::LogsReport;
-use crate::pipeline::repair::Verification;
+use crate::pipeline::repair::{SalvageReport, Verification};
 use crate::report::json_path;
 use crate::winsock::repair::{RepairOptions, RepairPlan};
 use crate::winsock::windows_version::WindowsVersion;
@@ -66,6 +66,8 @@ pub struct RepairDocument<'a> {
     /// (before and after), and the providers removed, saved whole.
     pub control_sets: &'a [RepairPlan],
     pub verification: Option<Verification>,
+    /// With `--salvage`: what the rebuilt hive holds and what it lost.
+    pub salvage: Option<&'a SalvageReport>,
 }
 
 impl RepairDocument<'_> {

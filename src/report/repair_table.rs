@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use comfy_table::{ContentArrangement, Table, presets};
 
+use crate::hive::salvage::{Dropped, DroppedKind};
 use crate::report::repair_json::{RepairDocument, Status};
 use crate::report::windows_line::windows_line;
 use crate::winsock::repair::Edit;
@@ -48,6 +49,17 @@ pub fn render(doc: &RepairDocument<'_>) -> String {
         }
         if let Some(backup) = &output.backup {
             let _ = writeln!(out, "Backup:      {}", backup.display());
+        }
+    }
+
+    if let Some(salvage) = &doc.salvage {
+        let _ = writeln!(
+            out,
+            "\nSalvage: rebuilt with {} keys and {} values; parts that could not be read, left out: {}",
+            salvage.keys, salvage.values, salvage.dropped_count
+        );
+        if !salvage.dropped.is_empty() {
+            let _ = writeln!(out, "{}", dropped_table(&salvage.dropped));
         }
     }
 
@@ -133,6 +145,38 @@ pub fn render(doc: &RepairDocument<'_>) -> String {
         }
     }
     out
+}
+
+fn dropped_table(dropped: &[Dropped]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(presets::ASCII_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .force_no_tty()
+        .set_width(PLAIN_WIDTH)
+        .set_header(vec!["Left out", "Key", "Value", "Offset", "Why"]);
+    for d in dropped {
+        let what = match d.what {
+            DroppedKind::Key => "key and subtree",
+            DroppedKind::Subkeys => "subkey list",
+            DroppedKind::Value => "value",
+            DroppedKind::Values => "values list",
+            DroppedKind::Class => "class name",
+            DroppedKind::Security => "security (parent's kept)",
+        };
+        table.add_row(vec![
+            what.to_string(),
+            if d.path.is_empty() {
+                "(root)".to_string()
+            } else {
+                d.path.clone()
+            },
+            d.value.clone().unwrap_or_default(),
+            d.offset.map_or_else(String::new, |o| format!("{o:#x}")),
+            d.reason.clone(),
+        ]);
+    }
+    table
 }
 
 fn edits_table(edits: &[Edit]) -> Table {

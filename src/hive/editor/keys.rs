@@ -198,7 +198,7 @@ impl Editor {
 
     /// Drop `uses` references to the security cell at `offset`; at zero, unlink it from the list
     /// of security cells and free it.
-    fn release_security(&mut self, offset: u32, uses: u32) -> Result<(), EditError> {
+    pub(super) fn release_security(&mut self, offset: u32, uses: u32) -> Result<(), EditError> {
         let (mut sk, _) = self.key_security(offset)?;
         sk.reference_count = sk.reference_count.saturating_sub(uses); // checked in gather_subtree
         if sk.reference_count > 0 {
@@ -212,6 +212,7 @@ impl Editor {
         next.blink = sk.blink;
         next.write_header(self.heap.data_mut(sk.flink)?);
         self.heap.free(offset)?;
+        self.security_cells = None;
         Ok(())
     }
 }

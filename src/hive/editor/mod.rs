@@ -7,6 +7,7 @@
 //! for bad input bytes or a format limit changes nothing. Only running out of room (a hive past
 //! 2 GiB) can stop an edit half done; drop the editor then.
 
+mod attributes;
 mod error;
 mod heap;
 mod keys;
@@ -14,10 +15,11 @@ mod path;
 mod subkeys;
 mod values;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 pub use error::EditError;
-pub use values::ValueData;
+pub use path::{check_key_name, check_value_name};
+pub use values::{NewValue, ValueData};
 
 use crate::error::FormatError;
 use crate::hive::base_block::{
@@ -29,7 +31,7 @@ use crate::hive::cell::{CELL_HEADER_SIZE, CellHeader, NO_CELL};
 use crate::hive::hbin::{HBIN_HEADER_SIZE, HbinHeader, PAGE_SIZE};
 use crate::hive::key_node::{self, KEY_COMP_NAME, KEY_HIVE_ENTRY, KEY_NO_DELETE, KeyNode};
 use crate::hive::le::{put_u32, put_u64};
-use crate::hive::name;
+use crate::hive::name::{self, StoredName};
 use crate::hive::security::KeySecurity;
 use heap::{CellHeap, file_offset};
 
@@ -44,7 +46,15 @@ pub struct Editor {
     minimum_sequence: u32,
     /// Key nodes whose last written time is set to `timestamp` by [`Editor::finish`].
     touched: BTreeSet<u32>,
+    /// Security descriptor -> its sk cell, built on the first [`Editor::set_security`] and
+    /// dropped whenever an sk cell is freed.
+    security_cells: Option<HashMap<Vec<u8>, u32>>,
 }
+
+/// A key of the hive being edited, by the offset of its key node: what a caller building a hive
+/// key by key holds instead of a path. Valid until that key is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyHandle(u32);
 
 impl Editor {
     /// Take a copy of a clean hive or of a hive image after log replay. Bytes past the hive bins
@@ -69,6 +79,7 @@ impl Editor {
             timestamp: base.timestamp,
             minimum_sequence: base.primary_sequence.max(base.secondary_sequence),
             touched: BTreeSet::new(),
+            security_cells: None,
         };
         editor.key_node(editor.root)?;
         Ok(editor)
@@ -81,12 +92,26 @@ impl Editor {
         root_name: &str,
         security_descriptor: &[u8],
     ) -> Result<Self, EditError> {
+        Self::with_root(
+            minor_version,
+            &path::key_name(root_name)?,
+            security_descriptor,
+        )
+    }
+
+    /// [`Editor::new_empty`] with the root key's name in a given stored form (a copy keeps the
+    /// form of its original: Latin-1 or UTF-16).
+    pub fn with_root(
+        minor_version: u32,
+        name: &StoredName,
+        security_descriptor: &[u8],
+    ) -> Result<Self, EditError> {
         if !(3..=6).contains(&minor_version) {
             return Err(EditError::Limit(format!(
                 "hive format 1.{minor_version} cannot be written; expected 1.3 to 1.6"
             )));
         }
-        let name = path::key_name(root_name)?;
+        path::check_key_name(name)?;
         let mut image = vec![0u8; BASE_BLOCK_SIZE + PAGE_SIZE as usize];
         let base = &mut image[..BASE_BLOCK_SIZE];
         base[..4].copy_from_slice(base_block::SIGNATURE);
@@ -146,6 +171,7 @@ impl Editor {
             timestamp: 0,
             minimum_sequence: 0,
             touched: BTreeSet::from([root]),
+            security_cells: None,
         })
     }
 
@@ -163,6 +189,11 @@ impl Editor {
 
     pub fn minor_version(&self) -> u32 {
         self.minor_version
+    }
+
+    /// The root key.
+    pub fn root_key(&self) -> KeyHandle {
+        KeyHandle(self.root)
     }
 
     /// The complete new image: clean base block (equal sequence numbers above the input's, bins

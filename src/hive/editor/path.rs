@@ -20,20 +20,57 @@ pub(super) fn components(path: &str) -> Result<Vec<StoredName>, EditError> {
 
 /// The stored form of a key name, after checking what Windows requires of one.
 pub(super) fn key_name(name: &str) -> Result<StoredName, EditError> {
+    let stored = StoredName::encode(name);
+    check_key_name(&stored)?;
+    Ok(stored)
+}
+
+/// Check a key name in its stored form: not empty, at most 255 UTF-16 code units, no backslash,
+/// whole UTF-16 code units.
+pub fn check_key_name(name: &StoredName) -> Result<(), EditError> {
     let invalid = |reason| EditError::InvalidName {
-        name: name.to_string(),
+        name: name.as_nt().to_string_lossy(),
         reason,
     };
-    if name.is_empty() {
+    let units = stored_units(name).ok_or_else(|| invalid("a UTF-16 name has an odd length"))?;
+    if units.is_empty() {
         return Err(invalid("a key name cannot be empty"));
     }
-    if name.contains('\\') {
+    if units.contains(&u16::from(b'\\')) {
         return Err(invalid("a key name cannot contain a backslash"));
     }
-    if name.encode_utf16().count() > MAX_KEY_NAME_UNITS {
+    if units.len() > MAX_KEY_NAME_UNITS {
         return Err(invalid("a key name is at most 255 UTF-16 code units long"));
     }
-    Ok(StoredName::encode(name))
+    Ok(())
+}
+
+/// Check a value name in its stored form: at most 16383 UTF-16 code units, whole code units.
+pub fn check_value_name(name: &StoredName) -> Result<(), EditError> {
+    let invalid = |reason| EditError::InvalidName {
+        name: name.as_nt().to_string_lossy().chars().take(40).collect(),
+        reason,
+    };
+    let units = stored_units(name).ok_or_else(|| invalid("a UTF-16 name has an odd length"))?;
+    if units.len() > MAX_VALUE_NAME_UNITS {
+        return Err(invalid(
+            "a value name is at most 16383 UTF-16 code units long",
+        ));
+    }
+    Ok(())
+}
+
+/// The UTF-16 code units of a stored name; `None` for UTF-16 bytes of odd length.
+fn stored_units(name: &StoredName) -> Option<Vec<u16>> {
+    if name.compressed {
+        return Some(name.bytes.iter().map(|&b| u16::from(b)).collect());
+    }
+    (name.bytes.len() % 2 == 0).then(|| {
+        name.bytes
+            .chunks_exact(2)
+            .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+            .collect()
+    })
 }
 
 /// The stored form of a value name ("" is the default value).

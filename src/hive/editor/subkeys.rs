@@ -3,10 +3,10 @@
 
 use nt_hive::NtHiveNameString;
 
-use super::{EditError, Editor, data_offset};
+use super::{EditError, Editor, KeyHandle, data_offset, path};
 use crate::error::FormatError;
 use crate::hive::cell::NO_CELL;
-use crate::hive::key_node::{KeyNode, max_keys};
+use crate::hive::key_node::{KEY_COMP_NAME, KeyNode, max_keys};
 use crate::hive::name::{self, StoredName};
 use crate::hive::subkey_list::{self, ListEntry, ListKind, SubkeyList};
 
@@ -266,5 +266,101 @@ impl Editor {
         self.write_key_node(parent, &node)?;
         self.touch(parent);
         Ok(())
+    }
+}
+
+impl Editor {
+    /// Create the subkeys `names` (each in its stored form) of `parent`, which has none yet, in
+    /// one go: key nodes sharing the parent's security descriptor, and sorted leaves of at most
+    /// [`MAX_LEAF_ENTRIES`] (under an `ri` when there are more). Returns the new keys in the
+    /// order of `names`. Names must differ ignoring case.
+    pub fn create_subkeys(
+        &mut self,
+        parent: KeyHandle,
+        names: &[StoredName],
+    ) -> Result<Vec<KeyHandle>, EditError> {
+        let mut node = self.key_node(parent.0)?;
+        if node.subkey_count != 0 {
+            return Err(EditError::Limit(
+                "subkeys are created in one go only under a key without subkeys".to_string(),
+            ));
+        }
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut order: Vec<usize> = (0..names.len()).collect();
+        order.sort_by(|&a, &b| names[a].as_nt().cmp(&names[b].as_nt()));
+        for pair in order.windows(2) {
+            if names[pair[0]].as_nt() == names[pair[1]].as_nt() {
+                return Err(EditError::InvalidName {
+                    name: names[pair[1]].as_nt().to_string_lossy(),
+                    reason: "two subkeys of one key cannot have the same name (ignoring case)",
+                });
+            }
+        }
+        for name in names {
+            path::check_key_name(name)?;
+        }
+        let count = u32::try_from(names.len())
+            .ok()
+            .filter(|&n| n.div_ceil(MAX_LEAF_ENTRIES as u32) <= subkey_list::MAX_ENTRIES as u32)
+            .ok_or_else(|| EditError::Limit("the key would have too many subkeys".to_string()))?;
+        let (mut sk, _) = self.key_security(node.security)?;
+        sk.reference_count = sk.reference_count.checked_add(count).ok_or_else(|| {
+            FormatError::at(
+                data_offset(node.security) + 12,
+                "the reference count would pass its maximum",
+            )
+        })?;
+        sk.write_header(self.heap.data_mut(node.security)?);
+
+        let kind = new_leaf_kind(self.minor_version);
+        let mut keys = vec![KeyHandle(NO_CELL); names.len()];
+        let mut entries = Vec::with_capacity(names.len());
+        for &index in &order {
+            let name = &names[index];
+            let child = KeyNode {
+                flags: if name.compressed { KEY_COMP_NAME } else { 0 },
+                last_written: self.timestamp,
+                parent: parent.0,
+                subkeys_list: NO_CELL,
+                volatile_subkeys_list: NO_CELL,
+                values_list: NO_CELL,
+                security: node.security,
+                class_name: NO_CELL,
+                name_len: name.bytes.len() as u16, // checked: at most 255 UTF-16 units
+                ..KeyNode::default()
+            };
+            let offset = self.heap.alloc(&child.encode(&name.bytes))?;
+            self.touch(offset);
+            keys[index] = KeyHandle(offset);
+            entries.push(leaf_entry(kind, offset, &name.as_nt()));
+            node.raise_max_subkey_name(name::utf16_byte_len(&name.as_nt()));
+        }
+        let leaves = entries
+            .chunks(MAX_LEAF_ENTRIES)
+            .map(|chunk| {
+                let entries = chunk.to_vec();
+                self.heap.alloc(&SubkeyList { kind, entries }.encode())
+            })
+            .collect::<Result<Vec<u32>, _>>()?;
+        node.subkeys_list = match leaves.as_slice() {
+            [only] => *only,
+            _ => {
+                let entries = leaves
+                    .iter()
+                    .map(|&offset| ListEntry {
+                        offset,
+                        hint_or_hash: 0,
+                    })
+                    .collect();
+                let kind = ListKind::IndexRoot;
+                self.heap.alloc(&SubkeyList { kind, entries }.encode())?
+            }
+        };
+        node.subkey_count = count;
+        self.write_key_node(parent.0, &node)?;
+        self.touch(parent.0);
+        Ok(keys)
     }
 }

@@ -510,3 +510,114 @@ fn a_value_whose_data_is_its_own_values_list_is_refused_unchanged() {
     assert_eq!(editor.heap.allocated_cells(), before, "nothing was freed");
     assert_eq!(editor.value("K", "B").unwrap().unwrap().data, [2; 8]);
 }
+
+/// The reference counts of every sk cell on the list, by descriptor, after checking that the
+/// list is closed both ways.
+fn security_counts(editor: &Editor) -> Vec<(Vec<u8>, u32)> {
+    let start = editor.key_node(editor.root).unwrap().security;
+    let mut counts = Vec::new();
+    let mut offset = start;
+    loop {
+        let (sk, descriptor) = editor.key_security(offset).unwrap();
+        assert_eq!(editor.key_security(sk.flink).unwrap().0.blink, offset);
+        counts.push((descriptor.to_vec(), sk.reference_count));
+        offset = sk.flink;
+        if offset == start {
+            return counts;
+        }
+    }
+}
+
+#[test]
+fn descriptors_are_shared_by_content_with_exact_counts() {
+    let mut editor = empty(5);
+    let root = editor.root_key();
+    let names: Vec<StoredName> = ["a", "b", "c"].map(StoredName::encode).to_vec();
+    let keys = editor.create_subkeys(root, &names).unwrap();
+    let default = DEFAULT_SECURITY_DESCRIPTOR.to_vec();
+    assert_eq!(security_counts(&editor), vec![(default.clone(), 4)]);
+    let mut other = default.clone();
+    other[0x20] = 0x1f;
+    editor.set_security(keys[0], &other).unwrap();
+    editor.set_security(keys[2], &other).unwrap();
+    assert_eq!(
+        security_counts(&editor),
+        vec![(default.clone(), 2), (other.clone(), 2)]
+    );
+    // The root moving away and back: the last reference frees the cell, a new one is made.
+    editor.set_security(root, &other).unwrap();
+    editor.set_security(keys[1], &other).unwrap();
+    assert_eq!(security_counts(&editor), vec![(other.clone(), 4)]);
+    editor.set_security(root, &default).unwrap();
+    let mut counts = security_counts(&editor);
+    counts.sort();
+    let mut expected = vec![(default, 1), (other, 3)];
+    expected.sort();
+    assert_eq!(counts, expected);
+    editor.heap.assert_consistent();
+    walk(&editor.finish());
+}
+
+/// nt-hive reads every key and value of `image`, finding each subkey by binary search.
+fn walk(image: &[u8]) {
+    let hive = nt_hive::Hive::new(image).unwrap();
+    let mut stack = vec![hive.root_key_node().unwrap()];
+    while let Some(key) = stack.pop() {
+        if let Some(values) = key.values() {
+            for value in values.unwrap() {
+                value.unwrap().data().unwrap().into_vec().unwrap();
+            }
+        }
+        if let Some(subkeys) = key.subkeys() {
+            for child in subkeys.unwrap() {
+                let child = child.unwrap();
+                let name = child.name().unwrap().to_string_lossy();
+                assert!(key.subkey(&name).unwrap().is_ok());
+                stack.push(child);
+            }
+        }
+    }
+}
+
+#[test]
+fn subkeys_and_values_made_in_one_go_are_sorted_and_checked() {
+    // 1.4: fast leaves and big data (nt-hive reads data past one segment as big data only).
+    let mut editor = empty(4);
+    let root = editor.root_key();
+    let names: Vec<StoredName> = (0..1100)
+        .rev()
+        .map(|i| StoredName::encode(&format!("k{i:04}")))
+        .collect();
+    let keys = editor.create_subkeys(root, &names).unwrap();
+    assert_eq!(list_kind(&editor, ""), Some(ListKind::IndexRoot));
+    assert_eq!(editor.subkey_names("").unwrap()[0], "k0000");
+    let name = StoredName::encode("Big");
+    let data = vec![7u8; 3 * SEGMENT_SIZE];
+    let values = [NewValue {
+        name: &name,
+        data_type: REG_BINARY,
+        data: &data,
+    }];
+    editor.add_values(keys[0], &values).unwrap();
+    assert_eq!(editor.value("k1099", "big").unwrap().unwrap().data, data);
+    // Refused without a change: a second go, duplicate names, a key that has subkeys.
+    assert!(editor.add_values(keys[0], &values).is_err());
+    let twice = [values[0], values[0]];
+    assert!(editor.add_values(keys[1], &twice).is_err());
+    assert!(editor.value_names("k1098").unwrap().is_empty());
+    let dup = [StoredName::encode("x"), StoredName::encode("X")];
+    assert!(editor.create_subkeys(keys[1], &dup).is_err());
+    assert!(
+        editor
+            .create_subkeys(root, &[StoredName::encode("y")])
+            .is_err()
+    );
+    assert!(
+        editor
+            .create_subkeys(keys[1], &[StoredName::encode("a\\b")])
+            .is_err()
+    );
+    editor.set_class_name(keys[1], b"c\0").unwrap();
+    editor.heap.assert_consistent();
+    walk(&editor.finish());
+}

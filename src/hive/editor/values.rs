@@ -2,7 +2,7 @@
 
 use super::keys::check_distinct;
 use super::path;
-use super::{EditError, Editor, data_offset};
+use super::{EditError, Editor, KeyHandle, data_offset};
 use crate::error::FormatError;
 use crate::hive::big_data::{self, BigData, SEGMENT_SIZE};
 use crate::hive::cell::NO_CELL;
@@ -310,9 +310,16 @@ impl Editor {
         }
         let segment_count =
             u16::try_from(data.len().div_ceil(SEGMENT_SIZE)).map_err(|_| too_big())?;
+        // Every segment gets a whole segment's cell, the last one too, as Windows allocates
+        // them: hivex and python-registry read each segment as its cell size less 8 bytes and
+        // come up short on a last cell cut to fit (found by salvaging the Windows 7 hive).
         let segments = data
             .chunks(SEGMENT_SIZE)
-            .map(|chunk| self.heap.alloc(chunk))
+            .map(|chunk| {
+                let mut segment = chunk.to_vec();
+                segment.resize(SEGMENT_SIZE, 0);
+                self.heap.alloc(&segment)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let segments_list = self.heap.alloc(&offset_list::encode(&segments))?;
         let db = BigData {
@@ -324,5 +331,68 @@ impl Editor {
             offset: self.heap.alloc(&db.encode())?,
             reused: false,
         })
+    }
+}
+
+/// A value to add with [`Editor::add_values`]: the name in its stored form, type and data.
+#[derive(Debug, Clone, Copy)]
+pub struct NewValue<'a> {
+    pub name: &'a StoredName,
+    pub data_type: u32,
+    pub data: &'a [u8],
+}
+
+impl Editor {
+    /// Give `key`, which has no values yet, the values `values` in one go, in that order (one
+    /// values list, data stored the way the hive version wants). Names must differ ignoring case.
+    pub fn add_values(&mut self, key: KeyHandle, values: &[NewValue<'_>]) -> Result<(), EditError> {
+        let mut node = self.key_node(key.0)?;
+        if node.value_count != 0 {
+            return Err(EditError::Limit(
+                "values are added in one go only to a key without values".to_string(),
+            ));
+        }
+        if values.is_empty() {
+            return Ok(());
+        }
+        let mut order: Vec<usize> = (0..values.len()).collect();
+        order.sort_by(|&a, &b| values[a].name.as_nt().cmp(&values[b].name.as_nt()));
+        for pair in order.windows(2) {
+            if values[pair[0]].name.as_nt() == values[pair[1]].name.as_nt() {
+                return Err(EditError::InvalidName {
+                    name: values[pair[1]].name.as_nt().to_string_lossy(),
+                    reason: "two values of one key cannot have the same name (ignoring case)",
+                });
+            }
+        }
+        for value in values {
+            path::check_value_name(value.name)?;
+        }
+        let mut offsets = Vec::with_capacity(values.len());
+        for value in values {
+            let stored = self.store_data(value.data, None)?;
+            let vk = KeyValue {
+                name_len: value.name.bytes.len() as u16, // checked: at most 16383 UTF-16 units
+                data_size: stored.size,
+                data_offset: stored.offset,
+                data_type: value.data_type,
+                flags: if value.name.compressed {
+                    VALUE_COMP_NAME
+                } else {
+                    0
+                },
+                spare: 0,
+            };
+            offsets.push(self.heap.alloc(&vk.encode(&value.name.bytes))?);
+            node.max_value_name = node
+                .max_value_name
+                .max(name::utf16_byte_len(&value.name.as_nt()));
+            node.max_value_data = node.max_value_data.max(value.data.len() as u32);
+        }
+        node.values_list = self.heap.alloc(&offset_list::encode(&offsets))?;
+        node.value_count = offsets.len() as u32;
+        self.write_key_node(key.0, &node)?;
+        self.touch(key.0);
+        Ok(())
     }
 }
