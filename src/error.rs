@@ -78,7 +78,7 @@ impl From<nt_hive::NtHiveError> for FormatError {
                 offset,
                 expected,
                 actual: _,
-            } if u32::try_from(expected).is_err() => Self::at(
+            } if expected > usize::MAX - 4 => Self::at(
                 at(offset),
                 "the size field is smaller than the 4 bytes of the size field itself",
             ),
