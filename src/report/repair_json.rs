@@ -38,6 +38,12 @@ pub struct OutputFile {
     pub installed_as: Option<PathBuf>,
     /// The backup folder of the original hive and its logs, with `--install`.
     pub backup: Option<PathBuf>,
+    /// The backup's manifest (files, their sha256, the command), with `--install`.
+    pub manifest: Option<PathBuf>,
+    /// Where the old logs were moved (into the backup folder), with `--install`.
+    pub moved_logs: Vec<PathBuf>,
+    /// The command that puts the original hive and logs back, with `--install`.
+    pub undo: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
