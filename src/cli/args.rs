@@ -388,7 +388,12 @@ pub struct RepairArgs {
     pub target: PathBuf,
 
     /// Where to write the repaired hive (a new file)
-    #[arg(long, value_name = "NEW_HIVE", required_unless_present_any = ["dry_run", "install"])]
+    #[arg(
+        long,
+        value_name = "NEW_HIVE",
+        required_unless_present_any = ["dry_run", "install"],
+        conflicts_with = "install"
+    )]
     pub out: Option<PathBuf>,
 
     /// What to do to the protocol catalog

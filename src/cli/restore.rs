@@ -57,10 +57,15 @@ pub fn run(args: &RestoreArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The command that puts back the backup folder `backup` of the installation `target`.
+/// The command that puts back the backup folder `backup` of the installation `target`: this
+/// program as it was started (`E:\winsock-doctor.exe` in WinPE), and `target` as it was given.
 pub fn undo_command(target: &Path, backup: &Path) -> String {
+    let program = std::env::args_os()
+        .next()
+        .map_or_else(|| "winsock-doctor".into(), std::path::PathBuf::from);
     format!(
-        "winsock-doctor restore {} --backup {}",
+        "{} restore {} --backup {}",
+        quoted(&program),
         quoted(target),
         quoted(backup)
     )
