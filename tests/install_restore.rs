@@ -206,9 +206,16 @@ fn config_files(volume: &Volume) -> Vec<(PathBuf, Option<String>)> {
 #[test]
 fn install_then_restore_gives_back_the_bundled_hive_and_logs() {
     let volume = Volume::bundled();
+    let system = volume.config().join("SYSTEM");
+    set_mode(&system, 0o640);
     let before = listing(&volume.root());
     let report = install(&volume, &["--mode", "remove-lsp"]);
     assert_installed(&volume, &report, &before);
+    assert_mode(
+        &system,
+        0o640,
+        "the installed hive keeps the original's permissions",
+    );
     let undo = report["output"]["undo"].as_str().unwrap();
     let backup = report["output"]["backup"].as_str().unwrap();
     assert!(
@@ -229,7 +236,27 @@ fn install_then_restore_gives_back_the_bundled_hive_and_logs() {
         restored, original,
         "the original hive and logs, byte for byte"
     );
+    assert_mode(&system, 0o640, "the restored hive has its permissions back");
 }
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[cfg(unix)]
+fn assert_mode(path: &Path, mode: u32, what: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let actual = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(actual, mode, "{what}: {actual:o}");
+}
+
+#[cfg(not(unix))]
+fn set_mode(_: &Path, _: u32) {}
+
+#[cfg(not(unix))]
+fn assert_mode(_: &Path, _: u32, _: &str) {}
 
 #[test]
 fn install_then_restore_gives_back_the_real_dirty_hive_and_logs() {

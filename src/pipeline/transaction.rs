@@ -97,6 +97,7 @@ fn steps(
     ));
     let manifest_path = tx.manifest.write_new(&backup)?;
     sync_folder(&backup)?;
+    sync_folder(config)?;
 
     // The point of no return for the hive, undone by renaming its checked copy back.
     rename(&staged_hive, tx.hive)?;
