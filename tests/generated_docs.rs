@@ -3,7 +3,7 @@
 
 use assert_cmd::Command;
 
-const SUBCOMMANDS: [&str; 7] = [
+const SUBCOMMANDS: [&str; 8] = [
     "catalog",
     "discover",
     "dlls",
@@ -11,6 +11,7 @@ const SUBCOMMANDS: [&str; 7] = [
     "timeline",
     "export",
     "completions",
+    "restore",
 ];
 
 fn run(args: &[&str]) -> String {

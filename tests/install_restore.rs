@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
 use assert_cmd::Command;
+use common::repair::{WINSOCK_KEYS, assert_written_hive_ok};
 use common::sha256_of;
 use serde_json::Value;
 
@@ -311,6 +312,12 @@ fn install_then_restore_gives_back_the_real_dirty_hive_and_logs() {
         assert!(backup.join(log).is_file(), "{log} in the backup");
     }
     let repaired = sha256_of(&system);
+    // The installed hive passes the peers, and differs from the original (its logs replayed)
+    // only in the Winsock keys.
+    let recovered = common::hive_path(REAL_WITH_LOGS)
+        .unwrap()
+        .join("expected/SYSTEM.recovered");
+    assert_written_hive_ok(&recovered, &system, &WINSOCK_KEYS);
 
     // Exactly the printed command (its words), as the technician would paste it.
     let words: Vec<&str> = undo.split(' ').skip(1).collect();

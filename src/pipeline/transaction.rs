@@ -191,6 +191,15 @@ fn stage(config: &Path, file: &NewFile<'_>, hive: &Path, journal: &mut Journal) 
 fn back_up(current: &CurrentFile, backup: &Path, journal: &mut Journal) -> Result<BackedUpFile> {
     let name = file_name(&current.path)?;
     let copy = backup.join(&name);
+    // A link would be backed up as what it points to, and replaced as a link.
+    let metadata =
+        fs::symlink_metadata(&current.path).map_err(|e| Error::io(&current.path, "open", e))?;
+    if !metadata.is_file() {
+        return Err(Error::Refused {
+            path: current.path.clone(),
+            reason: "not a regular file (a link?): it cannot be backed up and replaced".into(),
+        });
+    }
     let expected = match &current.sha256_when_read {
         Some(sha256) => sha256.clone(),
         None => hash(&current.path)?,
@@ -430,6 +439,29 @@ mod tests {
         let err = run(tx, jiff::Timestamp::UNIX_EPOCH).unwrap_err();
         assert!(err.to_string().contains("SYSTEM.LOG2"), "{err}");
         assert_eq!(snapshot(dir.path()), before);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_hive_is_refused_and_left_alone() {
+        let dir = config_with(&[("real", b"old")]);
+        let hive = dir.path().join("SYSTEM");
+        std::os::unix::fs::symlink(dir.path().join("real"), &hive).unwrap();
+        let tx = Transaction {
+            hive: &hive,
+            current: vec![current(dir.path(), "SYSTEM")],
+            new_hive: NewFile {
+                name: "SYSTEM".into(),
+                content: Content::Bytes(b"new"),
+                sha256: sha256_hex(b"new"),
+            },
+            new_logs: Vec::new(),
+            manifest: manifest(),
+        };
+        let err = run(tx, jiff::Timestamp::UNIX_EPOCH).unwrap_err();
+        assert!(err.to_string().contains("regular file"), "{err}");
+        assert!(fs::symlink_metadata(&hive).unwrap().is_symlink());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 
     #[test]
