@@ -92,14 +92,14 @@ fn render(doc: &RestoreDocument<'_>, target: &Path) -> String {
             "RESTORED"
         };
         let _ = writeln!(out, "Result:        {verb} {}", r.backup.display());
-        for (file, dest) in r.files.iter().zip(&r.restored) {
+        for restored in &r.files {
             let _ = writeln!(
                 out,
                 "  {} -> {} ({} bytes, sha256 {} checked)",
-                file.name,
-                dest.display(),
-                file.size,
-                file.sha256
+                restored.file.name,
+                restored.to.display(),
+                restored.file.size,
+                restored.file.sha256
             );
         }
         match &r.replaced_kept_in {

@@ -63,14 +63,20 @@ impl ConfigFolder {
 pub struct Restored {
     /// The backup folder put back.
     pub backup: PathBuf,
-    /// Its files, each checked against the manifest.
-    pub files: Vec<BackedUpFile>,
-    /// Where they were put back.
-    pub restored: Vec<PathBuf>,
+    /// Its files, each checked against the manifest, and where each goes: the hive first.
+    pub files: Vec<RestoredFile>,
     /// The new backup folder holding the hive and logs that were replaced (`None` in a dry
     /// run).
     pub replaced_kept_in: Option<PathBuf>,
     pub dry_run: bool,
+}
+
+/// A backed-up file and where it is put back.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestoredFile {
+    #[serde(flatten)]
+    pub file: BackedUpFile,
+    pub to: PathBuf,
 }
 
 /// Restore the backup folder `backup` (else the newest made by an install) of `config`.
@@ -97,15 +103,19 @@ pub fn restore(
             reason: format!("its manifest does not list one {hive_name} hive"),
         });
     };
-    let restored: Vec<PathBuf> = std::iter::once(&config.system_hive)
-        .cloned()
-        .chain(log_files.iter().map(|f| config.folder.join(&f.original)))
-        .collect();
+    let files: Vec<RestoredFile> = std::iter::once(RestoredFile {
+        file: (*hive_file).clone(),
+        to: config.system_hive.clone(),
+    })
+    .chain(log_files.iter().map(|f| RestoredFile {
+        file: (*f).clone(),
+        to: config.folder.join(&f.original),
+    }))
+    .collect();
     if dry_run {
         return Ok(Restored {
             backup,
-            files: manifest.files.clone(),
-            restored,
+            files,
             replaced_kept_in: None,
             dry_run,
         });
@@ -148,8 +158,7 @@ pub fn restore(
     )?;
     Ok(Restored {
         backup,
-        files: manifest.files.clone(),
-        restored,
+        files,
         replaced_kept_in: Some(committed.backup),
         dry_run,
     })

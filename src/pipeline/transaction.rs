@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::hive::image::sha256_of_reader;
 use crate::pipeline::backup_folder::create_backup_folder;
-use crate::pipeline::backup_manifest::{BackedUpFile, BackupManifest};
+use crate::pipeline::backup_manifest::{BackedUpFile, BackupManifest, MANIFEST_NAME};
 
 /// Where a new file's bytes come from.
 pub enum Content<'a> {
@@ -54,11 +54,8 @@ pub struct Transaction<'a> {
 pub struct Committed {
     pub backup: PathBuf,
     pub manifest_path: PathBuf,
-    pub manifest: BackupManifest,
     /// Where the old logs are now (in the backup folder).
     pub moved_logs: Vec<PathBuf>,
-    /// The new logs put in place.
-    pub placed_logs: Vec<PathBuf>,
 }
 
 /// Run `tx`; on any failure the config folder is put back as it was.
@@ -92,14 +89,13 @@ fn steps(
         files.push(back_up(current, &backup, journal)?);
     }
     tx.manifest.files = files;
-    journal.push(Undo::Remove(
-        backup.join(crate::pipeline::backup_manifest::MANIFEST_NAME),
-    ));
+    journal.push(Undo::Remove(backup.join(MANIFEST_NAME)));
     let manifest_path = tx.manifest.write_new(&backup)?;
     sync_folder(&backup)?;
     sync_folder(config)?;
 
-    // The point of no return for the hive, undone by renaming its checked copy back.
+    // From here the config folder itself changes. The hive's swap is undone by renaming its
+    // checked copy back.
     rename(&staged_hive, tx.hive)?;
     journal.push(Undo::MoveBack {
         now_at: backup.join(file_name(tx.hive)?),
@@ -116,7 +112,6 @@ fn steps(
         });
         moved_logs.push(moved);
     }
-    let mut placed_logs = Vec::new();
     for (staged, dest) in staged_logs {
         if fs::symlink_metadata(&dest).is_ok() {
             return Err(Error::Refused {
@@ -125,8 +120,7 @@ fn steps(
             });
         }
         rename(&staged, &dest)?;
-        journal.push(Undo::Remove(dest.clone()));
-        placed_logs.push(dest);
+        journal.push(Undo::Remove(dest));
     }
     sync_folder(&backup)?;
     sync_folder(config)?;
@@ -134,9 +128,7 @@ fn steps(
     Ok(Committed {
         backup,
         manifest_path,
-        manifest: tx.manifest.clone(),
         moved_logs,
-        placed_logs,
     })
 }
 
@@ -401,8 +393,9 @@ mod tests {
         assert!(!dir.path().join("SYSTEM.LOG1").exists());
         assert_eq!(fs::read(done.backup.join("SYSTEM")).unwrap(), b"old");
         assert_eq!(fs::read(done.backup.join("SYSTEM.LOG1")).unwrap(), b"log");
-        assert_eq!(done.manifest.files.len(), 2);
-        assert_eq!(done.manifest.files[0].sha256, sha256_hex(b"old"));
+        let manifest = BackupManifest::read(&done.backup).unwrap();
+        assert_eq!(manifest.files.len(), 2);
+        assert_eq!(manifest.files[0].sha256, sha256_hex(b"old"));
     }
 
     #[test]
