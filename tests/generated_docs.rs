@@ -12,6 +12,7 @@ const SUBCOMMANDS: [&str; 8] = [
     "timeline",
     "export",
     "completions",
+    "restore",
 ];
 
 fn run(args: &[&str]) -> String {

@@ -75,6 +75,8 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Describe transaction log files on their own: format, header, entries, sequence numbers
     Logs(LogsArgs),
+    /// Put back the SYSTEM hive and logs that `repair --install` kept in a backup folder
+    Restore(RestoreArgs),
 }
 
 #[derive(Debug, Args)]
@@ -413,7 +415,12 @@ pub struct RepairArgs {
     pub target: PathBuf,
 
     /// Where to write the repaired hive (a new file)
-    #[arg(long, value_name = "NEW_HIVE", required_unless_present_any = ["dry_run", "install"])]
+    #[arg(
+        long,
+        value_name = "NEW_HIVE",
+        required_unless_present_any = ["dry_run", "install"],
+        conflicts_with = "install"
+    )]
     pub out: Option<PathBuf>,
 
     /// What to do to the protocol catalog
@@ -462,8 +469,9 @@ pub struct RepairArgs {
     #[arg(long)]
     pub always_write: bool,
 
-    /// On a mounted Windows volume: back up SYSTEM and its logs beside it and replace SYSTEM
-    /// with the repaired hive (refused on the running system)
+    /// On a mounted Windows volume: copy SYSTEM and its logs into a new backup folder beside
+    /// them (checked, with a manifest), replace SYSTEM with the repaired hive and move the old
+    /// logs into the backup; undone by `restore` (refused on the running system)
     #[arg(long)]
     pub install: bool,
 
@@ -537,6 +545,41 @@ pub struct LogsArgs {
     pub logs: Vec<PathBuf>,
 
     /// Print JSON instead of tables
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  winsock-doctor restore D: --list
+  winsock-doctor restore D: --dry-run
+  winsock-doctor restore D:
+  winsock-doctor restore D:\\Windows\\System32\\config --backup winsock-doctor-backup-20261204T171500Z-1
+
+Backups are the folders winsock-doctor-backup-<UTC time>-<n> that repair --install makes in the
+config folder (beside SYSTEM). Every file is checked against the backup's manifest before
+anything changes; a mismatch refuses. The hive and logs being replaced are kept in a new backup
+folder, which restore --backup can put back in turn.
+Exit codes: 0 restored (or listed, or --dry-run), 2 error or refused (nothing changed).")]
+pub struct RestoreArgs {
+    /// A volume, a Windows folder, or the config folder holding SYSTEM
+    #[arg(value_name = "TARGET")]
+    pub target: PathBuf,
+
+    /// The backup folder to put back (its name, or its path in the config folder); default:
+    /// the newest one made by repair --install
+    #[arg(long, value_name = "DIR")]
+    pub backup: Option<PathBuf>,
+
+    /// Only list the backups found, newest first, with their manifests
+    #[arg(long, conflicts_with_all = ["backup", "dry_run"])]
+    pub list: bool,
+
+    /// Check the backup and show what would be put back; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
 }

@@ -11,6 +11,7 @@ pub mod generated;
 pub mod logs;
 pub mod repair;
 pub mod replay;
+pub mod restore;
 pub mod scan;
 pub mod scan_batch;
 pub mod timeline;
@@ -40,6 +41,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Replay(args) => replay::run(&args),
         Command::Logs(args) => logs::run(&args),
         Command::Repair(args) => repair::run(&args),
+        Command::Restore(args) => restore::run(&args),
     }
 }
 

@@ -4,15 +4,17 @@
 //! written), 2 (from `main`) on errors.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::cli::args::{RepairArgs, RepairMode};
 use crate::cli::print_dirty_notice;
+use crate::cli::restore::undo_command;
 use crate::error::{Error, Result};
 use crate::hive::filetime::filetime_from_rfc3339;
 use crate::hive::write_file::write_new_file;
 use crate::input::OpenedHive;
+use crate::pipeline::install::install;
 use crate::pipeline::repair::{RepairRequest, repair};
 use crate::report::repair_json::{OutputFile, RepairDocument, Status};
 use crate::report::repair_table;
@@ -69,32 +71,49 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
         return finish(&doc, args.json, ExitCode::SUCCESS);
     }
 
-    let out = match (&args.out, args.install) {
-        (_, true) => install_staging_path(&target.system_hive),
-        (Some(out), false) => out.clone(),
-        (None, false) => return Err(Error::Usage("--out is required".into())),
-    };
-    // Logs found beside the hive count too, read or not.
-    let mut protected = hive.own_files();
-    protected.extend(doc.logs_to_move_aside.iter().cloned());
     let bytes = repaired.image.hive_bytes();
-    let sha256 = write_new_file(&out, bytes, &protected, args.force || args.install)?;
-    doc.output = Some(OutputFile {
-        path: out.clone(),
-        path_bytes_hex: crate::report::json_path::bytes_hex(&out),
-        sha256,
-        size: bytes.len() as u64,
-        installed_as: None,
-        backup: None,
-    });
-    if args.install {
-        let (installed, backup) =
-            crate::volume::install::install(&target, &out, &doc.logs_to_move_aside)?;
-        if let Some(output) = &mut doc.output {
-            output.installed_as = Some(installed);
-            output.backup = Some(backup);
+    doc.output = Some(if args.install {
+        let installed = install(
+            &target,
+            &hive,
+            bytes,
+            &request.options,
+            &outcome.plans,
+            std::env::args().collect(),
+        )?;
+        // Moved into the backup: nothing is left for the user to move.
+        doc.logs_to_move_aside.clear();
+        OutputFile {
+            undo: Some(undo_command(&args.target, &installed.backup)),
+            path_bytes_hex: crate::report::json_path::bytes_hex(&installed.hive),
+            path: installed.hive.clone(),
+            sha256: installed.sha256,
+            size: installed.size,
+            installed_as: Some(installed.hive),
+            backup: Some(installed.backup),
+            manifest: Some(installed.manifest),
+            moved_logs: installed.moved_logs,
         }
-    }
+    } else {
+        let Some(out) = &args.out else {
+            return Err(Error::Usage("--out is required".into()));
+        };
+        // Logs found beside the hive count too, read or not.
+        let mut protected = hive.own_files();
+        protected.extend(doc.logs_to_move_aside.iter().cloned());
+        let sha256 = write_new_file(out, bytes, &protected, args.force)?;
+        OutputFile {
+            path: out.clone(),
+            path_bytes_hex: crate::report::json_path::bytes_hex(out),
+            sha256,
+            size: bytes.len() as u64,
+            installed_as: None,
+            backup: None,
+            manifest: None,
+            moved_logs: Vec::new(),
+            undo: None,
+        }
+    });
     doc.status = Status::Repaired;
     finish(&doc, args.json, ExitCode::SUCCESS)
 }
@@ -129,11 +148,6 @@ fn request(args: &RepairArgs) -> Result<RepairRequest> {
         always_write: args.always_write,
         salvage: args.salvage,
     })
-}
-
-/// Where `--install` stages the repaired hive: beside SYSTEM, renamed over it at the end.
-fn install_staging_path(system_hive: &Path) -> PathBuf {
-    system_hive.with_file_name("SYSTEM.winsock-doctor-new")
 }
 
 fn finish(doc: &RepairDocument<'_>, json: bool, code: ExitCode) -> Result<ExitCode> {

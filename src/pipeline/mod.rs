@@ -1,5 +1,11 @@
-//! The pipelines: what `scan` and `repair` do, from a target to a result, callable by other
-//! programs. The command line only turns arguments into these options and prints the results.
+//! The pipelines: what `scan`, `repair`, `repair --install` and `restore` do, from a target to
+//! a result, callable by other programs. The command line only turns arguments into these
+//! options and prints the results.
 
+pub mod backup_folder;
+pub mod backup_manifest;
+pub mod install;
 pub mod repair;
+pub mod restore;
 pub mod scan;
+pub mod transaction;

@@ -46,6 +46,14 @@ pub struct OutputFile {
     /// The backup folder of the original hive and its logs, with `--install`.
     #[serde(serialize_with = "json_path::lossy_option")]
     pub backup: Option<PathBuf>,
+    /// The backup's manifest (files, their sha256, the command), with `--install`.
+    #[serde(serialize_with = "json_path::lossy_option")]
+    pub manifest: Option<PathBuf>,
+    /// Where the old logs were moved (into the backup folder), with `--install`.
+    #[serde(serialize_with = "json_path::lossy_list")]
+    pub moved_logs: Vec<PathBuf>,
+    /// The command that puts the original hive and logs back, with `--install`.
+    pub undo: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

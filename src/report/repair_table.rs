@@ -50,6 +50,12 @@ pub fn render(doc: &RepairDocument<'_>) -> String {
         if let Some(backup) = &output.backup {
             let _ = writeln!(out, "Backup:      {}", backup.display());
         }
+        if let Some(manifest) = &output.manifest {
+            let _ = writeln!(out, "Manifest:    {}", manifest.display());
+        }
+        for log in &output.moved_logs {
+            let _ = writeln!(out, "Log moved:   {}", log.display());
+        }
     }
 
     if let Some(salvage) = &doc.salvage {
@@ -143,6 +149,12 @@ pub fn render(doc: &RepairDocument<'_>) -> String {
         for log in &doc.logs_to_move_aside {
             let _ = writeln!(out, "  {}", log.display());
         }
+    }
+    if let Some(undo) = doc.output.as_ref().and_then(|o| o.undo.as_ref()) {
+        let _ = writeln!(
+            out,
+            "\nThe original hive and its logs are in the backup folder. To put them back:\n  {undo}"
+        );
     }
     out
 }

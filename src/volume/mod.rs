@@ -6,7 +6,6 @@ pub mod confine;
 pub mod discover;
 pub mod dll_check;
 pub mod findings;
-pub mod install;
 pub mod library_path;
 pub mod pe_version;
 pub mod target;
