@@ -1,5 +1,5 @@
 //! `winsock-doctor scan` over many hives: find them, scan each on a bounded pool of threads
-//! ([`scan_target`] per hive, one hive mapped per worker at a time), stream one record per hive
+//! ([`scan_target`] per hive, one hive in memory per worker at a time), stream one record per hive
 //! as it finishes, and end with a summary. Results are never gathered: the channel between the
 //! workers and the writer is bounded, so memory stays that of a few hives whatever the batch.
 
