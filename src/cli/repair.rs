@@ -75,7 +75,7 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
     doc.output = Some(if args.install {
         let installed = install(
             &target,
-            &hive,
+            hive,
             bytes,
             &request.options,
             &outcome.plans,
