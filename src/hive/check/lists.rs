@@ -114,6 +114,16 @@ impl<'h> Walker<'h> {
             }
             total += leaf.entries.len();
             if total > max {
+                self.report(
+                    ProblemKind::SubkeyList,
+                    key,
+                    data_offset(list),
+                    format!(
+                        "expected at most {max} subkeys in {} bytes of hive bins, the leaves of \
+                         this index root list more",
+                        self.cells.bins().len()
+                    ),
+                );
                 return None;
             }
             leaves.push((entry.offset, leaf));
