@@ -5,14 +5,28 @@ use super::cells::data_offset;
 use super::problem::ProblemKind;
 use super::walk::Walker;
 use crate::hive::big_data::{self, BigData, SEGMENT_SIZE};
+use crate::hive::cell::NO_CELL;
 use crate::hive::key_node::KeyNode;
-use crate::hive::key_value::{INLINE_MAX, KeyValue};
+use crate::hive::key_value::{INLINE_MAX, KeyValue, VALUE_COMP_NAME};
 use crate::hive::offset_list;
 
 impl Walker<'_> {
     /// Check the value list of `key` and every value in it.
     pub(super) fn check_values(&mut self, key: u32, node: &KeyNode) {
         if node.value_count == 0 {
+            // As for subkey lists: other readers follow a stale offset.
+            if node.values_list != NO_CELL {
+                self.report(
+                    ProblemKind::ValueList,
+                    key,
+                    data_offset(key) + 40,
+                    format!(
+                        "expected no value list (0xffffffff) for a key without values, found \
+                         {:#x}",
+                        node.values_list
+                    ),
+                );
+            }
             return;
         }
         let list = node.values_list;
@@ -37,6 +51,20 @@ impl Walker<'_> {
             match KeyValue::parse(data, data_offset(value)) {
                 Ok((vk, _)) => {
                     self.values += 1;
+                    // Windows reads only the compressed-name bit; readers that test the whole
+                    // field decode the name of a value with other bits set differently.
+                    if vk.flags & !VALUE_COMP_NAME != 0 {
+                        self.report(
+                            ProblemKind::Value,
+                            key,
+                            data_offset(value) + 16,
+                            format!(
+                                "expected the value flags to be 0 or 1 (compressed name), found \
+                                 {:#x}",
+                                vk.flags
+                            ),
+                        );
+                    }
                     self.check_data(key, value, &vk);
                 }
                 Err(e) => self.bad_record(ProblemKind::Value, key, e),
