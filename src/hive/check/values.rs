@@ -7,7 +7,7 @@ use super::walk::Walker;
 use crate::hive::big_data::{self, BigData, SEGMENT_SIZE};
 use crate::hive::cell::NO_CELL;
 use crate::hive::key_node::KeyNode;
-use crate::hive::key_value::{INLINE_MAX, KeyValue, VALUE_COMP_NAME};
+use crate::hive::key_value::{INLINE_MAX, KeyValue, VALUE_COMP_NAME, VALUE_TOMBSTONE};
 use crate::hive::offset_list;
 
 impl Walker<'_> {
@@ -51,16 +51,17 @@ impl Walker<'_> {
             match KeyValue::parse(data, data_offset(value)) {
                 Ok((vk, _)) => {
                     self.values += 1;
-                    // Windows reads only the compressed-name bit; readers that test the whole
-                    // field decode the name of a value with other bits set differently.
-                    if vk.flags & !VALUE_COMP_NAME != 0 {
+                    // Windows reads only the compressed-name and tombstone (differencing hives)
+                    // bits; readers that test the whole field decode the name of a value with
+                    // other bits set differently.
+                    if vk.flags & !(VALUE_COMP_NAME | VALUE_TOMBSTONE) != 0 {
                         self.report(
                             ProblemKind::Value,
                             key,
                             data_offset(value) + 16,
                             format!(
-                                "expected the value flags to be 0 or 1 (compressed name), found \
-                                 {:#x}",
+                                "expected no value flags but 0x1 (compressed name) and 0x2 \
+                                 (tombstone), found {:#x}",
                                 vk.flags
                             ),
                         );
