@@ -9,7 +9,7 @@ cd "$FUZZ/.."
 SECONDS_EACH=${1:-60}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(open_walk packed_item namespace_entry replay editor scan)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(open_walk packed_item namespace_entry replay editor scan repair)
 
 # cargo-fuzz needs nightly flags (-Zsanitizer); only the stable toolchain is installed.
 export RUSTC_BOOTSTRAP=1

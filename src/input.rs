@@ -103,6 +103,28 @@ impl OpenedHive {
                 .map(|log| ReadFile::open(log))
                 .collect::<Result<_>>()?
         };
+        Self::from_files(primary, log_files, options)
+    }
+
+    /// A hive whose bytes are already in memory (another program's buffer, a fuzzer's input),
+    /// named `name` in reports; read as it is, without logs.
+    pub fn from_bytes(name: &Path, bytes: &[u8]) -> Result<Self> {
+        let primary = ReadFile::from_reader(name, bytes, bytes.len() as u64)?;
+        let options = LogOptions {
+            no_logs: true,
+            logs: Vec::new(),
+        };
+        Self::from_files(primary, Vec::new(), options)
+    }
+
+    /// Replay `log_files` onto `primary` and check the result's base block.
+    fn from_files(
+        primary: ReadFile,
+        log_files: Vec<ReadFile>,
+        options: LogOptions,
+    ) -> Result<Self> {
+        let path = primary.path().to_path_buf();
+        let path = path.as_path();
         let logs: Vec<LogFile> = log_files.iter().map(LogFile::from).collect();
         let replayed = replay(primary.bytes(), &logs).map_err(|e| Error::format(path, e))?;
         // Nothing applied: read the primary's bytes themselves, not a copy.
@@ -125,12 +147,12 @@ impl OpenedHive {
         })
     }
 
-    /// The path the hive was opened at.
     /// The same input and logs, read from `image` instead (a salvaged rebuild of this hive).
     pub fn with_image(self, image: HiveImage) -> Self {
         Self { image, ..self }
     }
 
+    /// The path the hive was opened at.
     pub fn path(&self) -> &Path {
         self.primary.path()
     }

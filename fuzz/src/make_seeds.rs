@@ -80,7 +80,7 @@ fn main() {
         }
         if size <= MAX_SEED {
             let bytes = fs::read(&path).expect("read a zoo file");
-            for target in ["open_walk", "editor", "replay", "scan"] {
+            for target in ["open_walk", "editor", "replay", "scan", "repair"] {
                 let seed = if target == "replay" {
                     join_replay_input(&bytes, &[])
                 } else {
@@ -92,7 +92,7 @@ fn main() {
         }
     }
     for (i, hive) in built_hives().iter().enumerate() {
-        for target in ["open_walk", "editor", "scan"] {
+        for target in ["open_walk", "editor", "scan", "repair"] {
             write(corpus, target, &format!("built-{i}"), hive);
         }
         write(
