@@ -12,7 +12,7 @@ use crate::report::scan_json::roles;
 use crate::report::windows_line::windows_line;
 use crate::winsock::catalog::SystemCatalogs;
 use crate::winsock::diagnose::Lsp;
-use crate::winsock::findings::{Finding, Severity};
+use crate::winsock::findings::{Code, Finding, Severity};
 use crate::winsock::hive_structure::HiveStructure;
 use crate::winsock::scan::Scan;
 use crate::winsock::windows_version::WindowsVersion;
@@ -127,6 +127,16 @@ pub fn render(
         }
     }
     let mut commands: Vec<String> = Vec::new();
+    // Every other repair refuses a hive damaged outside the Winsock keys: salvage comes first,
+    // alone, and the salvaged copy is scanned again for what is left to repair.
+    let damaged = problems
+        .iter()
+        .copied()
+        .find(|f| f.code == Code::HiveStructureDamaged);
+    let problems = match damaged {
+        Some(damaged) => vec![damaged],
+        None => problems,
+    };
     for f in &problems {
         if let Some(c) = &f.repair.command {
             let c = with_target(c, input);
@@ -142,6 +152,12 @@ pub fn render(
         );
         for c in commands {
             let _ = writeln!(out, "  {c}");
+        }
+        if damaged.is_some() {
+            let _ = writeln!(
+                out,
+                "  then scan OUT: the other repairs refuse this hive until it is whole"
+            );
         }
     }
     out
