@@ -30,6 +30,19 @@ impl Walker<'_> {
                 "expected a key name, found a name length of 0".to_string(),
             );
         }
+        // 0x0100 to 0x0800: the virtualization bits of SOFTWARE hives and bits no Windows
+        // defines; readers refuse or warn on them (the user flags 0xF000 are common and read).
+        if node.flags & UNREAD_KEY_FLAGS != 0 {
+            self.report(
+                ProblemKind::KeyNode,
+                key,
+                data_offset(key) + 2,
+                format!(
+                    "expected no key flags in {UNREAD_KEY_FLAGS:#06x}, found {:#06x}",
+                    node.flags
+                ),
+            );
+        }
         if key != self.root && node.parent != pending.parent {
             self.report(
                 ProblemKind::KeyNode,
@@ -73,7 +86,20 @@ impl Walker<'_> {
     /// The class name: a cell large enough for the length the key node gives.
     fn check_class(&mut self, key: u32, node: &KeyNode) {
         if node.class_name_len == 0 {
-            // Windows ignores the offset then (and a loader may reset a stale one).
+            // Windows ignores the offset then (and a loader may reset a stale one), but some
+            // readers follow it.
+            if node.class_name != NO_CELL {
+                self.report(
+                    ProblemKind::Class,
+                    key,
+                    data_offset(key) + 48,
+                    format!(
+                        "expected no class name cell (0xffffffff) for a class length of 0, \
+                         found {:#x}",
+                        node.class_name
+                    ),
+                );
+            }
             return;
         }
         if node.class_name == NO_CELL {
@@ -105,3 +131,6 @@ impl Walker<'_> {
         }
     }
 }
+
+/// Key flags no reader of the corpus takes in a SYSTEM hive.
+const UNREAD_KEY_FLAGS: u16 = 0x0F00;

@@ -49,8 +49,19 @@ impl Walker<'_> {
                 continue;
             };
             match KeyValue::parse(data, data_offset(value)) {
-                Ok((vk, _)) => {
+                Ok((vk, name)) => {
                     self.values += 1;
+                    if has_nul(name, vk.flags & VALUE_COMP_NAME != 0) {
+                        self.report(
+                            ProblemKind::Value,
+                            key,
+                            data_offset(value) + 20,
+                            "expected a value name without NUL characters, found one (readers \
+                             disagree on where such a name ends; key names with one they read \
+                             alike)"
+                                .to_string(),
+                        );
+                    }
                     // Windows reads only the compressed-name and tombstone (differencing hives)
                     // bits; readers that test the whole field decode the name of a value with
                     // other bits set differently.
@@ -169,5 +180,14 @@ impl Walker<'_> {
                 );
             }
         }
+    }
+}
+
+/// Whether a stored name (Latin-1 bytes when `compressed`, else UTF-16LE) holds a NUL.
+fn has_nul(name: &[u8], compressed: bool) -> bool {
+    if compressed {
+        name.contains(&0)
+    } else {
+        name.chunks_exact(2).any(|unit| unit == [0, 0])
     }
 }
