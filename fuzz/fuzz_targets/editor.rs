@@ -133,7 +133,8 @@ fuzz_target!(
                 EditError::KeyNotFound(_)
                 | EditError::InvalidName { .. }
                 | EditError::RootKey
-                | EditError::NoDelete(_),
+                | EditError::NoDelete(_)
+                | EditError::SharedCell { .. },
             ) => {}
             // Possibly half applied: the editor must be dropped.
             Err(EditError::Format(_) | EditError::Limit(_)) => return,
