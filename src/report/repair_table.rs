@@ -159,14 +159,20 @@ pub fn render(doc: &RepairDocument<'_>) -> String {
     out
 }
 
-fn dropped_table(dropped: &[Dropped]) -> Table {
+/// A plain-text table of `PLAIN_WIDTH` with `header`.
+fn plain_table(header: [&str; 5]) -> Table {
     let mut table = Table::new();
     table
         .load_style(presets::ASCII_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .force_no_tty()
         .set_width(PLAIN_WIDTH)
-        .set_header(vec!["Left out", "Key", "Value", "Offset", "Why"]);
+        .set_header(header.to_vec());
+    table
+}
+
+fn dropped_table(dropped: &[Dropped]) -> Table {
+    let mut table = plain_table(["Left out", "Key", "Value", "Offset", "Why"]);
     for d in dropped {
         let what = match d.what {
             DroppedKind::Key => "key and subtree",
@@ -192,13 +198,7 @@ fn dropped_table(dropped: &[Dropped]) -> Table {
 }
 
 fn edits_table(edits: &[Edit]) -> Table {
-    let mut table = Table::new();
-    table
-        .load_style(presets::ASCII_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .force_no_tty()
-        .set_width(PLAIN_WIDTH)
-        .set_header(vec!["Change", "Key", "Value", "Before", "After"]);
+    let mut table = plain_table(["Change", "Key", "Value", "Before", "After"]);
     for edit in edits {
         let row = match edit {
             Edit::CreateKey { key } => vec![
