@@ -178,7 +178,8 @@ pub struct VolumeRoot {
 impl VolumeRoot {
     pub fn new(path: &Path) -> io::Result<Self> {
         Ok(Self {
-            path: path.to_path_buf(),
+            // Without a trailing separator (`D/` as `D`), as Windows spells a root in reports.
+            path: path.components().collect(),
             canonical: std::fs::canonicalize(path)?,
         })
     }
