@@ -11,6 +11,17 @@ pub const CELL_ALIGNMENT: u32 = 8;
 /// The offset value that points nowhere.
 pub const NO_CELL: u32 = u32::MAX;
 
+/// File offset of the bins offset `offset` (cell offsets count from the first bin), for
+/// messages.
+pub fn file_offset(offset: u32) -> u64 {
+    crate::hive::base_block::BASE_BLOCK_SIZE as u64 + u64::from(offset)
+}
+
+/// File offset of the data of the cell at bins offset `offset`, past its size field.
+pub fn data_offset(offset: u32) -> u64 {
+    file_offset(offset) + u64::from(CELL_HEADER_SIZE)
+}
+
 /// The decoded size field of a cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CellHeader {

@@ -25,4 +25,5 @@ pub mod security;
 pub mod subkey_list;
 pub mod subtree;
 pub mod value;
+pub mod value_data;
 pub mod write_file;

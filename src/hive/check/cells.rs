@@ -2,7 +2,6 @@
 //! (one bit per 8-byte slot), so every reference is checked in constant time and memory stays
 //! bounded by the hive's size whatever the references do.
 
-use crate::hive::base_block::BASE_BLOCK_SIZE;
 use crate::hive::cell::{CELL_ALIGNMENT, CELL_HEADER_SIZE, NO_CELL};
 
 pub(super) struct CellMap<'h> {
@@ -14,15 +13,7 @@ pub(super) struct CellMap<'h> {
     claimed: Vec<u64>,
 }
 
-/// File offset of the bins offset `offset`.
-pub(super) fn file_offset(offset: u32) -> u64 {
-    BASE_BLOCK_SIZE as u64 + u64::from(offset)
-}
-
-/// File offset of the data of the cell at `offset`, past its size field.
-pub(super) fn data_offset(offset: u32) -> u64 {
-    file_offset(offset) + u64::from(CELL_HEADER_SIZE)
-}
+pub(super) use crate::hive::cell::{data_offset, file_offset};
 
 fn slot(offset: u32) -> (usize, u64) {
     let slot = (offset / CELL_ALIGNMENT) as usize;

@@ -24,10 +24,7 @@ pub(super) struct CellHeap {
     free_by_size: BTreeSet<(u32, u32)>,
 }
 
-/// File offset of the bins offset `offset`, for messages.
-pub(super) fn file_offset(offset: u32) -> u64 {
-    BASE_BLOCK_SIZE as u64 + u64::from(offset)
-}
+pub(super) use crate::hive::cell::file_offset;
 
 impl CellHeap {
     /// Index the cells of `image` (base block + exactly the bins it declares) with one pass over

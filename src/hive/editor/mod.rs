@@ -27,13 +27,13 @@ use crate::hive::base_block::{
     OFF_FILE_FORMAT, OFF_FILE_TYPE, OFF_MAJOR_VERSION, OFF_MINOR_VERSION, OFF_PRIMARY_SEQUENCE,
     OFF_ROOT_CELL, OFF_SECONDARY_SEQUENCE, OFF_TIMESTAMP,
 };
-use crate::hive::cell::{CELL_HEADER_SIZE, CellHeader, NO_CELL};
+use crate::hive::cell::{CellHeader, NO_CELL, data_offset};
 use crate::hive::hbin::{HBIN_HEADER_SIZE, HbinHeader, PAGE_SIZE};
 use crate::hive::key_node::{self, KEY_COMP_NAME, KEY_HIVE_ENTRY, KEY_NO_DELETE, KeyNode};
 use crate::hive::le::{put_u32, put_u64};
 use crate::hive::name::{self, StoredName};
 use crate::hive::security::KeySecurity;
-use heap::{CellHeap, file_offset};
+use heap::CellHeap;
 
 /// An editable copy of a hive.
 pub struct Editor {
@@ -244,11 +244,6 @@ impl Editor {
         let (name, compressed) = KeyNode::parse_name(self.heap.data(offset)?, data_offset(offset))?;
         Ok(name::as_nt(name, compressed))
     }
-}
-
-/// Offset of the cell data for messages: past the 4-byte size field.
-fn data_offset(offset: u32) -> u64 {
-    file_offset(offset) + u64::from(CELL_HEADER_SIZE)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@ use super::*;
 use crate::hive::base_block::BaseBlock;
 use crate::hive::big_data::SEGMENT_SIZE;
 use crate::hive::builder::DEFAULT_SECURITY_DESCRIPTOR;
+use crate::hive::cell::file_offset;
 use crate::hive::name::StoredName;
 use crate::hive::subkey_list::{ListKind, SubkeyList};
 

@@ -10,6 +10,7 @@ use crate::hive::key_node::KeyNode;
 use crate::hive::key_value::{DATA_INLINE, INLINE_MAX, KeyValue, VALUE_COMP_NAME, VALUE_TOMBSTONE};
 use crate::hive::name::{self, StoredName};
 use crate::hive::offset_list;
+use crate::hive::value_data;
 
 /// A value's type and data, as read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,48 +232,8 @@ impl Editor {
     }
 
     fn read_data(&self, value: u32, vk: &KeyValue) -> Result<Vec<u8>, FormatError> {
-        if let Some(inline) = vk.inline_data() {
-            return Ok(inline);
-        }
-        let len = vk.data_len() as usize;
-        if len == 0 {
-            return Ok(Vec::new());
-        }
-        let short = |cell: u32| {
-            FormatError::at(
-                data_offset(cell),
-                format!(
-                    "expected value data of {len} bytes (value at {:#x})",
-                    data_offset(value)
-                ),
-            )
-        };
-        let Some(db) = self.big_data(vk)? else {
-            let cell = self.heap.data(vk.data_offset)?;
-            return cell
-                .get(..len)
-                .map(<[u8]>::to_vec)
-                .ok_or_else(|| short(vk.data_offset));
-        };
-        let segments = self.segments(&db)?;
-        // The size field is untrusted: allocate only what the segments can hold.
-        if len > segments.len() * SEGMENT_SIZE {
-            return Err(short(db.segments_list));
-        }
-        let mut data = Vec::with_capacity(len);
-        for segment in segments {
-            let take = (len - data.len()).min(SEGMENT_SIZE);
-            let bytes = self
-                .heap
-                .data(segment)?
-                .get(..take)
-                .ok_or_else(|| short(segment))?;
-            data.extend_from_slice(bytes);
-        }
-        if data.len() != len {
-            return Err(short(db.segments_list));
-        }
-        Ok(data)
+        value_data::read(vk, value, self.minor_version, |cell| self.heap.data(cell))
+            .map(|stored| stored.bytes)
     }
 
     /// Store `data` the way a hive of this version does and return the vk fields pointing at it.

@@ -4,7 +4,6 @@
 //! leads nowhere readable is an error for that one reference.
 
 use crate::error::FormatError;
-use crate::hive::base_block::BASE_BLOCK_SIZE;
 use crate::hive::cell::{CELL_ALIGNMENT, CELL_HEADER_SIZE, CellHeader};
 use crate::hive::hbin::{HBIN_HEADER_SIZE, HbinHeader, PAGE_SIZE};
 
@@ -55,10 +54,7 @@ pub(super) struct InputCells<'a> {
     starts: CellBits,
 }
 
-/// File offset of the bins offset `offset`, for messages.
-pub(super) fn file_offset(offset: u32) -> u64 {
-    BASE_BLOCK_SIZE as u64 + u64::from(offset)
-}
+pub(super) use crate::hive::cell::file_offset;
 
 impl<'a> InputCells<'a> {
     /// Index the bins of `bins` (the hive bins data): every page that starts a valid bin header

@@ -4,15 +4,15 @@
 //! point two keys at one list or one value's data at another's).
 
 use crate::error::FormatError;
-use crate::hive::big_data::{self, BigData, SEGMENT_SIZE};
 use crate::hive::cell::NO_CELL;
 use crate::hive::key_node::KeyNode;
-use crate::hive::key_value::{KeyValue, VALUE_TOMBSTONE};
+use crate::hive::key_value::{INLINE_MAX, KeyValue, VALUE_TOMBSTONE};
 use crate::hive::name::StoredName;
 use crate::hive::offset_list;
-use crate::hive::salvage::cells::{CellBits, InputCells, file_offset};
+use crate::hive::salvage::cells::{CellBits, InputCells};
 use crate::hive::security::KeySecurity;
 use crate::hive::subkey_list::SubkeyList;
+use crate::hive::value_data;
 
 /// A key node of the input.
 pub(super) struct InputKey {
@@ -35,10 +35,7 @@ pub(super) struct Input<'a> {
     minor_version: u32,
 }
 
-/// Offset of a cell's data for messages: past its size field.
-pub(super) fn data_offset(offset: u32) -> u64 {
-    file_offset(offset) + 4
-}
+pub(super) use crate::hive::cell::data_offset;
 
 impl<'a> Input<'a> {
     pub(super) fn new(cells: InputCells<'a>, minor_version: u32) -> Self {
@@ -160,59 +157,15 @@ impl<'a> Input<'a> {
 
     /// The data of `vk` (at `value`) and the cells holding it.
     fn value_data(&self, value: u32, vk: &KeyValue) -> Result<(Vec<u8>, Vec<u32>), FormatError> {
-        let len = vk.data_len() as usize;
-        if vk.is_inline() {
-            let inline = vk.inline_data().unwrap_or_default();
-            if inline.len() != len {
-                return Err(FormatError::at(
-                    data_offset(value) + 4,
-                    format!("inline data of {len} bytes: at most 4 fit"),
-                ));
-            }
-            return Ok((inline, Vec::new()));
+        // More than 4 bytes cannot be inline: reading 4 of them would shorten the value.
+        if vk.is_inline() && vk.data_len() as usize > INLINE_MAX {
+            return Err(FormatError::at(
+                data_offset(value) + 4,
+                format!("inline data of {} bytes: at most 4 fit", vk.data_len()),
+            ));
         }
-        if len == 0 {
-            return Ok((Vec::new(), Vec::new()));
-        }
-        let short = |cell: u32| {
-            FormatError::at(
-                data_offset(cell),
-                format!(
-                    "expected value data of {len} bytes (value at {:#x})",
-                    data_offset(value)
-                ),
-            )
-        };
-        let first = self.cells.data(vk.data_offset)?;
-        let is_db = big_data::is_big(self.minor_version, len)
-            && first.get(..2) == Some(big_data::SIGNATURE.as_slice());
-        if !is_db {
-            let data = first.get(..len).ok_or_else(|| short(vk.data_offset))?;
-            return Ok((data.to_vec(), vec![vk.data_offset]));
-        }
-        let db = BigData::parse(first, data_offset(vk.data_offset))?;
-        let list = db.segments_list;
-        let segments = offset_list::parse(
-            self.cells.data(list)?,
-            usize::from(db.segment_count),
-            data_offset(list),
-        )?;
-        // The size field is untrusted: allocate only what the segments can hold.
-        if len > segments.len() * SEGMENT_SIZE {
-            return Err(short(list));
-        }
-        let mut data = Vec::with_capacity(len);
-        for &segment in &segments {
-            let take = (len - data.len()).min(SEGMENT_SIZE);
-            let bytes = self.cells.data(segment)?;
-            data.extend_from_slice(bytes.get(..take).ok_or_else(|| short(segment))?);
-        }
-        if data.len() != len {
-            return Err(short(list));
-        }
-        let mut cells = vec![vk.data_offset, list];
-        cells.extend(segments);
-        Ok((data, cells))
+        let stored = value_data::read(vk, value, self.minor_version, |cell| self.cells.data(cell))?;
+        Ok((stored.bytes, stored.cells))
     }
 
     /// The class name of `key`, if it has one.
