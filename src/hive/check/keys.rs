@@ -86,20 +86,12 @@ impl Walker<'_> {
     /// The class name: a cell large enough for the length the key node gives.
     fn check_class(&mut self, key: u32, node: &KeyNode) {
         if node.class_name_len == 0 {
-            // Windows ignores the offset then (and a loader may reset a stale one), but some
-            // readers follow it.
-            if node.class_name != NO_CELL {
-                self.report(
-                    ProblemKind::Class,
-                    key,
-                    data_offset(key) + 48,
-                    format!(
-                        "expected no class name cell (0xffffffff) for a class length of 0, \
-                         found {:#x}",
-                        node.class_name
-                    ),
-                );
-            }
+            self.expect_no_cell(
+                ProblemKind::Class,
+                key,
+                (48, node.class_name),
+                "class name cell (0xffffffff) for a class length of 0",
+            );
             return;
         }
         if node.class_name == NO_CELL {
@@ -134,3 +126,25 @@ impl Walker<'_> {
 
 /// Key flags no reader of the corpus takes in a SYSTEM hive.
 const UNREAD_KEY_FLAGS: u16 = 0x0F00;
+
+impl Walker<'_> {
+    /// An offset beside a count or length of 0 (field at `at` past the key's data) must be
+    /// 0xffffffff: Windows reads nothing there (and its check resets a stale offset), but
+    /// independent readers follow any other value.
+    pub(super) fn expect_no_cell(
+        &mut self,
+        kind: ProblemKind,
+        key: u32,
+        (at, offset): (u64, u32),
+        what: &str,
+    ) {
+        if offset != NO_CELL {
+            self.report(
+                kind,
+                key,
+                data_offset(key) + at,
+                format!("expected no {what}, found {offset:#x}"),
+            );
+        }
+    }
+}

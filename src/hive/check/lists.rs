@@ -9,7 +9,6 @@ use nt_hive::NtHiveNameString;
 use super::cells::data_offset;
 use super::problem::ProblemKind;
 use super::walk::{Pending, Walker};
-use crate::hive::cell::NO_CELL;
 use crate::hive::key_node::{self, KeyNode};
 use crate::hive::name;
 use crate::hive::subkey_list::{ListKind, SubkeyList};
@@ -24,20 +23,12 @@ impl<'h> Walker<'h> {
         stack: &mut Vec<Pending>,
     ) {
         if node.subkey_count == 0 {
-            // Windows reads no list then (and its check resets the offset), but independent
-            // readers follow any offset that is not 0xffffffff: a stale one is damage to them.
-            if node.subkeys_list != NO_CELL {
-                self.report(
-                    ProblemKind::SubkeyList,
-                    key,
-                    data_offset(key) + 28,
-                    format!(
-                        "expected no subkey list (0xffffffff) for a key without subkeys, found \
-                         {:#x}",
-                        node.subkeys_list
-                    ),
-                );
-            }
+            self.expect_no_cell(
+                ProblemKind::SubkeyList,
+                key,
+                (28, node.subkeys_list),
+                "subkey list (0xffffffff) for a key without subkeys",
+            );
             return;
         }
         let Some(leaves) = self.leaves(key, node.subkeys_list) else {

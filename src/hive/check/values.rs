@@ -5,7 +5,6 @@ use super::cells::data_offset;
 use super::problem::ProblemKind;
 use super::walk::Walker;
 use crate::hive::big_data::{self, BigData, SEGMENT_SIZE};
-use crate::hive::cell::NO_CELL;
 use crate::hive::key_node::KeyNode;
 use crate::hive::key_value::{INLINE_MAX, KeyValue, VALUE_COMP_NAME, VALUE_TOMBSTONE};
 use crate::hive::offset_list;
@@ -14,19 +13,12 @@ impl Walker<'_> {
     /// Check the value list of `key` and every value in it.
     pub(super) fn check_values(&mut self, key: u32, node: &KeyNode) {
         if node.value_count == 0 {
-            // As for subkey lists: other readers follow a stale offset.
-            if node.values_list != NO_CELL {
-                self.report(
-                    ProblemKind::ValueList,
-                    key,
-                    data_offset(key) + 40,
-                    format!(
-                        "expected no value list (0xffffffff) for a key without values, found \
-                         {:#x}",
-                        node.values_list
-                    ),
-                );
-            }
+            self.expect_no_cell(
+                ProblemKind::ValueList,
+                key,
+                (40, node.values_list),
+                "value list (0xffffffff) for a key without values",
+            );
             return;
         }
         let list = node.values_list;
