@@ -298,14 +298,5 @@ impl Walk<'_> {
 fn key_name(b: &[u8], nk: usize) -> String {
     let compressed = u16_at(b, nk + 0x02) & 0x20 != 0;
     let len = usize::from(u16_at(b, nk + 0x48));
-    let raw = &b[nk + 0x4C..nk + 0x4C + len];
-    if compressed {
-        raw.iter().map(|&c| char::from(c)).collect()
-    } else {
-        let units: Vec<u16> = raw
-            .chunks_exact(2)
-            .map(|p| u16::from_le_bytes([p[0], p[1]]))
-            .collect();
-        String::from_utf16_lossy(&units)
-    }
+    crate::common::patchable::stored_name(&b[nk + 0x4C..nk + 0x4C + len], compressed)
 }

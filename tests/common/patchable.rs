@@ -42,6 +42,19 @@ pub fn entry(list: &str, n: u32) -> String {
     format!(r"{PROTO}\{list}\{n:012}")
 }
 
+/// A name as a hive stores it: Latin-1 bytes when `compressed`, else UTF-16LE.
+pub fn stored_name(raw: &[u8], compressed: bool) -> String {
+    if compressed {
+        raw.iter().map(|&b| char::from(b)).collect()
+    } else {
+        let units: Vec<u16> = raw
+            .chunks_exact(2)
+            .map(|p| u16::from_le_bytes([p[0], p[1]]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    }
+}
+
 /// A copy of a real hive, or `None` (after a loud message) when the hives are absent.
 pub fn copy(relative: &str) -> Option<PatchableHive> {
     crate::common::hives_dir().map(|dir| PatchableHive::copy_of(&dir, relative))
@@ -98,16 +111,7 @@ impl PatchableHive {
     }
 
     fn name_at(&self, off: usize, len: usize, compressed: bool) -> String {
-        let raw = &self.bytes[off..off + len];
-        if compressed {
-            raw.iter().map(|&b| char::from(b)).collect()
-        } else {
-            let units: Vec<u16> = raw
-                .chunks_exact(2)
-                .map(|p| u16::from_le_bytes([p[0], p[1]]))
-                .collect();
-            String::from_utf16_lossy(&units)
-        }
+        stored_name(&self.bytes[off..off + len], compressed)
     }
 
     fn key_name(&self, nk: usize) -> String {
