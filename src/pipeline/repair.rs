@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, FormatError, Result};
-use crate::hive::check::{Problem, check_hive};
+use crate::hive::check::{CheckReport, Problem, check_hive};
 use crate::hive::editor::Editor;
 use crate::hive::image::HiveImage;
 use crate::hive::reader::HiveReader;
@@ -132,21 +132,34 @@ pub fn repair(
         request.software.as_deref(),
         software_beside,
     )?;
-    refuse_damage_outside(&hive, &catalogs)?;
     let windows = match request.windows {
         Some((family, arch)) => detected.windows.as_named(family, arch),
         None => detected.windows,
     };
-    // `salvage` alone plans nothing: the rebuilt hive is the output.
-    let plans = if request.repairs_asked() {
-        plan_control_sets(&hive, &catalogs, &windows, request)?
-    } else {
-        Vec::new()
-    };
-    let repaired = if plans.is_empty() && salvage.is_none() {
-        None
-    } else {
-        Some(apply_and_verify(&hive, &windows, &plans, request)?)
+    // The full check of the input runs beside the planning and the copy the editor takes, which
+    // do not depend on it; its verdict is read before anything they produced is used.
+    let (check, prepared) = std::thread::scope(|scope| {
+        let checking = scope.spawn(|| check_hive(hive.image.hive_bytes()));
+        let prepared = prepare(&hive, &catalogs, &windows, request, salvage.is_some());
+        (joined(checking), prepared)
+    });
+    refuse_damage_outside(&hive, &catalogs, &check)?;
+    let (plans, editor) = prepared?;
+    let repaired = match editor {
+        Some(mut editor) => {
+            if check.is_whole() {
+                editor.input_checked_whole();
+            }
+            Some(apply_and_verify(
+                editor,
+                hive.path(),
+                &hive.logs,
+                &windows,
+                &plans,
+                request,
+            )?)
+        }
+        None => None,
     };
     Ok(RepairOutcome {
         hive,
@@ -176,8 +189,11 @@ fn salvaged(hive: OpenedHive) -> Result<(OpenedHive, SalvageReport)> {
 /// A repair rewrites the Winsock keys, and the editor copies everything else as it is: damage
 /// elsewhere would reach the output. Such a hive is refused before anything is planned, with
 /// where the damage is and what to do instead.
-fn refuse_damage_outside(hive: &OpenedHive, catalogs: &SystemCatalogs) -> Result<()> {
-    let report = check_hive(hive.image.hive_bytes());
+fn refuse_damage_outside(
+    hive: &OpenedHive,
+    catalogs: &SystemCatalogs,
+    report: &CheckReport,
+) -> Result<()> {
     if report.is_whole() {
         return Ok(());
     }
@@ -202,6 +218,35 @@ fn refuse_damage_outside(hive: &OpenedHive, catalogs: &SystemCatalogs) -> Result
             report.problem_count
         ),
     })
+}
+
+/// The plans (none for `salvage` alone: the rebuilt hive is the output) and, when there is
+/// something to write, the editor holding a copy of the hive to apply them to.
+fn prepare(
+    hive: &OpenedHive,
+    catalogs: &SystemCatalogs,
+    windows: &WindowsVersion,
+    request: &RepairRequest,
+    salvaged: bool,
+) -> Result<(Vec<RepairPlan>, Option<Editor>)> {
+    let plans = if request.repairs_asked() {
+        plan_control_sets(hive, catalogs, windows, request)?
+    } else {
+        Vec::new()
+    };
+    if plans.is_empty() && !salvaged {
+        return Ok((plans, None));
+    }
+    let editor =
+        Editor::open(hive.image.hive_bytes()).map_err(|e| Error::format(hive.path(), e))?;
+    Ok((plans, Some(editor)))
+}
+
+/// The result of a scoped thread; a panic in it goes on in the caller.
+fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    thread
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// A plan for the chosen control set and, when asked, the others; those that change nothing
@@ -234,16 +279,15 @@ fn plan_control_sets(
 
 /// Apply every plan to one copy of the hive, then read the result back and check it.
 fn apply_and_verify(
-    hive: &OpenedHive,
+    mut editor: Editor,
+    input_path: &Path,
+    hive_logs: &LogsReport,
     windows: &WindowsVersion,
     plans: &[RepairPlan],
     request: &RepairRequest,
 ) -> Result<Repaired> {
-    let input_path = hive.path();
-    let mut editor =
-        Editor::open(hive.image.hive_bytes()).map_err(|e| Error::format(input_path, e))?;
     editor.set_timestamp(request.timestamp);
-    editor.set_minimum_sequence(highest_log_sequence(&hive.logs));
+    editor.set_minimum_sequence(highest_log_sequence(hive_logs));
     for p in plans {
         apply(&mut editor, p).map_err(|e| {
             Error::format(
@@ -308,10 +352,16 @@ fn verify(
     plans: &[RepairPlan],
     request: &RepairRequest,
 ) -> Result<Verification, FormatError> {
-    let hive = image.nt_hive()?;
-    let reader = HiveReader::new(&hive, image.hive_bytes());
-    let after = read_system_catalogs(&reader, request.control_set, request.all_control_sets)?;
-    let structure = check_hive(image.hive_bytes());
+    // The full check and the read-back are independent: one each per core.
+    let (structure, after) = std::thread::scope(|scope| {
+        let checking = scope.spawn(|| check_hive(image.hive_bytes()));
+        let after = image.nt_hive().and_then(|hive| {
+            let reader = HiveReader::new(&hive, image.hive_bytes());
+            read_system_catalogs(&reader, request.control_set, request.all_control_sets)
+        });
+        (joined(checking), after)
+    });
+    let after = after?;
     let mut findings = Vec::new();
     let mut unfixed = Vec::new();
     for p in plans {

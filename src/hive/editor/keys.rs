@@ -63,7 +63,9 @@ impl Editor {
         if subtree.undeletable {
             return Err(EditError::NoDelete(path.to_string()));
         }
-        self.check_unshared(&subtree, key, parent)?;
+        if !self.input_whole {
+            self.check_unshared(&subtree, key, parent)?;
+        }
         self.remove_subkey(parent, key)?;
         for offset in &subtree.key_nodes {
             self.touched.remove(offset);

@@ -49,6 +49,8 @@ pub struct Editor {
     /// Security descriptor -> its sk cell, built on the first [`Editor::set_security`] and
     /// dropped whenever an sk cell is freed.
     security_cells: Option<HashMap<Vec<u8>, u32>>,
+    /// The input passed the full structural check, so no cell is used by two structures.
+    input_whole: bool,
 }
 
 /// A key of the hive being edited, by the offset of its key node: what a caller building a hive
@@ -80,9 +82,18 @@ impl Editor {
             minimum_sequence: base.primary_sequence.max(base.secondary_sequence),
             touched: BTreeSet::new(),
             security_cells: None,
+            input_whole: false,
         };
         editor.key_node(editor.root)?;
         Ok(editor)
+    }
+
+    /// Say that the image given to [`Editor::open`] passed the full structural check
+    /// (`hive::check`) with no problem: no cell of it is used by two structures, and the
+    /// editor's own edits never share one, so a deleted key's cells cannot be referred to from
+    /// outside it and the walk of the whole hive that looks for such referrers is skipped.
+    pub fn input_checked_whole(&mut self) {
+        self.input_whole = true;
     }
 
     /// A new hive of format 1.`minor_version` (3 to 6) holding only its root key, named
@@ -172,6 +183,8 @@ impl Editor {
             minimum_sequence: 0,
             touched: BTreeSet::from([root]),
             security_cells: None,
+            // Built here: nothing shares a cell.
+            input_whole: true,
         })
     }
 
