@@ -44,6 +44,7 @@ impl Walker<'_> {
             );
         }
         if key != self.root && node.parent != pending.parent {
+            self.misparented(key, pending.parent);
             self.report(
                 ProblemKind::KeyNode,
                 key,

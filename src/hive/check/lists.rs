@@ -46,6 +46,11 @@ impl<'h> Walker<'h> {
                 ),
             );
         }
+        self.cells.touch(
+            leaves
+                .iter()
+                .flat_map(|(_, leaf)| leaf.entries.iter().map(|entry| entry.offset)),
+        );
         let mut previous: Option<NtHiveNameString<'h>> = None;
         for (leaf_offset, leaf) in leaves {
             for (i, entry) in leaf.entries.iter().enumerate() {

@@ -35,6 +35,7 @@ impl Walker<'_> {
                 );
             }
         };
+        self.cells.touch(offsets.iter().copied());
         for (i, value) in offsets.into_iter().enumerate() {
             let what = || format!("value {i} of the value list at {:#x}", data_offset(list));
             let Some(data) = self.use_cell(key, value, what) else {

@@ -35,8 +35,10 @@ pub(super) struct Walker<'h> {
     pub problems: Problems,
     pub minor_version: u32,
     pub root: u32,
-    /// Key -> the key whose subkey list led to it (the root's is NO_CELL).
-    parents: HashMap<u32, u32>,
+    /// Keys whose parent field does not name the key whose subkey list led to them (a problem
+    /// reported), with that key. Every other key walked has its parent in its parent field, so
+    /// the map stays empty on a whole hive.
+    misparented: HashMap<u32, u32>,
     pub security: BTreeMap<u32, SecurityUse>,
     pub keys: u64,
     pub values: u64,
@@ -50,7 +52,7 @@ impl<'h> Walker<'h> {
             problems,
             minor_version,
             root,
-            parents: HashMap::new(),
+            misparented: HashMap::new(),
             security: BTreeMap::new(),
             keys: 0,
             values: 0,
@@ -86,7 +88,6 @@ impl<'h> Walker<'h> {
                 );
                 continue;
             }
-            self.parents.insert(pending.key, pending.parent);
             self.keys += 1;
             self.check_key(&pending, &mut stack);
         }
@@ -163,21 +164,35 @@ impl<'h> Walker<'h> {
         self.problems.add(kind, Some(offset), Some(path), message);
     }
 
+    /// Remember that the walk reached `key` from `parent`, which its parent field does not name.
+    pub fn misparented(&mut self, key: u32, parent: u32) {
+        self.misparented.insert(key, parent);
+    }
+
     /// The path of a key already walked, below the root ("" for the root), from the names of
     /// the keys that led to it.
     pub fn path_of(&self, key: u32) -> String {
         let mut names = Vec::new();
         let mut at = key;
         // Each step goes to a key walked earlier, so the chain ends; the bound is a safeguard.
-        while at != self.root && names.len() <= self.parents.len() {
-            let Some(&parent) = self.parents.get(&at) else {
-                break;
+        while at != self.root && names.len() as u64 <= self.keys {
+            let parent = match self.misparented.get(&at) {
+                Some(&parent) => parent,
+                None => match self.stored_parent(at) {
+                    Some(parent) => parent,
+                    None => break,
+                },
             };
             names.push(self.key_name(at));
             at = parent;
         }
         names.reverse();
         names.join("\\")
+    }
+
+    fn stored_parent(&self, key: u32) -> Option<u32> {
+        let data = self.cells.data(key).ok()?;
+        Some(KeyNode::parse(data, 0).ok()?.0.parent)
     }
 
     fn key_name(&self, key: u32) -> String {
