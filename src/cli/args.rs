@@ -6,7 +6,7 @@ use crate::input::LogOptions;
 use crate::pipeline::scan::{ScanOptions, VolumeChecks};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::winsock::repair::LspSelector;
+use crate::winsock::repair::{LspSelector, RestoreFrom};
 use crate::winsock::windows_version::{Arch, Family};
 
 #[derive(Debug, Parser)]
@@ -392,6 +392,8 @@ pub enum RepairMode {
     RemoveLsp,
     /// Structural repairs only: numbering, counts, IDs, stale locks, dangling chains
     Fix,
+    /// Put back the Winsock keys of another copy of the configuration (--from)
+    Restore,
 }
 
 #[derive(Debug, Args)]
@@ -448,6 +450,15 @@ pub struct RepairArgs {
     /// Re-enable AFD and Tcpip, restore Transports and the hook DLL values
     #[arg(long)]
     pub fix_services: bool,
+
+    /// With restore: the copy to put back: ControlSet002, LastKnownGood, or a hive file (a
+    /// RegBack or restore-point copy, a donor; only read)
+    #[arg(long, value_name = "SOURCE", value_parser = RestoreFrom::from_user)]
+    pub from: Option<RestoreFrom>,
+
+    /// With restore: accept a source of another Windows family, architecture or build
+    #[arg(long, requires = "from")]
+    pub allow_other_windows: bool,
 
     /// Make and check the repaired hive, print the plan and the verdict; write nothing
     #[arg(long)]

@@ -7,5 +7,6 @@ pub mod backup_manifest;
 pub mod install;
 pub mod repair;
 pub mod restore;
+pub mod restore_source;
 pub mod scan;
 pub mod transaction;
