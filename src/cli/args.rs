@@ -242,6 +242,11 @@ pub struct ScanArgs {
     pub system_drive: char,
 
     /// Print JSON (shape: docs/json-scan.md) instead of a report (one TARGET)
+    /// List the known-good copies of the Winsock configuration (the other control sets; on a
+    /// volume, always, also RegBack, restore points, repair, Windows.old and --install backups)
+    #[arg(long, conflicts_with = "recursive")]
+    pub history: bool,
+
     #[arg(long, conflicts_with = "recursive")]
     pub json: bool,
 

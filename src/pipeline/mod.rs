@@ -4,6 +4,8 @@
 
 pub mod backup_folder;
 pub mod backup_manifest;
+pub mod history;
+pub mod history_files;
 pub mod install;
 pub mod repair;
 pub mod restore;

@@ -9,11 +9,12 @@ use crate::error::{Error, Result};
 use crate::hive::reader::HiveReader;
 use crate::hive::subtree::{SubtreeKey, read_subtree};
 use crate::input::{LogOptions, OpenedHive};
+use crate::pipeline::history::{Current, find_history};
 use crate::pipeline::scan::detect_windows;
 use crate::volume::dll_check::DllStatus;
 use crate::volume::target::Target;
 use crate::winsock::catalog::{ControlSetCatalogs, SystemCatalogs};
-use crate::winsock::control_set::control_set_name;
+use crate::winsock::control_set::{control_set_name, control_set_number};
 use crate::winsock::diagnose::diagnose;
 use crate::winsock::repair::restore_from::{RESTORED_KEYS, RestoreFrom, RestoreSource};
 use crate::winsock::windows_version::WindowsVersion;
@@ -46,6 +47,12 @@ pub fn load_source(
             same_hive(hive, catalogs, windows, number)?
         }
         RestoreFrom::Hive(path) => other_hive(hive, path)?,
+        RestoreFrom::Auto => {
+            let chosen = auto(hive, catalogs, windows, target)?;
+            let mut source = load_source(hive, catalogs, windows, target, &chosen)?;
+            source.label = format!("{} (chosen by --from auto)", source.label);
+            return Ok(source);
+        }
     };
     let problems = diagnose(&source_catalogs, &source_windows)
         .findings
@@ -64,6 +71,56 @@ pub fn load_source(
         windows: source_windows,
         problems,
         missing_dlls,
+    })
+}
+
+/// The newest candidate that scans healthy and is of the same Windows.
+fn auto(
+    hive: &OpenedHive,
+    catalogs: &SystemCatalogs,
+    windows: &WindowsVersion,
+    target: Option<&Target>,
+) -> Result<RestoreFrom> {
+    let current = Current {
+        hive,
+        catalogs,
+        windows,
+    };
+    let history = find_history(&current, target);
+    if let Some(best) = history.best() {
+        let chosen = match (&best.path, control_set_number(&best.location)) {
+            (Some(path), _) => Some(RestoreFrom::Hive(path.clone())),
+            (None, Some(number)) => Some(RestoreFrom::ControlSet(number)),
+            (None, None) => None,
+        };
+        if let Some(chosen) = chosen {
+            return Ok(chosen);
+        }
+    }
+    let seen: Vec<String> = history
+        .candidates
+        .iter()
+        .map(|c| {
+            let why = match (&c.error, &c.other_windows) {
+                (Some(error), _) => error.clone(),
+                (None, Some(other)) => other.clone(),
+                (None, None) => format!("{} problems", c.problems.len()),
+            };
+            format!("{}: {why}", c.location)
+        })
+        .collect();
+    Err(Error::Refused {
+        path: hive.path().to_path_buf(),
+        reason: format!(
+            "--from auto found no copy that scans healthy and is of the same Windows ({}): \
+             `winsock-doctor scan TARGET --history` lists the candidates; name one with --from, \
+             or rebuild the catalog with --mode reset",
+            if seen.is_empty() {
+                "no other control set, no older copy".to_string()
+            } else {
+                seen.join("; ")
+            }
+        ),
     })
 }
 

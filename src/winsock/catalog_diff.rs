@@ -138,7 +138,11 @@ fn protocol_lines(
                 catalog: Catalog::Protocol,
                 list: name.to_string(),
                 key: entry.key.clone(),
-                name: item.map_or_else(|| entry.key.clone(), |i| i.sz_protocol.clone()),
+                name: entry
+                    .display_name
+                    .clone()
+                    .or_else(|| item.map(|i| i.sz_protocol.clone()))
+                    .unwrap_or_else(|| entry.key.clone()),
                 library_path: item.map(|i| i.library_path.clone()).unwrap_or_default(),
                 id: item.map(|i| i.catalog_entry_id),
                 layered: item

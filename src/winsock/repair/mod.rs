@@ -87,7 +87,7 @@ pub enum PlanError {
     #[error("a protocol entry cannot be written: {0}")]
     Encode(String),
     #[error(
-        "--mode restore needs --from: a control set (ControlSet002, LastKnownGood) or a hive file"
+        "--mode restore needs --from: a control set (ControlSet002, LastKnownGood), a hive file or auto"
     )]
     NoRestoreSource,
     #[error(

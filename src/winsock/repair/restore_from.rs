@@ -36,16 +36,21 @@ pub enum RestoreFrom {
     LastKnownGood,
     /// Another hive file (a RegBack or restore-point copy, a donor).
     Hive(PathBuf),
+    /// The newest candidate found (another control set, an older copy on the volume) that
+    /// scans healthy and is of the same Windows.
+    Auto,
 }
 
 impl RestoreFrom {
-    /// `ControlSetNNN`, `LastKnownGood` (any letter case), else a path (`./ControlSet002` for a
+    /// `ControlSetNNN`, `LastKnownGood`, `auto` (any letter case), else a path (`./auto` for a
     /// file named so).
     pub fn from_user(text: &str) -> Result<Self, String> {
         if text.is_empty() {
-            return Err("--from needs a control set, LastKnownGood or a hive file".into());
+            return Err("--from needs a control set, LastKnownGood, auto or a hive file".into());
         }
-        Ok(if text.eq_ignore_ascii_case("LastKnownGood") {
+        Ok(if text.eq_ignore_ascii_case("auto") {
+            Self::Auto
+        } else if text.eq_ignore_ascii_case("LastKnownGood") {
             Self::LastKnownGood
         } else if let Some(number) = control_set_number(text) {
             Self::ControlSet(number)
@@ -61,6 +66,7 @@ impl fmt::Display for RestoreFrom {
             Self::ControlSet(n) => write!(f, "ControlSet{n:03}"),
             Self::LastKnownGood => f.write_str("LastKnownGood"),
             Self::Hive(path) => write!(f, "{}", path.display()),
+            Self::Auto => f.write_str("auto"),
         }
     }
 }
