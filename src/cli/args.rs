@@ -409,6 +409,8 @@ pub enum RepairMode {
   winsock-doctor repair SYSTEM --mode reset --dry-run
   winsock-doctor repair D: --mode reset --install
   winsock-doctor repair SYSTEM --salvage --out SYSTEM.salvaged
+  winsock-doctor repair SYSTEM --mode restore --from ControlSet002 --out SYSTEM.restored
+  winsock-doctor repair D: --mode restore --from auto --dry-run
 
 The input hive and its logs are only read. Transaction logs are replayed in memory first; the
 output is a clean hive (sequence numbers equal and above the logs'). After writing, the output
@@ -456,8 +458,9 @@ pub struct RepairArgs {
     #[arg(long)]
     pub fix_services: bool,
 
-    /// With restore: the copy to put back: ControlSet002, LastKnownGood, or a hive file (a
-    /// RegBack or restore-point copy, a donor; only read)
+    /// With restore: the copy to put back: ControlSet002, LastKnownGood, a hive file (a
+    /// RegBack or restore-point copy, a donor; only read), or auto (the newest healthy copy of
+    /// the same Windows that `scan` lists)
     #[arg(long, value_name = "SOURCE", value_parser = RestoreFrom::from_user)]
     pub from: Option<RestoreFrom>,
 
