@@ -298,3 +298,53 @@ fn a_link_leading_off_the_volume_is_not_followed_and_is_said() {
         "{history:#}"
     );
 }
+
+#[test]
+fn a_restore_installs_as_every_repair_does_and_restore_undoes_it() {
+    let Some(hives) = common::hives_dir() else {
+        return;
+    };
+    let volume = tempfile::tempdir().unwrap();
+    let root = volume.path();
+    let win7 = "real/win7-sp1-x86/SYSTEM";
+    let damaged = damaged(&hives, win7);
+    let system = put(root, &["Windows", "System32", "config", "SYSTEM"], &damaged);
+    let damaged_sha = common::sha256_of(&system);
+    let regback = put(
+        root,
+        &["Windows", "System32", "config", "RegBack", "SYSTEM"],
+        &std::fs::read(hives.join(win7)).unwrap(),
+    );
+    let (code, report, stderr) = run(&[
+        "repair",
+        root.to_str().unwrap(),
+        "--mode",
+        "restore",
+        "--from",
+        "auto",
+        "--install",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["status"], "repaired", "{report:#}");
+    assert_eq!(
+        stored_entries(&selected(&system)),
+        stored_entries(&selected(&regback))
+    );
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(report["output"]["manifest"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        manifest["changes"]["modes"][0], "restore --from auto",
+        "{manifest:#}"
+    );
+    // The backup is listed as a candidate now, damaged, and never chosen.
+    let history = history(root);
+    let backup = candidate(&history, "tool_backup");
+    assert_eq!(backup["healthy"], false, "{backup:#}");
+
+    let (code, _, stderr) = run(&["restore", root.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(common::sha256_of(&system), damaged_sha);
+}
