@@ -137,10 +137,28 @@ fn a_healthy_regback_copy_is_listed_and_chosen_by_auto() {
     assert!(text.contains("Known-good candidates"), "{text}");
     assert!(text.contains("RegBack"), "{text}");
 
+    put(root, &["Windows", "System32", "mswsock.dll"], b"MZ");
     let restore = restore_auto(root, &system, &regback);
     assert!(
         restore["source"].as_str().unwrap().contains("RegBack"),
         "{restore:#}"
+    );
+    // The cost: the DLLs the copy names that are not on the volume (VMware Tools is not).
+    let missing: Vec<&str> = restore["missing_dlls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert!(
+        missing.iter().any(|d| d.ends_with("vsocklib.dll")),
+        "{missing:?}"
+    );
+    assert!(
+        !missing
+            .iter()
+            .any(|d| d.to_ascii_lowercase().ends_with("mswsock.dll")),
+        "{missing:?}"
     );
 }
 

@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::hive::reader::HiveReader;
 use crate::hive::subtree::{SubtreeKey, read_subtree};
+use crate::hive::value::key_at_or_below;
 use crate::input::{LogOptions, OpenedHive};
 use crate::pipeline::history::{Current, find_history};
 use crate::pipeline::scan::detect_windows;
@@ -195,15 +196,25 @@ pub fn restored_keys(
     Ok(out)
 }
 
-/// The provider DLLs `catalogs` name that are not on the volume of `target`.
+/// The provider DLLs the restored keys of `catalogs` name that are not on the volume of
+/// `target` (the transports' helper DLLs are not restored, so not counted).
 fn missing_dlls(target: &Target, catalogs: &ControlSetCatalogs) -> Result<Vec<String>> {
     let Some(report) = target.check_dlls(catalogs, SYSTEM_DRIVE)? else {
         return Ok(Vec::new());
     };
+    let restored: Vec<String> = RESTORED_KEYS
+        .iter()
+        .map(|k| format!(r"{}\{k}", catalogs.control_set))
+        .collect();
     Ok(report
         .dlls
         .into_iter()
         .filter(|d| d.status == DllStatus::Missing)
+        .filter(|d| {
+            d.references
+                .iter()
+                .any(|r| restored.iter().any(|k| key_at_or_below(&r.key, k)))
+        })
         .map(|d| d.stored_path)
         .collect())
 }

@@ -1,7 +1,8 @@
 //! How the catalogs of another copy of the configuration (another control set, an older hive)
 //! differ from the current ones: which providers putting that copy back would add, remove or
-//! change. Providers are matched by what they are (provider GUID, address family, socket type,
-//! protocol, name), not by key or catalog ID, which a rebuild renumbers.
+//! change. Protocol providers are matched by what they are (provider GUID, address family,
+//! socket type, protocol), namespace providers by GUID, namespace and name; never by key or
+//! catalog ID, which a rebuild renumbers.
 
 use serde::Serialize;
 
@@ -129,8 +130,8 @@ fn protocol_lines(
                 || format!("unreadable {}", entry.key),
                 |i| {
                     format!(
-                        "{} {}/{}/{} {}",
-                        i.provider_id, i.address_family, i.socket_type, i.protocol, i.sz_protocol
+                        "{} {}/{}/{}",
+                        i.provider_id, i.address_family, i.socket_type, i.protocol
                     )
                 },
             );
@@ -199,8 +200,9 @@ fn entries_of<'a>(lists: &'a [CatalogList<ProtocolEntry>], name: &str) -> Vec<&'
 }
 
 /// The fields whose change is reported.
-fn compared(line: &ProviderLine) -> [(&'static str, String); 2] {
+fn compared(line: &ProviderLine) -> [(&'static str, String); 3] {
     [
+        ("name", line.name.clone()),
         ("ID", line.id.map(|i| i.to_string()).unwrap_or_default()),
         ("library path", line.library_path.clone()),
     ]

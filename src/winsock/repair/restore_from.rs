@@ -366,8 +366,17 @@ fn explain(source: &RestoreSource, other: Option<&str>, diff: &CatalogDiff, plan
             describe(line)
         ));
     }
-    for line in &diff.added {
-        plan.note(format!("put back: {}", describe(line)));
+    if !diff.added.is_empty() {
+        let names: Vec<String> = diff
+            .added
+            .iter()
+            .map(|l| format!("\"{}\"", l.name))
+            .collect();
+        plan.note(format!(
+            "put back: {} providers missing now: {}",
+            diff.added.len(),
+            names.join(", ")
+        ));
     }
     for changed in &diff.changed {
         plan.note(format!(
