@@ -10,9 +10,11 @@ use std::path::{Path, PathBuf};
 use common::repair::{WINSOCK_KEYS, assert_healthy, assert_written_hive_ok, repair, run};
 use serde_json::Value;
 use winsock_doctor::hive::editor::Editor;
+use winsock_doctor::hive::value::{REG_BINARY, REG_DWORD};
 use winsock_doctor::input::{LogOptions, OpenedHive};
-use winsock_doctor::winsock::catalog::{ControlSetCatalogs, SystemCatalogs};
+use winsock_doctor::winsock::catalog::{ControlSetCatalogs, PACKED_CATALOG_ITEM, SystemCatalogs};
 use winsock_doctor::winsock::diagnose::loaded;
+use winsock_doctor::winsock::packed_item::{with_catalog_entry_id, with_chain};
 
 const GAP: &str =
     r"ControlSet001\Services\WinSock2\Parameters\Protocol_Catalog9\Catalog_Entries\000000000005";
@@ -26,6 +28,40 @@ fn damaged_copy(relative: &str, delete: &[&str]) -> Option<(tempfile::TempDir, P
     for key in delete {
         assert!(editor.delete_key(key).expect("delete"), "{key} missing");
     }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("SYSTEM");
+    std::fs::write(&path, editor.finish()).expect("write the damaged copy");
+    Some((dir, path))
+}
+
+/// A copy of the Windows 7 hive whose current catalog holds a half-removed LSP: a chain entry
+/// (ChainLen 2) over a layered entry that is gone, in front of nothing (format doc §5.4).
+fn half_removed_lsp_copy() -> Option<(tempfile::TempDir, PathBuf)> {
+    let hives = common::hives_dir()?;
+    let bytes = std::fs::read(hives.join("real/win7-sp1-x86/SYSTEM")).expect("read hive");
+    let root = r"ControlSet001\Services\WinSock2\Parameters\Protocol_Catalog9";
+    let first = all_catalogs(&hives.join("real/win7-sp1-x86/SYSTEM"));
+    let tcp = loaded(&first.selected.protocol_catalogs[0])[0];
+    let raw = tcp.packed_catalog_item_raw.clone().expect("the TCP entry");
+    let chain = with_chain(&raw, &[9_999, 1001]).expect("chain");
+    let chain = with_catalog_entry_id(&chain, 1075).expect("id");
+    let mut editor = Editor::open(&bytes).expect("open in the editor");
+    let key = format!(r"{root}\Catalog_Entries\000000000025");
+    editor.create_key(&key).unwrap();
+    editor
+        .set_value(&key, PACKED_CATALOG_ITEM, REG_BINARY, &chain)
+        .unwrap();
+    editor
+        .set_value(root, "Num_Catalog_Entries", REG_DWORD, &25u32.to_le_bytes())
+        .unwrap();
+    editor
+        .set_value(
+            root,
+            "Next_Catalog_Entry_ID",
+            REG_DWORD,
+            &1076u32.to_le_bytes(),
+        )
+        .unwrap();
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("SYSTEM");
     std::fs::write(&path, editor.finish()).expect("write the damaged copy");
@@ -114,6 +150,41 @@ fn a_catalog_gap_is_restored_from_control_set_002_ids_and_vmware_included() {
         wanted,
         "ControlSet002 changed"
     );
+    assert_healthy(&out);
+    assert_written_hive_ok(&input, &out, &WINSOCK_KEYS);
+}
+
+#[test]
+fn a_half_removed_lsp_is_restored_away_from_control_set_002() {
+    let Some((dir, input)) = half_removed_lsp_copy() else {
+        return;
+    };
+    let (code, scan, _) = run(&["scan", input.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 1, "the dangling chain is found: {scan:#}");
+    let out = dir.path().join("SYSTEM.restored");
+    let report = repair(
+        &input,
+        &out,
+        &["--mode", "restore", "--from", "ControlSet002"],
+    );
+    let before = all_catalogs(&input);
+    assert_eq!(
+        stored_entries(&all_catalogs(&out).selected),
+        stored_entries(control_set(&before, "ControlSet002"))
+    );
+    // The chain entry is saved whole, and IDs handed out since are not handed out again.
+    let removed = report["control_sets"][0]["removed_providers"]
+        .as_array()
+        .unwrap();
+    assert_eq!(removed.len(), 1, "{report:#}");
+    assert_eq!(removed[0]["protocol_entry"]["catalog_entry_id"], 1075);
+    let after = all_catalogs(&out);
+    let next = after
+        .selected
+        .protocol_catalog
+        .as_ref()
+        .and_then(|r| r.next_catalog_entry_id);
+    assert_eq!(next, Some(1076));
     assert_healthy(&out);
     assert_written_hive_ok(&input, &out, &WINSOCK_KEYS);
 }
