@@ -18,7 +18,7 @@ use crate::winsock::catalog_diff::{Catalog, CatalogDiff, ProviderLine, diff_cata
 use crate::winsock::control_set::control_set_number;
 use crate::winsock::findings::Code;
 use crate::winsock::repair::layout::{
-    NEXT_CATALOG_ENTRY_ID, namespace_root_path, protocol_root_path,
+    NEXT_CATALOG_ENTRY_ID, namespace_root_path, protocol_root_path, relative,
 };
 use crate::winsock::repair::plan::{Removed, RepairPlan, SERIAL_ACCESS_NUM};
 use crate::winsock::repair::{Context, PlanError};
@@ -185,13 +185,10 @@ pub fn plan(
 /// The source's keys as they are to be written: its lock keys left out, its counters raised
 /// where the current ones are higher.
 fn wanted_keys(cs: &ControlSetCatalogs, source: &RestoreSource) -> Vec<SubtreeKey> {
-    let from_control_set = |path: String| {
-        path.split_once('\\')
-            .map(|(_, rest)| rest.to_string())
-            .unwrap_or(path)
-    };
-    let protocol_root = from_control_set(protocol_root_path(&source.catalogs));
-    let namespace_root = from_control_set(namespace_root_path(&source.catalogs));
+    let protocol_root = protocol_root_path(&source.catalogs);
+    let protocol_root = relative(&source.catalogs, &protocol_root);
+    let namespace_root = namespace_root_path(&source.catalogs);
+    let namespace_root = relative(&source.catalogs, &namespace_root);
     let serial_now =
         |root: &Option<CatalogRoot>| root.as_ref().and_then(|r| r.serial_access_num).unwrap_or(0);
     let next_id_now = cs
@@ -201,12 +198,12 @@ fn wanted_keys(cs: &ControlSetCatalogs, source: &RestoreSource) -> Vec<SubtreeKe
     source
         .keys
         .iter()
-        .filter(|key| !is_lock_key(&key.path, &[&protocol_root, &namespace_root]))
+        .filter(|key| !is_lock_key(&key.path, &[protocol_root, namespace_root]))
         .map(|key| {
             let mut key = key.clone();
-            let serial = if names_equal(&key.path, &protocol_root) {
+            let serial = if names_equal(&key.path, protocol_root) {
                 Some(serial_now(&cs.protocol_catalog))
-            } else if names_equal(&key.path, &namespace_root) {
+            } else if names_equal(&key.path, namespace_root) {
                 Some(serial_now(&cs.namespace_catalog))
             } else {
                 None
@@ -214,7 +211,7 @@ fn wanted_keys(cs: &ControlSetCatalogs, source: &RestoreSource) -> Vec<SubtreeKe
             if let Some(now) = serial {
                 raise(&mut key.values, SERIAL_ACCESS_NUM, now, 1);
             }
-            if names_equal(&key.path, &protocol_root) {
+            if names_equal(&key.path, protocol_root) {
                 if let Some(now) = next_id_now {
                     raise(&mut key.values, NEXT_CATALOG_ENTRY_ID, now, 0);
                 }
