@@ -357,3 +357,36 @@ fn what_restore_needs_is_asked_for() {
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn both_x64_lists_come_back_from_a_donor_of_the_same_build() {
+    let Some(hives) = common::hives_dir() else {
+        return;
+    };
+    let relative = "real/win10-1903-x64-dirty/SYSTEM";
+    let gap64 = r"ControlSet001\Services\WinSock2\Parameters\Protocol_Catalog9\Catalog_Entries64\000000000003";
+    let Some((dir, input)) = damaged_copy(relative, &[gap64]) else {
+        return;
+    };
+    let donor = hives.join(relative);
+    let out = dir.path().join("SYSTEM.restored");
+    let report = repair(
+        &input,
+        &out,
+        &["--mode", "restore", "--from", donor.to_str().unwrap()],
+    );
+    assert_eq!(report["status"], "repaired", "{report:#}");
+    let restored = all_catalogs(&out);
+    assert_eq!(
+        stored_entries(&restored.selected),
+        stored_entries(&all_catalogs(&donor).selected)
+    );
+    assert!(
+        restored
+            .selected
+            .protocol_catalogs
+            .iter()
+            .any(|l| l.name == "Catalog_Entries64" && loaded(l).len() == 16)
+    );
+    assert_written_hive_ok(&input, &out, &WINSOCK_KEYS);
+}
