@@ -366,3 +366,33 @@ fn a_restore_installs_as_every_repair_does_and_restore_undoes_it() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(common::sha256_of(&system), damaged_sha);
 }
+
+#[test]
+fn the_repair_folder_and_windows_old_are_listed() {
+    let Some(hives) = common::hives_dir() else {
+        return;
+    };
+    let volume = tempfile::tempdir().unwrap();
+    let root = volume.path();
+    let xp = std::fs::read(hives.join("real/winxp-sp3-x86-m57/SYSTEM")).unwrap();
+    put(root, &["WINDOWS", "system32", "config", "system"], &xp);
+    put(root, &["WINDOWS", "repair", "SYSTEM"], &xp);
+    let old = std::fs::read(hives.join("real/win7-sp1-x86/SYSTEM")).unwrap();
+    put(
+        root,
+        &["Windows.old", "WINDOWS", "System32", "config", "SYSTEM"],
+        &old,
+    );
+    let history = history(root);
+    let repair_folder = candidate(&history, "repair_folder");
+    assert_eq!(repair_folder["healthy"], true, "{repair_folder:#}");
+    assert_eq!(repair_folder["other_windows"], Value::Null);
+    let windows_old = candidate(&history, "windows_old");
+    assert!(
+        windows_old["other_windows"]
+            .as_str()
+            .unwrap()
+            .contains("Windows Vista / 7"),
+        "{windows_old:#}"
+    );
+}
