@@ -6,7 +6,7 @@ use crate::input::LogOptions;
 use crate::pipeline::scan::{ScanOptions, VolumeChecks};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::winsock::repair::LspSelector;
+use crate::winsock::repair::{LspSelector, RestoreFrom};
 use crate::winsock::windows_version::{Arch, Family};
 
 #[derive(Debug, Parser)]
@@ -242,6 +242,11 @@ pub struct ScanArgs {
     pub system_drive: char,
 
     /// Print JSON (shape: docs/json-scan.md) instead of a report (one TARGET)
+    /// List the known-good copies of the Winsock configuration (the other control sets; on a
+    /// volume, always, also RegBack, restore points, repair, Windows.old and --install backups)
+    #[arg(long, conflicts_with = "recursive")]
+    pub history: bool,
+
     #[arg(long, conflicts_with = "recursive")]
     pub json: bool,
 
@@ -392,6 +397,8 @@ pub enum RepairMode {
     RemoveLsp,
     /// Structural repairs only: numbering, counts, IDs, stale locks, dangling chains
     Fix,
+    /// Put back the Winsock keys of another copy of the configuration (--from)
+    Restore,
 }
 
 #[derive(Debug, Args)]
@@ -402,6 +409,8 @@ pub enum RepairMode {
   winsock-doctor repair SYSTEM --mode reset --dry-run
   winsock-doctor repair D: --mode reset --install
   winsock-doctor repair SYSTEM --salvage --out SYSTEM.salvaged
+  winsock-doctor repair SYSTEM --mode restore --from ControlSet002 --out SYSTEM.restored
+  winsock-doctor repair D: --mode restore --from auto --dry-run
 
 The input hive and its logs are only read. Transaction logs are replayed in memory first; the
 output is a clean hive (sequence numbers equal and above the logs'). After writing, the output
@@ -448,6 +457,16 @@ pub struct RepairArgs {
     /// Re-enable AFD and Tcpip, restore Transports and the hook DLL values
     #[arg(long)]
     pub fix_services: bool,
+
+    /// With restore: the copy to put back: ControlSet002, LastKnownGood, a hive file (a
+    /// RegBack or restore-point copy, a donor; only read), or auto (the newest healthy copy of
+    /// the same Windows that `scan` lists)
+    #[arg(long, value_name = "SOURCE", value_parser = RestoreFrom::from_user)]
+    pub from: Option<RestoreFrom>,
+
+    /// With restore: accept a source of another Windows family, architecture or build
+    #[arg(long, requires = "from")]
+    pub allow_other_windows: bool,
 
     /// Make and check the repaired hive, print the plan and the verdict; write nothing
     #[arg(long)]

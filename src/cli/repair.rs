@@ -33,7 +33,7 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
         ));
     }
     let hive = OpenedHive::open(&target.system_hive, args.logs.options())?;
-    let outcome = repair(hive, target.software_hive.as_deref(), &request)?;
+    let outcome = repair(hive, Some(&target), &request)?;
     let hive = &outcome.hive;
     if let Some(note) = &outcome.software_note {
         eprintln!("winsock-doctor: {note}");
@@ -125,14 +125,31 @@ fn request(args: &RepairArgs) -> Result<RepairRequest> {
             RepairMode::Reset => Mode::Reset,
             RepairMode::RemoveLsp => Mode::RemoveLsp,
             RepairMode::Fix => Mode::Fix,
+            RepairMode::Restore => Mode::Restore,
         }),
         lsps: args.lsp.clone(),
         keep_third_party: args.keep_third_party,
         reset_namespace: args.reset_namespace,
         fix_services: args.fix_services,
+        from: args.from.clone(),
+        allow_other_windows: args.allow_other_windows,
     };
     if !options.lsps.is_empty() && options.mode != Some(Mode::RemoveLsp) {
         return Err(Error::Usage("--lsp goes with --mode remove-lsp".into()));
+    }
+    let restore = options.mode == Some(Mode::Restore);
+    if options.from.is_some() != restore {
+        return Err(Error::Usage(
+            "--mode restore and --from go together: --from names the copy the restore puts back"
+                .into(),
+        ));
+    }
+    if restore && (args.all_control_sets || options.reset_namespace) {
+        return Err(Error::Usage(
+            "--mode restore puts back one control set's Winsock keys, namespace catalog included: \
+             leave out --all-control-sets and --reset-namespace (name another control set with --control-set N)"
+                .into(),
+        ));
     }
     let timestamp = match &args.timestamp {
         Some(text) => filetime_from_rfc3339(text)?,

@@ -9,7 +9,9 @@ use crate::cli::args::ScanArgs;
 use crate::cli::print_dirty_notice;
 use crate::cli::scan_batch;
 use crate::error::{Error, Result};
+use crate::pipeline::history::{Current, find_history};
 use crate::pipeline::scan::{VolumeChecks, scan_target};
+use crate::report::history_table;
 use crate::report::scan_table::{self, Colour};
 
 pub fn run(args: &ScanArgs) -> Result<ExitCode> {
@@ -24,9 +26,19 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         eprintln!("winsock-doctor: {note}");
     }
 
+    let history = (args.history || scanned.target.windows_dir.is_some()).then(|| {
+        let current = Current {
+            hive: &scanned.hive,
+            catalogs: &scanned.catalogs,
+            windows: &scanned.windows,
+        };
+        find_history(&current, Some(&scanned.target))
+    });
     let stdout = std::io::stdout();
     let written = if args.json {
-        scanned.document().write(stdout.lock())
+        let mut document = scanned.document();
+        document.history = history.as_ref();
+        document.write(stdout.lock())
     } else {
         let hive = &scanned.hive;
         print_dirty_notice(&hive.logs, hive.path());
@@ -42,6 +54,10 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
                 colour
             )
         )
+        .and_then(|()| match &history {
+            Some(history) => write!(stdout.lock(), "{}", history_table::render(history)),
+            None => Ok(()),
+        })
     };
     written.map_err(|e| Error::io("standard output", "write to", e))?;
     Ok(if scanned.result.healthy() {

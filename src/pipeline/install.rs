@@ -113,6 +113,10 @@ fn modes(options: &RepairOptions) -> Vec<String> {
             modes.push(format!("remove-lsp {}", lsps.join(", ")));
         }
         Some(Mode::Fix) => modes.push("fix".into()),
+        Some(Mode::Restore) => match &options.from {
+            Some(from) => modes.push(format!("restore --from {from}")),
+            None => modes.push("restore".into()),
+        },
         None => {}
     }
     if options.reset_namespace {

@@ -4,8 +4,11 @@
 
 pub mod backup_folder;
 pub mod backup_manifest;
+pub mod history;
+pub mod history_files;
 pub mod install;
 pub mod repair;
 pub mod restore;
+pub mod restore_source;
 pub mod scan;
 pub mod transaction;

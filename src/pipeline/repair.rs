@@ -14,14 +14,18 @@ use crate::hive::image::HiveImage;
 use crate::hive::reader::HiveReader;
 use crate::hive::salvage::{Dropped, salvage};
 use crate::input::{LogsReport, OpenedHive};
+use crate::pipeline::restore_source::{load_source, restored_keys};
 use crate::pipeline::scan::detect_windows;
+use crate::volume::target::Target;
 use crate::winsock::catalog::{ControlSetCatalogs, SystemCatalogs, read_system_catalogs};
 use crate::winsock::default_catalog::default_transports;
 use crate::winsock::diagnose::diagnose;
 use crate::winsock::findings::Finding;
 use crate::winsock::hive_structure::{SHOWN, winsock_scopes};
 use crate::winsock::repair::apply::apply;
-use crate::winsock::repair::{Context, PlanError, RepairOptions, RepairPlan, plan};
+use crate::winsock::repair::{
+    Context, Mode, PlanError, RepairOptions, RepairPlan, RestoreInputs, RestoreSource, plan,
+};
 use crate::winsock::services::read_transport;
 use crate::winsock::windows_version::{Arch, Family, WindowsVersion};
 
@@ -110,12 +114,14 @@ pub struct RepairOutcome {
 }
 
 /// Plan, apply and verify the repairs `request` asks for on `hive` (salvaged first when
-/// asked). `software_beside` is a SOFTWARE hive found beside SYSTEM on a volume.
+/// asked). `target` is what TARGET resolved to: the SOFTWARE hive beside SYSTEM and the volume
+/// (for the DLLs a restore's source names).
 pub fn repair(
     hive: OpenedHive,
-    software_beside: Option<&Path>,
+    target: Option<&Target>,
     request: &RepairRequest,
 ) -> Result<RepairOutcome> {
+    let software_beside = target.and_then(|t| t.software_hive.as_deref());
     if !request.repairs_asked() && !request.salvage {
         return Err(Error::Usage(PlanError::NothingAsked.to_string()));
     }
@@ -140,7 +146,14 @@ pub fn repair(
     // do not depend on it; its verdict is read before anything they produced is used.
     let (check, prepared) = std::thread::scope(|scope| {
         let checking = scope.spawn(|| check_hive(hive.image.hive_bytes()));
-        let prepared = prepare(&hive, &catalogs, &windows, request, salvage.is_some());
+        let prepared = prepare(
+            &hive,
+            &catalogs,
+            &windows,
+            request,
+            salvage.is_some(),
+            target,
+        );
         (joined(checking), prepared)
     });
     refuse_damage_outside(&hive, &catalogs, &check)?;
@@ -228,9 +241,16 @@ fn prepare(
     windows: &WindowsVersion,
     request: &RepairRequest,
     salvaged: bool,
+    target: Option<&Target>,
 ) -> Result<(Vec<RepairPlan>, Option<Editor>)> {
+    let source = match (&request.options.mode, &request.options.from) {
+        (Some(Mode::Restore), Some(from)) => {
+            Some(load_source(hive, catalogs, windows, target, from)?)
+        }
+        _ => None,
+    };
     let plans = if request.repairs_asked() {
-        plan_control_sets(hive, catalogs, windows, request)?
+        plan_control_sets(hive, catalogs, windows, request, source.as_ref())?
     } else {
         Vec::new()
     };
@@ -256,15 +276,25 @@ fn plan_control_sets(
     catalogs: &SystemCatalogs,
     windows: &WindowsVersion,
     request: &RepairRequest,
+    source: Option<&RestoreSource>,
 ) -> Result<Vec<RepairPlan>> {
     let mut plans = Vec::new();
     for (index, cs) in control_sets(catalogs).enumerate() {
         let diagnosis = diagnose(cs, windows);
         let helper_keys = hive.read(|r| helper_keys(r, cs, windows))?;
+        let restore = match source {
+            Some(source) => Some(RestoreInputs {
+                source,
+                current: hive.read(|r| restored_keys(r, &cs.control_set))?,
+                allow_other_windows: request.options.allow_other_windows,
+            }),
+            None => None,
+        };
         let context = Context {
             windows,
             findings: &diagnosis.findings,
             helper_keys,
+            restore,
         };
         match plan(cs, &context, &request.options) {
             Ok(p) if p.changes_anything() || (index == 0 && request.always_write) => plans.push(p),

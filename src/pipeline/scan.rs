@@ -44,6 +44,8 @@ pub struct ScanOptions {
 
 /// Everything the scan of one hive produced.
 pub struct HiveScan {
+    /// What TARGET resolved to.
+    pub target: Target,
     pub hive: OpenedHive,
     /// The SOFTWARE hive read for the exact version, if any.
     pub software: Option<InputFile>,
@@ -108,6 +110,7 @@ pub fn scan_target(target: &Path, options: &ScanOptions) -> Result<HiveScan> {
         }
     }
     Ok(HiveScan {
+        target,
         hive,
         software,
         catalogs,

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::hive::base_block::BaseBlock;
 use crate::hive::image::InputFile;
 use crate::input::LogsReport;
+use crate::pipeline::history::History;
 use crate::report::catalog_json::HiveSummary;
 use crate::winsock::catalog::SystemCatalogs;
 use crate::winsock::control_set::{ChosenBy, Select, control_set_number};
@@ -41,6 +42,9 @@ pub struct ScanDocument<'a> {
     pub last_known_good: &'a Option<LastKnownGood>,
     /// The full structural check of the hive (docs/structure-check.md).
     pub structure: &'a Option<HiveStructure>,
+    /// The known-good candidates for `repair --mode restore` (on a volume, or `--history`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<&'a History>,
 }
 
 #[derive(Debug, Serialize)]
@@ -97,6 +101,7 @@ impl<'a> ScanDocument<'a> {
                 .collect(),
             last_known_good: &scan.last_known_good,
             structure: &scan.structure,
+            history: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Winsock catalogs: decode and encode their registry records, and read them from a hive.
 
 pub mod catalog;
+pub mod catalog_diff;
 pub mod control_set;
 pub mod default_catalog;
 pub mod defaults;

@@ -11,6 +11,7 @@ mod namespace;
 pub mod plan;
 mod remove_lsp;
 mod reset;
+pub mod restore_from;
 mod services;
 
 use serde::Serialize;
@@ -21,6 +22,7 @@ use crate::winsock::windows_version::WindowsVersion;
 
 pub use lsp_units::LspSelector;
 pub use plan::{Edit, RemovedProvider, RepairPlan};
+pub use restore_from::{RestoreFrom, RestoreInputs, RestoreSource};
 
 /// What `repair --mode` does to the protocol catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -32,6 +34,8 @@ pub enum Mode {
     RemoveLsp,
     /// Structural repairs only: numbering, counts, IDs, locks, chains that point nowhere.
     Fix,
+    /// Put back the Winsock keys of another copy of the configuration (`--from`).
+    Restore,
 }
 
 /// Everything the user asked for.
@@ -46,6 +50,12 @@ pub struct RepairOptions {
     pub reset_namespace: bool,
     /// `--fix-services`: AFD, Tcpip, Transports and the hook DLL values.
     pub fix_services: bool,
+    /// `--from`: the copy `--mode restore` puts back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<RestoreFrom>,
+    /// `--allow-other-windows`: restore from a source of another Windows family or build.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub allow_other_windows: bool,
 }
 
 /// What the planner knows besides the catalogs.
@@ -57,6 +67,8 @@ pub struct Context<'a> {
     /// Transports (of the family's default list) whose `Services\<T>\Parameters\Winsock` key
     /// exists, for rebuilding a lost `Transports` value.
     pub helper_keys: Vec<String>,
+    /// The source and the current keys, for `--mode restore`.
+    pub restore: Option<RestoreInputs<'a>>,
 }
 
 /// Why a repair cannot be planned.
@@ -74,6 +86,16 @@ pub enum PlanError {
     NothingAsked,
     #[error("a protocol entry cannot be written: {0}")]
     Encode(String),
+    #[error(
+        "--mode restore needs --from: a control set (ControlSet002, LastKnownGood), a hive file or auto"
+    )]
+    NoRestoreSource,
+    #[error(
+        "refused: {0}. A restore puts back a configuration written for one Windows; give --allow-other-windows to restore it anyway (the report then lists every provider it adds, removes or changes)"
+    )]
+    OtherWindows(String),
+    #[error("{0} has no Services\\WinSock2 key: there is nothing to restore from it")]
+    EmptySource(String),
     #[error(
         "no catalog entry ID is left to give the entries that share one (an ID is already 4294967295): --mode reset renumbers the whole catalog"
     )]
@@ -103,6 +125,7 @@ pub fn plan(
             remove_lsp::plan(cs, context, &options.lsps, namespace_by_mode, &mut plan)?
         }
         Some(Mode::Fix) => fix::plan(cs, context.findings, namespace_by_mode, &mut plan)?,
+        Some(Mode::Restore) => restore_from::plan(cs, context, &mut plan)?,
         None => {}
     }
     if options.reset_namespace && options.mode != Some(Mode::Reset) {

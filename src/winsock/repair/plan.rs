@@ -10,6 +10,7 @@ use crate::winsock::catalog::PACKED_CATALOG_ITEM;
 use crate::winsock::findings::{Code, Finding};
 use crate::winsock::namespace_entry::NamespaceProvider;
 use crate::winsock::packed_item::PackedCatalogItem;
+use crate::winsock::repair::restore_from::RestoreReport;
 
 /// One change to the hive. Key paths are from the hive root (`ControlSet001\Services\...`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -65,6 +66,9 @@ pub struct RepairPlan {
     pub fixes: Vec<Claim>,
     /// What the technician should know (what could not be repaired offline, what was kept).
     pub notes: Vec<String>,
+    /// `--mode restore`: the source and what putting it back costs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restore: Option<RestoreReport>,
 }
 
 impl RepairPlan {
@@ -75,6 +79,7 @@ impl RepairPlan {
             removed_providers: Vec::new(),
             fixes: Vec::new(),
             notes: Vec::new(),
+            restore: None,
         }
     }
 
