@@ -2,22 +2,19 @@
 //! a mapped file that shrinks or meets a bad sector kills the process with SIGBUS (an in-page
 //! exception on Windows); a read returns an error that names the file and the offset. Only a
 //! regular file is opened, so a FIFO or a device is refused at once instead of waited on. The
-//! bytes are hashed on a thread of their own, piece by piece as they are read, and the hash is
-//! finished while the caller parses them.
+//! bytes are read straight into the buffer the parsers use and hashed from it on a thread of
+//! their own while the caller parses them: hashing piece by piece as they are read held the
+//! reading to the hash's pace and copied every byte twice.
 
 use std::fs::{File, Metadata};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::JoinHandle;
-
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::hive::buffer::Buffer;
 use crate::hive::image::{InputFile, sha256_hex};
-use crate::hive::value::hex;
 
 /// An input file's bytes, as read once from disk.
 pub struct ReadFile {
@@ -54,29 +51,14 @@ impl ReadFile {
         })?;
         let mut bytes = Buffer::zeroed(capacity)
             .map_err(|e| Error::io(path, "allocate memory to read", io::Error::other(e)))?;
-        let hasher = Hasher::start().map_err(|e| Error::io(path, "start hashing", e))?;
         let mut reader = reader.take(len);
-        let mut filled = 0;
-        loop {
-            let mut piece = hasher.empty_piece();
-            let (read, error) = fill(&mut reader, &mut piece);
-            let end = filled + read;
-            if let (Some(target), Some(source)) = (bytes.get_mut(filled..end), piece.get(..read)) {
-                target.copy_from_slice(source);
-                filled = end;
-            }
-            if let Some(e) = error {
-                return Err(Error::io(
-                    path,
-                    "read",
-                    io::Error::new(e.kind(), format!("at offset {filled:#x}: {e}")),
-                ));
-            }
-            if read == 0 {
-                break;
-            }
-            piece.truncate(read);
-            hasher.hash(piece);
+        let (filled, error) = fill(&mut reader, &mut bytes);
+        if let Some(e) = error {
+            return Err(Error::io(
+                path,
+                "read",
+                io::Error::new(e.kind(), format!("at offset {filled:#x}: {e}")),
+            ));
         }
         if filled != capacity {
             return Err(Error::io(
@@ -85,16 +67,23 @@ impl ReadFile {
                 io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     format!(
-                        "at offset {:#x}: expected {len} bytes, but the file ends here (it shrank while being read)",
-                        filled
+                        "at offset {filled:#x}: expected {len} bytes, but the file ends here (it shrank while being read)"
                     ),
                 ),
             ));
         }
+        let bytes = Arc::new(bytes);
+        let hashing = {
+            let bytes = Arc::clone(&bytes);
+            std::thread::Builder::new()
+                .name("sha256".into())
+                .spawn(move || sha256_hex(&bytes))
+                .map_err(|e| Error::io(path, "start hashing", e))?
+        };
         Ok(Self {
             path: path.to_path_buf(),
-            bytes: Arc::new(bytes),
-            hashing: Mutex::new(Some(hasher.finish())),
+            bytes,
+            hashing: Mutex::new(Some(hashing)),
             described: OnceLock::new(),
         })
     }
@@ -129,60 +118,6 @@ impl ReadFile {
             };
             InputFile::new(&self.path, sha256, self.bytes.len() as u64)
         })
-    }
-}
-
-/// The size of the pieces a file is read in: each is hashed while the next is read, and is
-/// still in the cache when it is hashed.
-const PIECE: usize = 256 * 1024;
-
-/// The sha256 of a file, computed on a thread of its own from the pieces sent to it as the
-/// file is read; the pieces come back to be read into again.
-struct Hasher {
-    pieces: SyncSender<Vec<u8>>,
-    returned: Receiver<Vec<u8>>,
-    thread: JoinHandle<String>,
-}
-
-impl Hasher {
-    fn start() -> io::Result<Self> {
-        let (pieces, to_hash) = mpsc::sync_channel::<Vec<u8>>(4);
-        let (give_back, returned) = mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("sha256".into())
-            .spawn(move || {
-                let mut hasher = Sha256::new();
-                for piece in to_hash {
-                    hasher.update(&piece);
-                    // The reader may be done already: then the piece is simply freed.
-                    let _ = give_back.send(piece);
-                }
-                hex(&hasher.finalize())
-            })?;
-        Ok(Self {
-            pieces,
-            returned,
-            thread,
-        })
-    }
-
-    /// A buffer of [`PIECE`] bytes to read the next piece into: one the hasher is done with,
-    /// if any.
-    fn empty_piece(&self) -> Vec<u8> {
-        let mut piece = self.returned.try_recv().unwrap_or_default();
-        piece.resize(PIECE, 0);
-        piece
-    }
-
-    fn hash(&self, piece: Vec<u8>) {
-        // Fails only if the thread is gone, that is, panicked: joining it reports that.
-        let _ = self.pieces.send(piece);
-    }
-
-    /// Every piece has been sent: the thread ends with the hash.
-    fn finish(self) -> JoinHandle<String> {
-        drop(self.pieces);
-        self.thread
     }
 }
 
