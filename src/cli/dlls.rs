@@ -5,14 +5,21 @@ use std::process::ExitCode;
 
 use crate::cli::args::DllsArgs;
 use crate::error::{Error, Result};
-use crate::input::{LogOptions, OpenedHive};
+use crate::input::LogOptions;
+use crate::pipeline::open_target::open_target;
 use crate::report::{dll_json::DllDocument, dll_table};
 use crate::volume::findings::dll_findings;
-use crate::volume::target::Target;
 
 pub fn run(args: &DllsArgs) -> Result<ExitCode> {
-    let target = Target::resolve(&args.target)?;
-    let hive = OpenedHive::open(&target.system_hive, LogOptions::default())?;
+    let opened = open_target(&args.target, LogOptions::default(), &args.image.options())?;
+    if opened.image.is_some() {
+        return Err(Error::Usage(format!(
+            "{}: the provider DLLs are not yet read inside disk images; mount the image \
+             read-only and give the mounted volume",
+            args.target.display()
+        )));
+    }
+    let (target, hive) = (opened.target, opened.hive);
     let catalogs = hive.catalogs(args.control_set, false)?;
     let Some(report) = target.check_dlls(&catalogs.selected, args.system_drive)? else {
         return Err(Error::Usage(format!(

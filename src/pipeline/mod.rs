@@ -5,6 +5,7 @@
 pub mod backup_folder;
 pub mod backup_manifest;
 pub mod install;
+pub mod open_target;
 pub mod repair;
 pub mod restore;
 pub mod scan;

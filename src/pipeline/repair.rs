@@ -3,7 +3,7 @@
 //! becomes of the bytes (a dry run, a new file, an install); every one of them gets the same
 //! plan and the same verdict.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -14,6 +14,7 @@ use crate::hive::image::HiveImage;
 use crate::hive::reader::HiveReader;
 use crate::hive::salvage::{Dropped, salvage};
 use crate::input::{LogsReport, OpenedHive};
+use crate::pipeline::open_target::Software;
 use crate::pipeline::scan::detect_windows;
 use crate::winsock::catalog::{ControlSetCatalogs, SystemCatalogs, read_system_catalogs};
 use crate::winsock::default_catalog::default_transports;
@@ -113,7 +114,7 @@ pub struct RepairOutcome {
 /// asked). `software_beside` is a SOFTWARE hive found beside SYSTEM on a volume.
 pub fn repair(
     hive: OpenedHive,
-    software_beside: Option<&Path>,
+    software_beside: Option<Software>,
     request: &RepairRequest,
 ) -> Result<RepairOutcome> {
     if !request.repairs_asked() && !request.salvage {

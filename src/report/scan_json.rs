@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::hive::base_block::BaseBlock;
 use crate::hive::image::InputFile;
+use crate::image::installation::ImageSource;
 use crate::input::LogsReport;
 use crate::report::catalog_json::HiveSummary;
 use crate::winsock::catalog::SystemCatalogs;
@@ -41,6 +42,9 @@ pub struct ScanDocument<'a> {
     pub last_known_good: &'a Option<LastKnownGood>,
     /// The full structural check of the hive (docs/structure-check.md).
     pub structure: &'a Option<HiveStructure>,
+    /// Where in a disk image the hive was read; absent for files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<&'a ImageSource>,
 }
 
 #[derive(Debug, Serialize)]
@@ -97,6 +101,7 @@ impl<'a> ScanDocument<'a> {
                 .collect(),
             last_known_good: &scan.last_known_good,
             structure: &scan.structure,
+            image: None,
         }
     }
 

@@ -1,0 +1,177 @@
+//! Files on an NTFS volume inside an image, through the `ntfs` crate. Names are looked up in
+//! any letter case (with the volume's own $UpCase table, as Windows does); a reparse point
+//! (junction, symbolic link, mount point) is never followed, so nothing outside the volume, or
+//! elsewhere on it, is read in the place of what was asked.
+
+use std::io::{Read, Seek};
+use std::path::Path;
+
+use ntfs::indexes::NtfsFileNameIndex;
+use ntfs::structured_values::NtfsFileAttributeFlags;
+use ntfs::{Ntfs, NtfsFile};
+
+use crate::error::{Error, FormatError, Result};
+use crate::hive::read_file::ReadFile;
+
+/// Entries listed in one directory at most: a hostile index cannot make a listing unbounded.
+const MAX_ENTRIES: usize = 100_000;
+
+/// What a path names on the volume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// Found: its record number, whether it is a directory, and its names as stored.
+    Found {
+        record: u64,
+        directory: bool,
+        names: Vec<String>,
+    },
+    Missing,
+    /// A component is a reparse point: not followed.
+    NotFollowed {
+        reason: String,
+    },
+}
+
+/// One entry of a directory listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub name: String,
+    pub record: u64,
+    pub directory: bool,
+}
+
+pub struct NtfsVolume<D> {
+    fs: D,
+    ntfs: Ntfs,
+}
+
+fn ntfs_error(e: ntfs::NtfsError) -> FormatError {
+    FormatError::new(format!("NTFS: {e}"))
+}
+
+impl<D: Read + Seek> NtfsVolume<D> {
+    pub fn open(mut fs: D) -> std::result::Result<Self, FormatError> {
+        let mut ntfs = Ntfs::new(&mut fs).map_err(ntfs_error)?;
+        ntfs.read_upcase_table(&mut fs).map_err(ntfs_error)?;
+        Ok(Self { fs, ntfs })
+    }
+
+    /// Follow `components` down from the root directory.
+    pub fn find(&mut self, components: &[&str]) -> std::result::Result<Lookup, FormatError> {
+        let Self { fs, ntfs } = self;
+        {
+            {
+                let mut current = ntfs.root_directory(fs).map_err(ntfs_error)?;
+                let mut names = Vec::new();
+                let mut directory = true;
+                for component in components {
+                    if !directory {
+                        return Ok(Lookup::Missing);
+                    }
+                    let index = current.directory_index(fs).map_err(ntfs_error)?;
+                    let mut finder = index.finder();
+                    let Some(entry) = NtfsFileNameIndex::find(&mut finder, ntfs, fs, component)
+                    else {
+                        return Ok(Lookup::Missing);
+                    };
+                    let entry = entry.map_err(ntfs_error)?;
+                    let key = entry
+                        .key()
+                        .ok_or_else(|| {
+                            FormatError::new(format!(
+                                "NTFS: the index entry of {component} has no name"
+                            ))
+                        })?
+                        .map_err(ntfs_error)?;
+                    let name = key.name().to_string_lossy();
+                    if key
+                        .file_attributes()
+                        .contains(NtfsFileAttributeFlags::REPARSE_POINT)
+                    {
+                        names.push(name);
+                        return Ok(Lookup::NotFollowed {
+                            reason: format!(
+                                "{} is a reparse point (a link or junction); not followed",
+                                names.join("/")
+                            ),
+                        });
+                    }
+                    directory = key.is_directory();
+                    names.push(name);
+                    current = entry.to_file(ntfs, fs).map_err(ntfs_error)?;
+                }
+                Ok(Lookup::Found {
+                    record: current.file_record_number(),
+                    directory,
+                    names,
+                })
+            }
+        }
+    }
+
+    /// The entries of the directory with record number `record` (long names; no `.`).
+    pub fn list(&mut self, record: u64) -> std::result::Result<Vec<Entry>, FormatError> {
+        let Self { fs, ntfs } = self;
+        {
+            {
+                let directory = ntfs.file(fs, record).map_err(ntfs_error)?;
+                let index = directory.directory_index(fs).map_err(ntfs_error)?;
+                let mut entries = index.entries();
+                let mut listed = Vec::new();
+                while let Some(entry) = entries.next(fs) {
+                    let entry = entry.map_err(ntfs_error)?;
+                    let Some(key) = entry.key() else { continue };
+                    let key = key.map_err(ntfs_error)?;
+                    // Each file is listed under its long name and its 8.3 name: keep one.
+                    if key.namespace() == ntfs::structured_values::NtfsFileNamespace::Dos {
+                        continue;
+                    }
+                    listed.push(Entry {
+                        name: key.name().to_string_lossy(),
+                        record: entry.file_reference().file_record_number(),
+                        directory: key.is_directory(),
+                    });
+                    if listed.len() > MAX_ENTRIES {
+                        return Err(FormatError::new(format!(
+                            "NTFS: more than {MAX_ENTRIES} entries in one directory"
+                        )));
+                    }
+                }
+                Ok(listed)
+            }
+        }
+    }
+
+    /// Read the unnamed data stream of the file with record number `record` into memory
+    /// (hashed as it is read), named `name` in reports.
+    pub fn read_file(&mut self, record: u64, name: &Path) -> Result<ReadFile> {
+        let Self { fs, ntfs } = self;
+        let volume_size = ntfs.size();
+        let file: NtfsFile<'_> = ntfs
+            .file(fs, record)
+            .map_err(|e| Error::format(name, ntfs_error(e)))?;
+        let item = file
+            .data(fs, "")
+            .ok_or_else(|| {
+                Error::format(name, FormatError::new("NTFS: the file has no data stream"))
+            })?
+            .map_err(|e| Error::format(name, ntfs_error(e)))?;
+        let attribute = item
+            .to_attribute()
+            .map_err(|e| Error::format(name, ntfs_error(e)))?;
+        let value = attribute
+            .value(fs)
+            .map_err(|e| Error::format(name, ntfs_error(e)))?;
+        let len = value.len();
+        if len > volume_size {
+            return Err(Error::format(
+                name,
+                FormatError::new(format!(
+                    "NTFS: a file of {len} bytes on a volume of {volume_size}"
+                )),
+            ));
+        }
+        let reader = value.attach(fs);
+        ReadFile::from_reader(name, reader, len)
+    }
+}

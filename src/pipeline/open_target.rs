@@ -1,0 +1,91 @@
+//! Opening a TARGET for reading, whatever it is: a hive file, a Windows folder or volume
+//! ([`Target::resolve`]), or a disk image (recognised by content), whose files are read out of
+//! the image into memory and then go through the same pipelines as files would.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::hive::read_file::ReadFile;
+use crate::image::installation::{ImageOptions, ImageSource, read_installation};
+use crate::image::open::image_container;
+use crate::input::{LogOptions, OpenedHive};
+use crate::volume::target::Target;
+
+/// A SOFTWARE hive found beside SYSTEM: a file, or already read out of an image.
+pub enum Software {
+    File(PathBuf),
+    Read(ReadFile),
+}
+
+impl Software {
+    /// Open it (without logs: only its version facts are read).
+    pub fn open(self) -> Result<OpenedHive> {
+        match self {
+            Software::File(path) => OpenedHive::open(&path, LogOptions::default()),
+            Software::Read(read) => OpenedHive::from_files(read, Vec::new(), LogOptions::default()),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        match self {
+            Software::File(path) => path,
+            Software::Read(read) => read.path(),
+        }
+    }
+}
+
+/// A TARGET opened for reading.
+pub struct OpenedTarget {
+    pub target: Target,
+    pub hive: OpenedHive,
+    pub software_beside: Option<Software>,
+    /// Where in a disk image the files came from; `None` for files.
+    pub image: Option<ImageSource>,
+}
+
+/// Open `target` and its SYSTEM hive (with its logs as `logs` says).
+pub fn open_target(target: &Path, logs: LogOptions, image: &ImageOptions) -> Result<OpenedTarget> {
+    let Some(container) = image_container(target) else {
+        if image.partition.is_some() || image.hash_image {
+            return Err(Error::Usage(format!(
+                "{}: --partition and --hash-image are for disk images (raw, E01, VHD, VHDX, VMDK); this is not one",
+                target.display()
+            )));
+        }
+        let target = Target::resolve(target)?;
+        let hive = OpenedHive::open(&target.system_hive, logs)?;
+        let software_beside = target.software_hive.clone().map(Software::File);
+        return Ok(OpenedTarget {
+            target,
+            hive,
+            software_beside,
+            image: None,
+        });
+    };
+    let files = read_installation(target, container, image, logs.no_logs)?;
+    let log_files = if logs.logs.is_empty() {
+        files.logs
+    } else {
+        logs.logs
+            .iter()
+            .map(|log| ReadFile::open(log))
+            .collect::<Result<_>>()?
+    };
+    let resolved = Target {
+        volume_root: None,
+        windows_dir: None,
+        system_hive: files.system.path().to_path_buf(),
+        system_logs: log_files
+            .iter()
+            .map(|log| log.path().to_path_buf())
+            .collect(),
+        software_hive: files.software.as_ref().map(|s| s.path().to_path_buf()),
+    };
+    let hive = OpenedHive::from_files(files.system, log_files, logs)?;
+    Ok(OpenedTarget {
+        target: resolved,
+        hive,
+        software_beside: files.software.map(Software::Read),
+        image: Some(files.source),
+    })
+}
