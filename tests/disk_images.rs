@@ -1,0 +1,391 @@
+//! Disk images as TARGET, built here with Debian's tools: an NTFS volume (mkntfs, files copied
+//! in through an ntfs-3g mount) holding a real SYSTEM hive, inside an MBR disk (sfdisk) and a
+//! GPT disk (sgdisk), converted with qemu-img (VHD fixed and dynamic, VHDX, VMDK sparse and
+//! flat) and ewfacquire (E01). Each must scan exactly as the hive file itself (paths aside),
+//! with the sha256 ntfscat gives for the file inside. Crafted images need no tool.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const WIN7: &str = "real/win7-sp1-x86/SYSTEM";
+const DIRTY: &str = "real/win10-1709-x64-dirty-with-logs";
+
+fn doctor() -> Command {
+    Command::cargo_bin("winsock-doctor").unwrap()
+}
+
+/// Whether every tool is installed; a loud skip otherwise, a failure when the hives (and so
+/// the tools, installed by .ci/run) are required.
+fn have_tools(tools: &[&str]) -> bool {
+    let missing: Vec<&&str> = tools
+        .iter()
+        .filter(|tool| {
+            !Process::new("sh")
+                .args(["-c", &format!("command -v {tool}")])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    if std::env::var("WINSOCK_DOCTOR_REQUIRE_HIVES").is_ok_and(|v| v == "1") {
+        panic!(
+            "WINSOCK_DOCTOR_REQUIRE_HIVES=1 but {missing:?} are missing (.ci/run installs them)"
+        );
+    }
+    eprintln!("\n!!!!! SKIPPED: {missing:?} not installed !!!!!\n");
+    false
+}
+
+fn run(program: &str, args: &[&str]) {
+    let out = Process::new(program).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A 64 MiB NTFS volume at `dir/vol.img` holding `files` (path inside, source file); folders
+/// are made as named, in the letter case given.
+fn ntfs_volume(dir: &Path, files: &[(&str, &Path)]) -> PathBuf {
+    let volume = dir.join("vol.img");
+    let file = std::fs::File::create(&volume).unwrap();
+    file.set_len(64 << 20).unwrap();
+    run("mkntfs", &["-F", "-Q", "-q", volume.to_str().unwrap()]);
+    let mount = dir.join("mnt");
+    std::fs::create_dir_all(&mount).unwrap();
+    run(
+        "ntfs-3g",
+        &[volume.to_str().unwrap(), mount.to_str().unwrap()],
+    );
+    for (inside, source) in files {
+        let target = mount.join(inside);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(source, &target).unwrap();
+    }
+    run("umount", &[mount.to_str().unwrap()]);
+    volume
+}
+
+/// `volume` as partition 1 of a disk with an MBR (`dos`) or GPT table, at 1 MiB.
+fn disk(dir: &Path, volume: &Path, table: &str) -> PathBuf {
+    let sectors = std::fs::metadata(volume).unwrap().len() / 512;
+    let disk = dir.join(format!("{table}.img"));
+    let file = std::fs::File::create(&disk).unwrap();
+    file.set_len((sectors + 4096) * 512).unwrap();
+    let path = disk.to_str().unwrap();
+    if table == "dos" {
+        let script = format!("label: dos\nstart=2048, size={sectors}, type=7\n");
+        let mut child = Process::new("sfdisk")
+            .args(["-q", path])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+    } else {
+        let new = format!("1:2048:{}", 2048 + sectors - 1);
+        run("sgdisk", &["-o", "-n", &new, "-t", "1:0700", path]);
+    }
+    let bytes = std::fs::read(volume).unwrap();
+    use std::io::{Seek, SeekFrom, Write};
+    let mut file = std::fs::OpenOptions::new().write(true).open(&disk).unwrap();
+    file.seek(SeekFrom::Start(2048 * 512)).unwrap();
+    file.write_all(&bytes).unwrap();
+    disk
+}
+
+/// `disk` converted by qemu-img to `format` (with `options`), as `dir/name`.
+fn convert(dir: &Path, disk: &Path, format: &str, options: &[&str], name: &str) -> PathBuf {
+    let out = dir.join(name);
+    let mut args = vec!["convert", "-O", format];
+    args.extend(options);
+    args.extend([disk.to_str().unwrap(), out.to_str().unwrap()]);
+    run("qemu-img", &args);
+    out
+}
+
+/// `disk` acquired by ewfacquire as `dir/case.E01` (in segments of 40 MiB: a set).
+fn e01(dir: &Path, disk: &Path) -> PathBuf {
+    let target = dir.join("case");
+    run(
+        "ewfacquire",
+        &[
+            "-u",
+            "-q",
+            "-t",
+            target.to_str().unwrap(),
+            "-f",
+            "encase6",
+            "-c",
+            "deflate:fast",
+            "-S",
+            "40MiB",
+            disk.to_str().unwrap(),
+        ],
+    );
+    dir.join("case.E01")
+}
+
+fn scan_json(target: &Path) -> Value {
+    let out = doctor()
+        .args(["scan", "--json"])
+        .arg(target)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code() == Some(0) || out.status.code() == Some(1),
+        "{}: {}",
+        target.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The document without what names files: the image section, every `path` and the logs
+/// to move aside.
+fn paths_aside(mut document: Value) -> Value {
+    fn strip(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                map.remove("path");
+                map.remove("path_bytes_hex");
+                map.remove("logs_to_move_aside");
+                map.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    document.as_object_mut().unwrap().remove("image");
+    strip(&mut document);
+    document
+}
+
+fn ntfscat_sha256(volume: &Path, inside: &str) -> String {
+    let out = Process::new("ntfscat")
+        .arg(volume)
+        .arg(inside)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    use sha2::{Digest, Sha256};
+    Sha256::digest(&out.stdout)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn every_container_scans_as_the_extracted_hive() {
+    let Some(hive) = common::hive_path(WIN7) else {
+        return;
+    };
+    if !have_tools(&[
+        "mkntfs",
+        "ntfs-3g",
+        "ntfscat",
+        "sfdisk",
+        "sgdisk",
+        "qemu-img",
+        "ewfacquire",
+    ]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let volume = ntfs_volume(dir.path(), &[("Windows/System32/config/SYSTEM", &hive)]);
+    let expected_sha = ntfscat_sha256(&volume, "Windows/System32/config/SYSTEM");
+    let expected = paths_aside(scan_json(&hive));
+    let mbr = disk(dir.path(), &volume, "dos");
+    let gpt = disk(dir.path(), &volume, "gpt");
+    let images = [
+        (volume.clone(), 0),
+        (mbr.clone(), 1),
+        (gpt.clone(), 1),
+        (
+            convert(
+                dir.path(),
+                &gpt,
+                "vpc",
+                &["-o", "subformat=fixed"],
+                "fixed.vhd",
+            ),
+            1,
+        ),
+        (
+            convert(
+                dir.path(),
+                &mbr,
+                "vpc",
+                &["-o", "subformat=dynamic"],
+                "dynamic.vhd",
+            ),
+            1,
+        ),
+        (convert(dir.path(), &gpt, "vhdx", &[], "disk.vhdx"), 1),
+        (convert(dir.path(), &mbr, "vmdk", &[], "sparse.vmdk"), 1),
+        (
+            convert(
+                dir.path(),
+                &gpt,
+                "vmdk",
+                &["-o", "subformat=monolithicFlat"],
+                "flat.vmdk",
+            ),
+            1,
+        ),
+        (e01(dir.path(), &mbr), 1),
+    ];
+    for (image, partition) in &images {
+        let document = scan_json(image);
+        assert_eq!(
+            document["input"]["sha256"],
+            expected_sha.as_str(),
+            "{}",
+            image.display()
+        );
+        let name = format!(
+            "{}#p{partition}/Windows/System32/config/SYSTEM",
+            image.display()
+        );
+        assert_eq!(document["input"]["path"], name.as_str());
+        assert_eq!(document["image"]["partition"], *partition);
+        assert_eq!(paths_aside(document), expected, "{}", image.display());
+    }
+    // The images are evidence: never written.
+    for (image, _) in &images {
+        let before = common::sha256_of(image);
+        doctor()
+            .args(["catalog", "--json"])
+            .arg(image)
+            .assert()
+            .success();
+        assert_eq!(common::sha256_of(image), before);
+    }
+}
+
+#[test]
+fn discover_lists_partitions_file_systems_and_windows() {
+    let Some(hive) = common::hive_path(WIN7) else {
+        return;
+    };
+    if !have_tools(&["mkntfs", "ntfs-3g", "sgdisk"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let volume = ntfs_volume(dir.path(), &[("WINDOWS/system32/Config/system", &hive)]);
+    let gpt = disk(dir.path(), &volume, "gpt");
+    let out = doctor()
+        .args(["discover", "--json"])
+        .arg(&gpt)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let document: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let partition = &document["images"][0]["partitions"][0];
+    assert_eq!(partition["number"], 1);
+    assert_eq!(partition["scheme"], "GPT");
+    assert_eq!(partition["kind"], "Microsoft basic data");
+    assert_eq!(partition["file_system"], "NTFS");
+    assert_eq!(partition["windows"], serde_json::json!(["WINDOWS"]));
+    // Any letter case, the names as stored in the report.
+    let document = scan_json(&gpt);
+    let name = format!("{}#p1/WINDOWS/system32/Config/system", gpt.display());
+    assert_eq!(document["input"]["path"], name.as_str());
+    // --hash-image: the image's own sha256.
+    let out = doctor()
+        .args(["scan", "--json", "--hash-image"])
+        .arg(&gpt)
+        .output()
+        .unwrap();
+    let document: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        document["image"]["sha256"],
+        common::sha256_of(&gpt).as_str()
+    );
+    // --partition names one that holds no Windows: said, with what the image holds.
+    doctor()
+        .args(["scan", "--partition", "2"])
+        .arg(&gpt)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no Windows installation"));
+}
+
+#[test]
+fn the_dirty_1709_hive_in_an_image_is_replayed_as_from_files() {
+    let Some(dirty) = common::hive_path(DIRTY) else {
+        return;
+    };
+    if !have_tools(&["mkntfs", "ntfs-3g"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = "Windows/System32/config";
+    let volume = ntfs_volume(
+        dir.path(),
+        &[
+            (&format!("{config}/SYSTEM"), &dirty.join("SYSTEM")),
+            (&format!("{config}/system.LOG1"), &dirty.join("SYSTEM.LOG1")),
+            (&format!("{config}/SYSTEM.LOG2"), &dirty.join("SYSTEM.LOG2")),
+        ],
+    );
+    let from_image = dir.path().join("from-image");
+    let from_files = dir.path().join("from-files");
+    let image_out = doctor()
+        .args(["replay", "--json", "--out"])
+        .arg(&from_image)
+        .arg(&volume)
+        .output()
+        .unwrap();
+    assert!(
+        image_out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&image_out.stderr)
+    );
+    doctor()
+        .args(["replay", "--out"])
+        .arg(&from_files)
+        .arg(dirty.join("SYSTEM"))
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(&from_image).unwrap(),
+        std::fs::read(&from_files).unwrap()
+    );
+    let report = String::from_utf8_lossy(&image_out.stdout);
+    assert!(report.contains("system.LOG1"), "{report}");
+    assert_eq!(
+        paths_aside(scan_json(&volume)),
+        paths_aside(scan_json(&dirty.join("SYSTEM")))
+    );
+    // Never into an image: --install is refused with the way to do it.
+    doctor()
+        .args([
+            "repair",
+            "--mode",
+            "reset",
+            "--windows",
+            "10",
+            "--arch",
+            "amd64",
+            "--install",
+        ])
+        .arg(&volume)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--out"));
+}
