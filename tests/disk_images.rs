@@ -1,8 +1,8 @@
 //! Disk images as TARGET, built here with Debian's tools: an NTFS volume (mkntfs, files copied
 //! in through an ntfs-3g mount) holding a real SYSTEM hive, inside an MBR disk (sfdisk) and a
 //! GPT disk (sgdisk), converted with qemu-img (VHD fixed and dynamic, VHDX, VMDK sparse and
-//! flat) and ewfacquire (E01). Each must scan exactly as the hive file itself (paths aside),
-//! with the sha256 ntfscat gives for the file inside. Crafted images need no tool.
+//! flat) and ewfacquire (E01). Each must scan exactly as the same volume mounted by ntfs-3g
+//! (paths aside), with the sha256 ntfscat gives for each file inside.
 
 mod common;
 
@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
 use assert_cmd::Command;
+use common::pe::{self, Bits, Version};
 use serde_json::Value;
+use winsock_doctor::hive::builder::{KeySpec, ValueSpec, build_hive};
+use winsock_doctor::hive::value::REG_SZ;
 
 const WIN7: &str = "real/win7-sp1-x86/SYSTEM";
 const DIRTY: &str = "real/win10-1709-x64-dirty-with-logs";
@@ -189,8 +192,98 @@ fn ntfscat_sha256(volume: &Path, inside: &str) -> String {
         .collect()
 }
 
+/// A SOFTWARE hive saying Windows 7 SP1 (build 7601), built here (the shared hives have none).
+fn software_hive(dir: &Path) -> PathBuf {
+    let sz = |name: &str, text: &str| ValueSpec {
+        name: name.to_string(),
+        data_type: REG_SZ,
+        data: text
+            .encode_utf16()
+            .chain([0])
+            .flat_map(u16::to_le_bytes)
+            .collect(),
+    };
+    let key = |name: &str, values: Vec<ValueSpec>, subkeys: Vec<KeySpec>| KeySpec {
+        name: name.to_string(),
+        values,
+        subkeys,
+    };
+    let current = key(
+        "CurrentVersion",
+        vec![
+            sz("ProductName", "Windows 7 Professional"),
+            sz("CurrentBuild", "7601"),
+            sz("CSDVersion", "Service Pack 1"),
+        ],
+        vec![],
+    );
+    let root = key(
+        "ROOT",
+        vec![],
+        vec![key(
+            "Microsoft",
+            vec![],
+            vec![key("Windows NT", vec![], vec![current])],
+        )],
+    );
+    let path = dir.join("SOFTWARE");
+    std::fs::write(&path, build_hive(5, &root, 0).unwrap()).unwrap();
+    path
+}
+
+/// A DLL of Microsoft's with a version resource.
+fn microsoft_dll(dir: &Path, name: &str) -> PathBuf {
+    let version = Version {
+        strings: &[
+            ("CompanyName", "Microsoft Corporation"),
+            ("FileVersion", "6.1.7601.17514"),
+            ("OriginalFilename", name),
+        ],
+        fixed: [6, 1, 7601, 17514],
+    };
+    let path = dir.join(name);
+    std::fs::write(&path, pe::dll(Bits::Pe32, Some(&version))).unwrap();
+    path
+}
+
+/// `scan --json` of the volume mounted read-only by ntfs-3g, its mount point spelled as
+/// `root` (how an image names the partition) so that it compares with an image's scan.
+fn mounted_scan(dir: &Path, volume: &Path, root: &str) -> String {
+    let mount = dir.join("ro");
+    std::fs::create_dir_all(&mount).unwrap();
+    run(
+        "ntfs-3g",
+        &[
+            "-o",
+            "ro",
+            volume.to_str().unwrap(),
+            mount.to_str().unwrap(),
+        ],
+    );
+    let document = scan_json(&mount);
+    run("umount", &[mount.to_str().unwrap()]);
+    let text = serde_json::to_string(&without_path_bytes(document)).unwrap();
+    text.replace(mount.to_str().unwrap(), root)
+}
+
+/// The document without `path_bytes_hex` (the bytes of a path, which differs by construction).
+fn without_path_bytes(mut document: Value) -> Value {
+    fn strip(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                map.remove("path_bytes_hex");
+                map.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut document);
+    document
+}
+
 #[test]
-fn every_container_scans_as_the_extracted_hive() {
+fn every_container_scans_as_the_mounted_volume() {
     let Some(hive) = common::hive_path(WIN7) else {
         return;
     };
@@ -206,9 +299,20 @@ fn every_container_scans_as_the_extracted_hive() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let volume = ntfs_volume(dir.path(), &[("Windows/System32/config/SYSTEM", &hive)]);
-    let expected_sha = ntfscat_sha256(&volume, "Windows/System32/config/SYSTEM");
-    let expected = paths_aside(scan_json(&hive));
+    let software = software_hive(dir.path());
+    let mswsock = microsoft_dll(dir.path(), "mswsock.dll");
+    let wshtcpip = microsoft_dll(dir.path(), "wshtcpip.dll");
+    let volume = ntfs_volume(
+        dir.path(),
+        &[
+            ("Windows/System32/config/SYSTEM", &hive),
+            ("Windows/System32/config/SOFTWARE", &software),
+            ("Windows/System32/mswsock.dll", &mswsock),
+            ("Windows/System32/WSHTCPIP.DLL", &wshtcpip),
+        ],
+    );
+    let hive_sha = ntfscat_sha256(&volume, "Windows/System32/config/SYSTEM");
+    let software_sha = ntfscat_sha256(&volume, "Windows/System32/config/SOFTWARE");
     let mbr = disk(dir.path(), &volume, "dos");
     let gpt = disk(dir.path(), &volume, "gpt");
     let images = [
@@ -249,22 +353,42 @@ fn every_container_scans_as_the_extracted_hive() {
         ),
         (e01(dir.path(), &mbr), 1),
     ];
+    let mounted = mounted_scan(dir.path(), &volume, "@ROOT@");
     for (image, partition) in &images {
-        let document = scan_json(image);
+        let root = format!("{}#p{partition}", image.display());
+        let expected = mounted.replace("@ROOT@", &root);
+        let mut document = scan_json(image);
         assert_eq!(
             document["input"]["sha256"],
-            expected_sha.as_str(),
+            hive_sha.as_str(),
             "{}",
             image.display()
         );
-        let name = format!(
-            "{}#p{partition}/Windows/System32/config/SYSTEM",
-            image.display()
-        );
+        assert_eq!(document["software_input"]["sha256"], software_sha.as_str());
+        assert_eq!(document["windows"]["build"], 7601, "{}", image.display());
+        let name = format!("{root}/Windows/System32/config/SYSTEM");
         assert_eq!(document["input"]["path"], name.as_str());
         assert_eq!(document["image"]["partition"], *partition);
-        assert_eq!(paths_aside(document), expected, "{}", image.display());
+        document.as_object_mut().unwrap().remove("image");
+        let document = serde_json::to_string(&without_path_bytes(document)).unwrap();
+        assert_eq!(document, expected, "{}", image.display());
     }
+    // The DLLs inside, with their hashes and versions, as on the mounted volume.
+    let out = doctor()
+        .args(["dlls", "--json"])
+        .arg(&gpt)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = report.to_string();
+    assert!(text.contains(&common::sha256_of(&mswsock)), "{text}");
+    assert!(text.contains("WSHTCPIP.DLL"), "{text}");
+    assert!(text.contains("6.1.7601.17514"), "{text}");
     // The images are evidence: never written.
     for (image, _) in &images {
         let before = common::sha256_of(image);
@@ -368,9 +492,22 @@ fn the_dirty_1709_hive_in_an_image_is_replayed_as_from_files() {
     );
     let report = String::from_utf8_lossy(&image_out.stdout);
     assert!(report.contains("system.LOG1"), "{report}");
+    let catalog = |target: &Path| -> Value {
+        let out = doctor()
+            .args(["catalog", "--json"])
+            .arg(target)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
     assert_eq!(
-        paths_aside(scan_json(&volume)),
-        paths_aside(scan_json(&dirty.join("SYSTEM")))
+        paths_aside(catalog(&volume)),
+        paths_aside(catalog(&dirty.join("SYSTEM")))
     );
     // Never into an image: --install is refused with the way to do it.
     doctor()

@@ -30,6 +30,7 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
         hive,
         software_beside,
         image,
+        ..
     } = open_target(&args.target, args.logs.options(), &args.image.options())?;
     if args.install && image.is_some() {
         return Err(Error::Usage(format!(

@@ -13,6 +13,7 @@ use crate::hive::log::discover::is_log_name;
 use crate::hive::read_file::{ReadFile, open_regular};
 use crate::hive::value::hex;
 use crate::image::disk::{Disk, read_at};
+use crate::image::dll_volume::ImageVolume;
 use crate::image::ntfs_volume::{Lookup, NtfsVolume};
 use crate::image::open::{OpenedImage, open_image};
 use crate::image::partitions::{Partition, file_system, partitions};
@@ -43,6 +44,25 @@ pub struct ImageSource {
     pub partition: u32,
     /// The Windows folder on the partition, as stored.
     pub windows: String,
+}
+
+impl ImageSource {
+    /// `IMAGE#pN`: how reports name the partition; files on it are `IMAGE#pN/<names>`.
+    pub fn root(&self) -> PathBuf {
+        partition_root(&self.image, self.partition)
+    }
+}
+
+fn partition_root(image: &Path, partition: u32) -> PathBuf {
+    PathBuf::from(format!("{}#p{partition}", image.display()))
+}
+
+/// `names` (as stored) below the partition `root`; the root itself when there are none.
+pub fn name_below(root: &Path, names: &[String]) -> PathBuf {
+    if names.is_empty() {
+        return root.to_path_buf();
+    }
+    PathBuf::from(format!("{}/{}", root.display(), names.join("/")))
 }
 
 /// One partition of an image, as `discover` shows it.
@@ -142,6 +162,8 @@ pub struct ImageFiles {
     pub system: ReadFile,
     pub logs: Vec<ReadFile>,
     pub software: Option<ReadFile>,
+    /// The partition, still open, for the DLL check.
+    pub volume: ImageVolume,
 }
 
 /// Read the installation `options` picks in the image at `path` (stored as `container`);
@@ -180,15 +202,10 @@ pub fn read_installation(
             )));
         }
     };
-    let name = |names: &[String]| {
-        PathBuf::from(format!(
-            "{}#p{}/{}",
-            path.display(),
-            partition.number,
-            names.join("/")
-        ))
-    };
-    let window = Window::new(&mut image.disk, partition.start, partition.length)
+    let root = partition_root(path, partition.number);
+    let name = |names: &[String]| name_below(&root, names);
+    let disk_size = image.size;
+    let window = Window::new(image.disk, partition.start, partition.length)
         .map_err(|e| Error::io(path, "read the partition of", e))?;
     let mut volume = NtfsVolume::open(window).map_err(|e| Error::format(name(&[]), e))?;
     let config = [
@@ -207,7 +224,7 @@ pub fn read_installation(
                 directory: false,
                 names,
             } => Ok(Some((record, names))),
-            Lookup::Found { .. } | Lookup::Missing => Ok(None),
+            Lookup::Found { .. } | Lookup::Missing { .. } => Ok(None),
             Lookup::NotFollowed { reason } => Err(Error::OutsideVolume {
                 path: name(&[]),
                 reason,
@@ -257,14 +274,15 @@ pub fn read_installation(
         source: ImageSource {
             image: path.to_path_buf(),
             container: container.name(),
-            disk_size: image.size,
+            disk_size,
             sha256,
             partition: partition.number,
-            windows,
+            windows: windows.clone(),
         },
         system,
         logs,
         software,
+        volume: ImageVolume::new(volume, root, windows),
     })
 }
 

@@ -3,6 +3,7 @@
 //! on an NTFS volume, and [`installation`] the Windows installations found there.
 
 pub mod disk;
+pub mod dll_volume;
 pub mod ewf;
 pub mod installation;
 pub mod mapped;

@@ -25,11 +25,10 @@ pub enum Lookup {
         directory: bool,
         names: Vec<String>,
     },
-    Missing,
+    /// `missing` is not in the folder `found` (the names found before it, as stored).
+    Missing { found: Vec<String>, missing: String },
     /// A component is a reparse point: not followed.
-    NotFollowed {
-        reason: String,
-    },
+    NotFollowed { reason: String },
 }
 
 /// One entry of a directory listing.
@@ -65,14 +64,18 @@ impl<D: Read + Seek> NtfsVolume<D> {
                 let mut names = Vec::new();
                 let mut directory = true;
                 for component in components {
+                    let missing = || Lookup::Missing {
+                        found: names.clone(),
+                        missing: component.to_string(),
+                    };
                     if !directory {
-                        return Ok(Lookup::Missing);
+                        return Ok(missing());
                     }
                     let index = current.directory_index(fs).map_err(ntfs_error)?;
                     let mut finder = index.finder();
                     let Some(entry) = NtfsFileNameIndex::find(&mut finder, ntfs, fs, component)
                     else {
-                        return Ok(Lookup::Missing);
+                        return Ok(missing());
                     };
                     let entry = entry.map_err(ntfs_error)?;
                     let key = entry
@@ -145,33 +148,34 @@ impl<D: Read + Seek> NtfsVolume<D> {
     /// Read the unnamed data stream of the file with record number `record` into memory
     /// (hashed as it is read), named `name` in reports.
     pub fn read_file(&mut self, record: u64, name: &Path) -> Result<ReadFile> {
+        self.with_data(record, |reader, len| {
+            ReadFile::from_reader(name, reader, len)
+        })
+        .map_err(|e| Error::format(name, e))?
+    }
+
+    /// Run `read` on the unnamed data stream of the file with record number `record`, and its
+    /// length (never more than the volume's size).
+    pub fn with_data<T>(
+        &mut self,
+        record: u64,
+        read: impl FnOnce(&mut dyn Read, u64) -> T,
+    ) -> std::result::Result<T, FormatError> {
         let Self { fs, ntfs } = self;
         let volume_size = ntfs.size();
-        let file: NtfsFile<'_> = ntfs
-            .file(fs, record)
-            .map_err(|e| Error::format(name, ntfs_error(e)))?;
+        let file: NtfsFile<'_> = ntfs.file(fs, record).map_err(ntfs_error)?;
         let item = file
             .data(fs, "")
-            .ok_or_else(|| {
-                Error::format(name, FormatError::new("NTFS: the file has no data stream"))
-            })?
-            .map_err(|e| Error::format(name, ntfs_error(e)))?;
-        let attribute = item
-            .to_attribute()
-            .map_err(|e| Error::format(name, ntfs_error(e)))?;
-        let value = attribute
-            .value(fs)
-            .map_err(|e| Error::format(name, ntfs_error(e)))?;
+            .ok_or_else(|| FormatError::new("NTFS: the file has no data stream"))?
+            .map_err(ntfs_error)?;
+        let attribute = item.to_attribute().map_err(ntfs_error)?;
+        let value = attribute.value(fs).map_err(ntfs_error)?;
         let len = value.len();
         if len > volume_size {
-            return Err(Error::format(
-                name,
-                FormatError::new(format!(
-                    "NTFS: a file of {len} bytes on a volume of {volume_size}"
-                )),
-            ));
+            return Err(FormatError::new(format!(
+                "NTFS: a file of {len} bytes on a volume of {volume_size}"
+            )));
         }
-        let reader = value.attach(fs);
-        ReadFile::from_reader(name, reader, len)
+        Ok(read(&mut value.attach(fs), len))
     }
 }

@@ -6,10 +6,13 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::hive::read_file::ReadFile;
+use crate::image::dll_volume::ImageVolume;
 use crate::image::installation::{ImageOptions, ImageSource, read_installation};
 use crate::image::open::image_container;
 use crate::input::{LogOptions, OpenedHive};
+use crate::volume::dll_check::DllReport;
 use crate::volume::target::Target;
+use crate::winsock::catalog::ControlSetCatalogs;
 
 /// A SOFTWARE hive found beside SYSTEM: a file, or already read out of an image.
 pub enum Software {
@@ -41,6 +44,24 @@ pub struct OpenedTarget {
     pub software_beside: Option<Software>,
     /// Where in a disk image the files came from; `None` for files.
     pub image: Option<ImageSource>,
+    /// The image's partition, open for the DLL check.
+    image_volume: Option<ImageVolume>,
+}
+
+impl OpenedTarget {
+    /// Look on the volume (mounted, or in the image) for the DLLs `catalogs` name; `None` for
+    /// a hive file outside a Windows folder. `system_drive` is the letter the installation had
+    /// for its own volume.
+    pub fn check_dlls(
+        &mut self,
+        catalogs: &ControlSetCatalogs,
+        system_drive: char,
+    ) -> Result<Option<DllReport>> {
+        match &mut self.image_volume {
+            Some(volume) => Ok(Some(volume.check_dlls(catalogs, system_drive))),
+            None => self.target.check_dlls(catalogs, system_drive),
+        }
+    }
 }
 
 /// Open `target` and its SYSTEM hive (with its logs as `logs` says).
@@ -60,6 +81,7 @@ pub fn open_target(target: &Path, logs: LogOptions, image: &ImageOptions) -> Res
             hive,
             software_beside,
             image: None,
+            image_volume: None,
         });
     };
     let files = read_installation(target, container, image, logs.no_logs)?;
@@ -71,9 +93,10 @@ pub fn open_target(target: &Path, logs: LogOptions, image: &ImageOptions) -> Res
             .map(|log| ReadFile::open(log))
             .collect::<Result<_>>()?
     };
+    let root = files.source.root();
     let resolved = Target {
-        volume_root: None,
-        windows_dir: None,
+        windows_dir: Some(root.join(&files.source.windows)),
+        volume_root: Some(root),
         system_hive: files.system.path().to_path_buf(),
         system_logs: log_files
             .iter()
@@ -87,5 +110,6 @@ pub fn open_target(target: &Path, logs: LogOptions, image: &ImageOptions) -> Res
         hive,
         software_beside: files.software.map(Software::Read),
         image: Some(files.source),
+        image_volume: Some(files.volume),
     })
 }

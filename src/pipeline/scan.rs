@@ -8,7 +8,7 @@ use crate::hive::check::check_hive;
 use crate::hive::image::InputFile;
 use crate::image::installation::{ImageOptions, ImageSource};
 use crate::input::{LogOptions, OpenedHive};
-use crate::pipeline::open_target::{OpenedTarget, Software, open_target};
+use crate::pipeline::open_target::{Software, open_target};
 use crate::report::scan_json::ScanDocument;
 use crate::volume::findings::dll_findings;
 use crate::winsock::catalog::SystemCatalogs;
@@ -79,22 +79,18 @@ impl HiveScan {
 /// Open one TARGET (hive file, Windows folder or volume) and diagnose it: the one per-hive path
 /// of single and batch scans.
 pub fn scan_target(target: &Path, options: &ScanOptions) -> Result<HiveScan> {
-    let OpenedTarget {
-        target,
-        hive,
-        software_beside,
-        image,
-    } = open_target(target, options.logs.clone(), &options.image)?;
+    let mut opened = open_target(target, options.logs.clone(), &options.image)?;
+    let hive = &opened.hive;
     let catalogs = hive.catalogs(options.control_set, options.all_control_sets)?;
     let DetectedWindows {
         windows,
         software,
         software_note,
     } = detect_windows(
-        &hive,
+        hive,
         &catalogs,
         options.software.as_deref(),
-        software_beside,
+        opened.software_beside.take(),
     )?;
     let mut result = scan(&catalogs, &windows);
     let (structure, finding) = hive_structure(
@@ -105,10 +101,10 @@ pub fn scan_target(target: &Path, options: &ScanOptions) -> Result<HiveScan> {
     if let Some(selected) = result.diagnoses.first_mut() {
         selected.add(finding);
     }
-    // On a volume, the DLLs the catalogs name are looked at too.
+    // On a volume (mounted or in an image), the DLLs the catalogs name are looked at too.
     let report = match options.volume_checks {
         VolumeChecks::WhenOnAVolume => {
-            target.check_dlls(&catalogs.selected, options.system_drive)?
+            opened.check_dlls(&catalogs.selected, options.system_drive)?
         }
         VolumeChecks::Never => None,
     };
@@ -119,13 +115,13 @@ pub fn scan_target(target: &Path, options: &ScanOptions) -> Result<HiveScan> {
         }
     }
     Ok(HiveScan {
-        hive,
+        hive: opened.hive,
         software,
         catalogs,
         windows,
         software_note,
         result,
-        image,
+        image: opened.image,
     })
 }
 
