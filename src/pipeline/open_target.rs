@@ -9,6 +9,7 @@ use crate::hive::read_file::ReadFile;
 use crate::image::dll_volume::ImageVolume;
 use crate::image::installation::{ImageOptions, ImageSource, read_installation};
 use crate::image::open::image_container;
+use crate::image::sniff::Container;
 use crate::input::{LogOptions, OpenedHive};
 use crate::volume::dll_check::DllReport;
 use crate::volume::target::Target;
@@ -66,24 +67,50 @@ impl OpenedTarget {
 
 /// Open `target` and its SYSTEM hive (with its logs as `logs` says).
 pub fn open_target(target: &Path, logs: LogOptions, image: &ImageOptions) -> Result<OpenedTarget> {
-    let Some(container) = image_container(target) else {
-        if image.partition.is_some() || image.hash_image {
-            return Err(Error::Usage(format!(
-                "{}: --partition and --hash-image are for disk images (raw, E01, VHD, VHDX, VMDK); this is not one",
-                target.display()
-            )));
-        }
-        let target = Target::resolve(target)?;
-        let hive = OpenedHive::open(&target.system_hive, logs)?;
-        let software_beside = target.software_hive.clone().map(Software::File);
-        return Ok(OpenedTarget {
-            target,
-            hive,
-            software_beside,
-            image: None,
-            image_volume: None,
-        });
-    };
+    if let Some(container) = image_container(target) {
+        return open_image(target, container, logs, image);
+    }
+    refuse_image_options(target, image)?;
+    let target = Target::resolve(target)?;
+    let hive = OpenedHive::open(&target.system_hive, logs)?;
+    let software_beside = target.software_hive.clone().map(Software::File);
+    Ok(OpenedTarget {
+        target,
+        hive,
+        software_beside,
+        image: None,
+        image_volume: None,
+    })
+}
+
+/// Open a HIVE argument (`replay`): the hive file itself, or the SYSTEM hive of the
+/// installation in a disk image.
+pub fn open_hive(hive: &Path, logs: LogOptions, image: &ImageOptions) -> Result<OpenedHive> {
+    if let Some(container) = image_container(hive) {
+        return Ok(open_image(hive, container, logs, image)?.hive);
+    }
+    refuse_image_options(hive, image)?;
+    OpenedHive::open(hive, logs)
+}
+
+fn refuse_image_options(target: &Path, image: &ImageOptions) -> Result<()> {
+    if image.partition.is_some() || image.hash_image {
+        return Err(Error::Usage(format!(
+            "{}: --partition and --hash-image are for disk images (raw, E01, VHD, VHDX, VMDK); \
+             this is not one",
+            target.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The installation in the image at `target`, stored as `container`.
+fn open_image(
+    target: &Path,
+    container: Container,
+    logs: LogOptions,
+    image: &ImageOptions,
+) -> Result<OpenedTarget> {
     let files = read_installation(target, container, image, logs.no_logs)?;
     let log_files = if logs.logs.is_empty() {
         files.logs
