@@ -170,3 +170,68 @@ pub fn file_system(boot: &[u8]) -> Option<&'static str> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    /// A partition entry at `at` of a sector: type, first sector, sector count.
+    fn entry(sector: &mut [u8], at: usize, kind: u8, start: u32, sectors: u32) {
+        let entry = 446 + at * 16;
+        sector[entry + 4] = kind;
+        sector[entry + 8..entry + 12].copy_from_slice(&start.to_le_bytes());
+        sector[entry + 12..entry + 16].copy_from_slice(&sectors.to_le_bytes());
+        sector[510] = 0x55;
+        sector[511] = 0xAA;
+    }
+
+    /// A disk of 4096 sectors: a primary NTFS partition and an extended one at 1000 whose
+    /// EBRs are at the relative sectors `chain` (each pointing at the next, the last at 0).
+    fn disk(chain: &[u32]) -> Vec<u8> {
+        let mut disk = vec![0; 4096 * 512];
+        entry(&mut disk[..512], 0, 0x07, 64, 500);
+        entry(&mut disk[..512], 1, 0x05, 1000, 3000);
+        for (i, &relative) in chain.iter().enumerate() {
+            let at = (1000 + relative) as usize * 512;
+            let ebr = &mut disk[at..at + 512];
+            entry(ebr, 0, 0x07, 1, 100);
+            let next = chain.get(i + 1).copied().unwrap_or(0);
+            if next != 0 {
+                entry(ebr, 1, 0x05, next, 200);
+            }
+        }
+        disk
+    }
+
+    #[test]
+    fn primary_and_logical_partitions_are_numbered_as_linux_does() {
+        let found = partitions(&mut Cursor::new(disk(&[0, 500]))).unwrap();
+        let numbers: Vec<(u32, u64)> = found.iter().map(|p| (p.number, p.start / 512)).collect();
+        assert_eq!(numbers, [(1, 64), (5, 1001), (6, 1501)]);
+        assert!(
+            found
+                .iter()
+                .all(|p| p.scheme == "MBR" && p.kind == "type 0x07")
+        );
+    }
+
+    #[test]
+    fn an_ebr_chain_that_loops_is_an_error() {
+        let error = partitions(&mut Cursor::new(disk(&[0, 500, 500]))).unwrap_err();
+        assert!(error.to_string().contains("MBR"), "{error}");
+    }
+
+    #[test]
+    fn a_gpt_with_a_hostile_entry_count_is_refused_without_allocating() {
+        let mut disk = vec![0; 64 * 512];
+        entry(&mut disk[..512], 0, 0xEE, 1, 63);
+        let header = &mut disk[512..1024];
+        header[..8].copy_from_slice(b"EFI PART");
+        header[72..80].copy_from_slice(&2u64.to_le_bytes());
+        header[80..84].copy_from_slice(&u32::MAX.to_le_bytes());
+        header[84..88].copy_from_slice(&128u32.to_le_bytes());
+        let error = partitions(&mut Cursor::new(disk)).unwrap_err();
+        assert!(error.to_string().contains("GPT entries"), "{error}");
+    }
+}
