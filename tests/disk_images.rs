@@ -526,3 +526,77 @@ fn the_dirty_1709_hive_in_an_image_is_replayed_as_from_files() {
         .code(2)
         .stderr(predicates::str::contains("--out"));
 }
+
+#[test]
+fn several_windows_are_told_apart_by_partition() {
+    let (Some(win7), Some(dirty)) = (common::hive_path(WIN7), common::hive_path(DIRTY)) else {
+        return;
+    };
+    if !have_tools(&["mkntfs", "ntfs-3g", "sfdisk"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let first = ntfs_volume(dir.path(), &[("Windows/System32/config/SYSTEM", &win7)]);
+    let first = {
+        let kept = dir.path().join("first.img");
+        std::fs::rename(&first, &kept).unwrap();
+        kept
+    };
+    let second = ntfs_volume(
+        dir.path(),
+        &[("WINDOWS/System32/config/SYSTEM", &dirty.join("SYSTEM"))],
+    );
+    // Two NTFS partitions, 1 and 2, one after the other.
+    let sectors = std::fs::metadata(&first).unwrap().len() / 512;
+    let disk = dir.path().join("two.img");
+    let file = std::fs::File::create(&disk).unwrap();
+    file.set_len((2 * sectors + 4096) * 512).unwrap();
+    let script = format!(
+        "label: dos\nstart=2048, size={sectors}, type=7\nstart={}, size={sectors}, type=7\n",
+        2048 + sectors
+    );
+    let mut child = Process::new("sfdisk")
+        .args(["-q", disk.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::{Seek, SeekFrom, Write};
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let mut out = std::fs::OpenOptions::new().write(true).open(&disk).unwrap();
+    for (volume, at) in [(&first, 2048), (&second, 2048 + sectors)] {
+        out.seek(SeekFrom::Start(at * 512)).unwrap();
+        out.write_all(&std::fs::read(volume).unwrap()).unwrap();
+    }
+    drop(out);
+    doctor()
+        .arg("scan")
+        .arg(&disk)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "name one with --partition N: partition 1 (Windows), partition 2 (WINDOWS)",
+        ));
+    for (partition, expected) in [("1", &win7), ("2", &dirty.join("SYSTEM"))] {
+        let out = doctor()
+            .args(["catalog", "--json", "--no-logs", "--partition", partition])
+            .arg(&disk)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let document: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            document["input"]["sha256"],
+            common::sha256_of(expected).as_str()
+        );
+    }
+}
