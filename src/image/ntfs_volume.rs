@@ -13,6 +13,10 @@ use ntfs::{Ntfs, NtfsFile};
 use crate::error::{Error, FormatError, Result};
 use crate::hive::read_file::ReadFile;
 
+/// Files read whole into memory (hives, logs): larger than any hive Windows loads, so a hostile
+/// volume cannot make the tool allocate what its file records claim.
+const MAX_READ_WHOLE: u64 = 2 * 1024 * 1024 * 1024;
+
 /// Entries listed in one directory at most: a hostile index cannot make a listing unbounded.
 const MAX_ENTRIES: usize = 100_000;
 
@@ -149,6 +153,14 @@ impl<D: Read + Seek> NtfsVolume<D> {
     /// (hashed as it is read), named `name` in reports.
     pub fn read_file(&mut self, record: u64, name: &Path) -> Result<ReadFile> {
         self.with_data(record, |reader, len| {
+            if len > MAX_READ_WHOLE {
+                return Err(Error::format(
+                    name,
+                    FormatError::new(format!(
+                        "NTFS: {len} bytes; a hive or log is read whole only up to {MAX_READ_WHOLE}"
+                    )),
+                ));
+            }
             ReadFile::from_reader(name, reader, len)
         })
         .map_err(|e| Error::format(name, e))?
