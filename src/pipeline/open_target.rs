@@ -111,7 +111,9 @@ fn open_image(
     logs: LogOptions,
     image: &ImageOptions,
 ) -> Result<OpenedTarget> {
-    let files = read_installation(target, container, image, logs.no_logs)?;
+    // Logs named with --log replace the ones beside the hive: those are not read.
+    let skip_logs_beside = logs.no_logs || !logs.logs.is_empty();
+    let files = read_installation(target, container, image, skip_logs_beside)?;
     let log_files = if logs.logs.is_empty() {
         files.logs
     } else {
