@@ -158,3 +158,13 @@ fn partition_options_are_for_images_only() {
         .code(2)
         .stderr(predicates::str::contains("for disk images"));
 }
+
+#[test]
+fn a_partition_starting_at_sector_0() {
+    // mbrman's alignment guess unwraps None on it (found by the image_raw fuzz target).
+    let dir = tempfile::tempdir().unwrap();
+    let mut disk = mbr(2, 0, 16);
+    disk.resize(4096, 0);
+    let image = write(dir.path(), "zero.img", &disk);
+    scan_fails_with(&image, "damaged partition table");
+}

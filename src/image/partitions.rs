@@ -8,6 +8,7 @@ use std::io;
 
 use serde::Serialize;
 
+use crate::hive::panic_guard::contained;
 use crate::image::disk::{Disk, disk_size, invalid, read_at};
 
 const SECTOR: u64 = 512;
@@ -46,8 +47,10 @@ pub fn partitions(disk: &mut dyn Disk) -> io::Result<Vec<Partition>> {
             "neither a partition table (0x55AA) nor a known file system",
         ));
     }
-    let mbr =
-        mbrman::MBR::read_from(disk, SECTOR as u32).map_err(|e| invalid(0, format!("MBR: {e}")))?;
+    // mbrman panics on some damaged tables (an unwrap in its alignment guess): contained.
+    let mbr = contained(|| mbrman::MBR::read_from(disk, SECTOR as u32))
+        .map_err(|panic| invalid(0, format!("MBR: damaged partition table ({panic})")))?
+        .map_err(|e| invalid(0, format!("MBR: {e}")))?;
     if mbr.iter().any(|(_, p)| p.sys == 0xEE) {
         return gpt(disk);
     }
