@@ -104,3 +104,26 @@ if have scan && "$BIN" scan --help | grep -q -- --recursive; then
   echo
   echo "peak RSS of the 200-hive batch ($cores threads): $((peak_kib / 1024)) MiB; largest hive: $((largest / 1048576)) MiB; above it: $(( (peak_kib * 1024 - largest) / 1048576 )) MiB (target <= 64)"
 fi
+
+# Disk images (docs/images.md): the 16 MB hive in an NTFS volume in an MBR disk, scanned as a
+# raw image against the scan of the hive file (target <= 1.5), and as an E01 against ewfexport
+# to raw + scan of that. Needs mkntfs, ntfs-3g (root, FUSE), sfdisk and ewf-tools.
+if have scan && command -v mkntfs >/dev/null && command -v ewfacquire >/dev/null; then
+  IMG=$TMP/images; mkdir -p "$IMG/mnt"
+  truncate -s 64M "$IMG/vol.img"
+  mkntfs -F -Q -q "$IMG/vol.img" >/dev/null 2>&1
+  ntfs-3g "$IMG/vol.img" "$IMG/mnt"
+  mkdir -p "$IMG/mnt/Windows/System32/config"
+  cp "$HIVE" "$IMG/mnt/Windows/System32/config/SYSTEM"
+  umount "$IMG/mnt"
+  truncate -s 66M "$IMG/disk.img"
+  printf 'label: dos\nstart=2048, size=131072, type=7\n' | sfdisk -q "$IMG/disk.img"
+  dd if="$IMG/vol.img" of="$IMG/disk.img" bs=1M seek=1 conv=notrunc status=none
+  ewfacquire -u -q -t "$IMG/case" -f encase6 -c deflate:fast "$IMG/disk.img" >/dev/null 2>&1
+  file_t=$(median scan_file -i "$BIN" scan --json "$HIVE")
+  raw_t=$(median scan_raw -i "$BIN" scan --json "$IMG/disk.img")
+  row "scan --json of a raw disk image holding the 16 MB hive" "$raw_t" "$(ratio "$raw_t" "$file_t") of scan of the hive file (target <= 1.5)"
+  e01_t=$(median scan_e01 -i "$BIN" scan --json "$IMG/case.E01")
+  export_t=$(median ewfexport --prepare "rm -f $IMG/exported.raw $IMG/exported.raw.info" ewfexport -q -u -t "$IMG/exported" -f raw "$IMG/case.E01")
+  row "scan --json of the same disk as E01" "$e01_t" "$(ratio "$e01_t" "$(python3 -c "print($export_t + $raw_t)")") of ewfexport + scan of the raw image"
+fi

@@ -9,7 +9,7 @@ cd "$FUZZ/.."
 SECONDS_EACH=${1:-60}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(open_walk packed_item namespace_entry replay editor scan repair)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(open_walk packed_item namespace_entry replay editor scan repair image_raw image_vhd image_vhdx image_vmdk_sparse image_ewf)
 
 # cargo-fuzz needs nightly flags (-Zsanitizer); only the stable toolchain is installed.
 export RUSTC_BOOTSTRAP=1
@@ -19,6 +19,7 @@ for target in "${TARGETS[@]}"; do
   case $target in
     replay) max_len=1048576 ;;
     packed_item | namespace_entry) max_len=4096 ;;
+    image_*) max_len=1048576 ;;
     *) max_len=131072 ;;
   esac
   mkdir -p "$FUZZ/corpus/$target" "$FUZZ/artifacts/$target"

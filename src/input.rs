@@ -117,8 +117,9 @@ impl OpenedHive {
         Self::from_files(primary, Vec::new(), options)
     }
 
-    /// Replay `log_files` onto `primary` and check the result's base block.
-    fn from_files(
+    /// Replay `log_files` onto `primary` and check the result's base block (files read from
+    /// a disk image come this way).
+    pub fn from_files(
         primary: ReadFile,
         log_files: Vec<ReadFile>,
         options: LogOptions,

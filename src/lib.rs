@@ -7,6 +7,7 @@ pub mod cli;
 pub mod error;
 pub mod fleet;
 pub mod hive;
+pub mod image;
 pub mod input;
 pub mod pipeline;
 pub mod report;

@@ -266,3 +266,22 @@ pub fn join_replay_input(primary: &[u8], logs: &[Vec<u8>]) -> Vec<u8> {
     }
     out
 }
+
+/// Read a container's virtual disk the way the tool does: its partitions, then pieces at the
+/// start, middle and end and of each partition; every error is fine, a panic or a hang is not.
+pub fn read_disk(disk: std::io::Result<Box<dyn winsock_doctor::image::disk::Disk>>) {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut disk) = disk else { return };
+    let Ok(size) = disk.seek(SeekFrom::End(0)) else {
+        return;
+    };
+    let partitions = winsock_doctor::image::partitions::partitions(&mut disk).unwrap_or_default();
+    let mut offsets = vec![0, size / 2, size.saturating_sub(4096)];
+    offsets.extend(partitions.iter().map(|p| p.start));
+    let mut buffer = vec![0; 64 * 1024];
+    for offset in offsets {
+        if disk.seek(SeekFrom::Start(offset)).is_ok() {
+            let _ = disk.read(&mut buffer);
+        }
+    }
+}

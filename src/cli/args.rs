@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::image::installation::ImageOptions;
 use crate::input::LogOptions;
 use crate::pipeline::scan::{ScanOptions, VolumeChecks};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -39,6 +40,28 @@ impl LogArgs {
         LogOptions {
             no_logs: self.no_logs,
             logs: self.log.clone(),
+        }
+    }
+}
+
+/// How a disk image TARGET is read: every command that reads a TARGET takes these.
+#[derive(Debug, Args, Default)]
+pub struct ImageArgs {
+    /// In a disk image: the partition holding the Windows to read (as `discover IMAGE` numbers
+    /// them)
+    #[arg(long, value_name = "N")]
+    pub partition: Option<u32>,
+
+    /// In a disk image: also report the image file's own sha256 (reads it whole)
+    #[arg(long)]
+    pub hash_image: bool,
+}
+
+impl ImageArgs {
+    pub fn options(&self) -> ImageOptions {
+        ImageOptions {
+            partition: self.partition,
+            hash_image: self.hash_image,
         }
     }
 }
@@ -111,6 +134,9 @@ pub struct CatalogArgs {
 
     #[command(flatten)]
     pub logs: LogArgs,
+
+    #[command(flatten)]
+    pub image: ImageArgs,
 }
 
 #[derive(Debug, Args)]
@@ -180,6 +206,9 @@ pub struct DllsArgs {
     /// The drive letter the installation had for its own volume
     #[arg(long, value_name = "LETTER", default_value = "C", value_parser = parse_drive_letter)]
     pub system_drive: char,
+
+    #[command(flatten)]
+    pub image: ImageArgs,
 }
 
 /// `C`, `c`, `C:` or `C:\` give `C`.
@@ -260,6 +289,9 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub logs: LogArgs,
+
+    #[command(flatten)]
+    pub image: ImageArgs,
 }
 
 impl ScanArgs {
@@ -272,6 +304,7 @@ impl ScanArgs {
             software: self.software.clone(),
             system_drive: self.system_drive,
             volume_checks,
+            image: self.image.options(),
         }
     }
 
@@ -309,6 +342,9 @@ pub struct TimelineArgs {
 
     #[command(flatten)]
     pub logs: LogArgs,
+
+    #[command(flatten)]
+    pub image: ImageArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -356,6 +392,9 @@ pub struct ExportArgs {
 
     #[command(flatten)]
     pub logs: LogArgs,
+
+    #[command(flatten)]
+    pub image: ImageArgs,
 }
 
 #[derive(Debug, Args)]
@@ -517,6 +556,9 @@ pub struct RepairArgs {
 
     #[command(flatten)]
     pub logs: LogArgs,
+
+    #[command(flatten)]
+    pub image: ImageArgs,
 }
 
 #[derive(Debug, Args)]
@@ -548,6 +590,9 @@ pub struct ReplayArgs {
     /// A transaction log to use (repeatable) instead of the ones found next to HIVE
     #[arg(long, value_name = "FILE")]
     pub log: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub image: ImageArgs,
 }
 
 #[derive(Debug, Args)]

@@ -6,14 +6,12 @@ use std::process::ExitCode;
 use crate::cli::args::CatalogArgs;
 use crate::cli::print_dirty_notice;
 use crate::error::{Error, Result};
-use crate::input::OpenedHive;
+use crate::pipeline::open_target::open_target;
 use crate::report::{catalog_json::CatalogDocument, catalog_table};
-use crate::volume::target::Target;
 
 pub fn run(args: &CatalogArgs) -> Result<ExitCode> {
     let logs = args.logs.options();
-    let target = Target::resolve(&args.target)?;
-    let hive = OpenedHive::open(&target.system_hive, logs)?;
+    let hive = open_target(&args.target, logs, &args.image.options())?.hive;
     let catalogs = hive.catalogs(args.control_set, args.all_control_sets)?;
     let document =
         CatalogDocument::new(hive.input(), hive.image.base_block(), &hive.logs, &catalogs);

@@ -7,9 +7,8 @@ use crate::cli::print_dirty_notice;
 use crate::error::{Error, Result};
 use crate::hive::subtree::read_subtree;
 use crate::hive::write_file::write_new_file;
-use crate::input::OpenedHive;
+use crate::pipeline::open_target::open_target;
 use crate::report::reg_file;
-use crate::volume::target::Target;
 use crate::winsock::winsock_keys::winsock_subtrees;
 
 /// Where a SYSTEM hive is loaded on a running system.
@@ -17,8 +16,7 @@ const SYSTEM_ROOT: &str = r"HKEY_LOCAL_MACHINE\SYSTEM";
 
 pub fn run(args: &ExportArgs) -> Result<ExitCode> {
     let logs = args.logs.options();
-    let target = Target::resolve(&args.target)?;
-    let hive = OpenedHive::open(&target.system_hive, logs)?;
+    let hive = open_target(&args.target, logs, &args.image.options())?.hive;
     let catalogs = hive.catalogs(args.control_set, false)?;
     // The .reg file holds what the hive says: say when that may lack its latest changes.
     print_dirty_notice(&hive.logs, hive.path());

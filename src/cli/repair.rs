@@ -13,12 +13,11 @@ use crate::cli::restore::undo_command;
 use crate::error::{Error, Result};
 use crate::hive::filetime::filetime_from_rfc3339;
 use crate::hive::write_file::write_new_file;
-use crate::input::OpenedHive;
 use crate::pipeline::install::install;
+use crate::pipeline::open_target::{OpenedTarget, open_target};
 use crate::pipeline::repair::{RepairRequest, repair};
 use crate::report::repair_json::{OutputFile, RepairDocument, Status};
 use crate::report::repair_table;
-use crate::volume::target::Target;
 use crate::winsock::repair::{Mode, RepairOptions};
 
 /// The repaired hive failed its check: nothing was written.
@@ -26,14 +25,31 @@ const EXIT_CHECK_FAILED: u8 = 3;
 
 pub fn run(args: &RepairArgs) -> Result<ExitCode> {
     let request = request(args)?;
-    let target = Target::resolve(&args.target)?;
+    let OpenedTarget {
+        target,
+        hive,
+        software_beside,
+        image,
+        ..
+    } = open_target(&args.target, args.logs.options(), &args.image.options())?;
+    if args.install && image.is_some() {
+        return Err(Error::Usage(format!(
+            "{}: --install never writes into a disk image; write the repaired hive with --out \
+             FILE, then copy it in with your own tools (or mount the image and give the volume)",
+            args.target.display()
+        )));
+    }
     if args.install && target.windows_dir.is_none() {
         return Err(Error::Usage(
             "--install needs a Windows folder or volume as TARGET, not a hive file".into(),
         ));
     }
-    let hive = OpenedHive::open(&target.system_hive, args.logs.options())?;
-    let outcome = repair(hive, Some(&target), &request)?;
+    let outcome = repair(
+        hive,
+        image.is_none().then_some(&target),
+        software_beside,
+        &request,
+    )?;
     let hive = &outcome.hive;
     if let Some(note) = &outcome.software_note {
         eprintln!("winsock-doctor: {note}");
@@ -100,6 +116,7 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
         };
         // Logs found beside the hive count too, read or not.
         let mut protected = hive.own_files();
+        protected.extend(image.iter().map(|source| source.image.clone()));
         protected.extend(doc.logs_to_move_aside.iter().cloned());
         let sha256 = write_new_file(out, bytes, &protected, args.force)?;
         OutputFile {

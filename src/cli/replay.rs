@@ -7,7 +7,8 @@ use crate::cli::args::ReplayArgs;
 use crate::error::{Error, Result};
 use crate::hive::image::InputFile;
 use crate::hive::write_file::write_new_file;
-use crate::input::{LogOptions, OpenedHive};
+use crate::input::LogOptions;
+use crate::pipeline::open_target::open_hive;
 use crate::report::replay_report::ReplayDocument;
 
 pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
@@ -15,7 +16,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         no_logs: false,
         logs: args.log.clone(),
     };
-    let hive = OpenedHive::open(&args.hive, options)?;
+    let hive = open_hive(&args.hive, options, &args.image.options())?;
     let replay = &hive.logs.replay;
     if replay.was_dirty && replay.applied.is_empty() {
         let why: Vec<String> = replay

@@ -5,15 +5,13 @@ use std::process::ExitCode;
 use crate::cli::args::{TimelineArgs, TimelineFormat};
 use crate::cli::print_dirty_notice;
 use crate::error::{Error, Result};
-use crate::input::OpenedHive;
+use crate::pipeline::open_target::open_target;
 use crate::report::{timeline_bodyfile, timeline_csv};
-use crate::volume::target::Target;
 use crate::winsock::timeline::timeline;
 
 pub fn run(args: &TimelineArgs) -> Result<ExitCode> {
     let logs = args.logs.options();
-    let target = Target::resolve(&args.target)?;
-    let hive = OpenedHive::open(&target.system_hive, logs)?;
+    let hive = open_target(&args.target, logs, &args.image.options())?.hive;
     let catalogs = hive.catalogs(args.control_set, false)?;
     let result = hive.read(|reader| Ok(timeline(&reader.key_times()?, &catalogs.selected)))?;
     print_dirty_notice(&hive.logs, hive.path());

@@ -1,4 +1,4 @@
-//! Containment for panics inside nt-hive. nt-hive 0.3.0 asserts instead of returning an error
+//! Containment for panics inside nt-hive (and the `ntfs` crate, through [`contained`]). nt-hive 0.3.0 asserts instead of returning an error
 //! in a few places a crafted hive can reach (a cell offset of 0xFFFFFFFF in a subkey leaf,
 //! value list or value: `assert!(data_offset != u32::MAX)` in `cell_range_from_data_offset`).
 //! Every call into nt-hive goes through [`guarded`], which turns such a panic into a
@@ -22,6 +22,17 @@ pub fn guarded<T>(
     what: impl FnOnce() -> String,
     read: impl FnOnce() -> Result<T, FormatError>,
 ) -> Result<T, FormatError> {
+    contained(read).unwrap_or_else(|detail| {
+        Err(FormatError::new(format!(
+            "{}: damaged hive structure (nt-hive: {detail})",
+            what()
+        )))
+    })
+}
+
+/// Run `run` (a call into a parsing crate that may panic on hostile input: nt-hive, ntfs);
+/// a panic inside becomes `Err` with its message, kept off stderr.
+pub fn contained<T>(run: impl FnOnce() -> T) -> Result<T, String> {
     INSTALL_HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
@@ -31,19 +42,16 @@ pub fn guarded<T>(
         }));
     });
     let outer = INSIDE_GUARD.replace(true);
-    // The hive bytes are immutable, so nothing is left half-changed by an unwind.
-    let result = catch_unwind(AssertUnwindSafe(read));
+    // The input bytes are immutable, and a caller drops what panicked, so nothing
+    // half-changed is used after an unwind.
+    let result = catch_unwind(AssertUnwindSafe(run));
     INSIDE_GUARD.set(outer);
-    result.unwrap_or_else(|payload| {
-        let detail = payload
+    result.map_err(|payload| {
+        payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        Err(FormatError::new(format!(
-            "{}: damaged hive structure (nt-hive: {detail})",
-            what()
-        )))
+            .unwrap_or_default()
     })
 }
 

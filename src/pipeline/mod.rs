@@ -7,6 +7,7 @@ pub mod backup_manifest;
 pub mod history;
 pub mod history_files;
 pub mod install;
+pub mod open_target;
 pub mod repair;
 pub mod restore;
 pub mod restore_source;

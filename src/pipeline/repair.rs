@@ -14,6 +14,7 @@ use crate::hive::image::HiveImage;
 use crate::hive::reader::HiveReader;
 use crate::hive::salvage::{Dropped, salvage};
 use crate::input::{LogsReport, OpenedHive};
+use crate::pipeline::open_target::Software;
 use crate::pipeline::restore_source::{load_source, restored_keys};
 use crate::pipeline::scan::detect_windows;
 use crate::volume::target::Target;
@@ -114,14 +115,15 @@ pub struct RepairOutcome {
 }
 
 /// Plan, apply and verify the repairs `request` asks for on `hive` (salvaged first when
-/// asked). `target` is what TARGET resolved to: the SOFTWARE hive beside SYSTEM and the volume
-/// (for the DLLs a restore's source names).
+/// asked). `target` is the volume or Windows folder TARGET resolved to (for the history a
+/// restore's source is found in and the DLLs it names; `None` for a hive file or a disk image),
+/// `software_beside` the SOFTWARE hive found beside SYSTEM.
 pub fn repair(
     hive: OpenedHive,
     target: Option<&Target>,
+    software_beside: Option<Software>,
     request: &RepairRequest,
 ) -> Result<RepairOutcome> {
-    let software_beside = target.and_then(|t| t.software_hive.as_deref());
     if !request.repairs_asked() && !request.salvage {
         return Err(Error::Usage(PlanError::NothingAsked.to_string()));
     }

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::hive::check::check_hive;
 use crate::hive::image::InputFile;
+use crate::image::installation::{ImageOptions, ImageSource};
 use crate::input::{LogOptions, OpenedHive};
+use crate::pipeline::open_target::{Software, open_target};
 use crate::report::scan_json::ScanDocument;
 use crate::volume::findings::dll_findings;
 use crate::volume::target::Target;
@@ -40,6 +42,8 @@ pub struct ScanOptions {
     /// The drive letter the installation had for its own volume (for the DLL checks).
     pub system_drive: char,
     pub volume_checks: VolumeChecks,
+    /// How a disk image TARGET is read.
+    pub image: ImageOptions,
 }
 
 /// Everything the scan of one hive produced.
@@ -54,12 +58,14 @@ pub struct HiveScan {
     /// Why a SOFTWARE hive found beside SYSTEM did not give the exact version.
     pub software_note: Option<String>,
     pub result: Scan,
+    /// Where in a disk image the hive was read, for an image TARGET.
+    pub image: Option<ImageSource>,
 }
 
 impl HiveScan {
     /// The `scan --json` document.
     pub fn document(&self) -> ScanDocument<'_> {
-        ScanDocument::new(
+        let mut document = ScanDocument::new(
             self.hive.input(),
             self.software.as_ref(),
             self.hive.image.base_block(),
@@ -67,25 +73,27 @@ impl HiveScan {
             &self.catalogs,
             &self.windows,
             &self.result,
-        )
+        );
+        document.image = self.image.as_ref();
+        document
     }
 }
 
 /// Open one TARGET (hive file, Windows folder or volume) and diagnose it: the one per-hive path
 /// of single and batch scans.
 pub fn scan_target(target: &Path, options: &ScanOptions) -> Result<HiveScan> {
-    let target = Target::resolve(target)?;
-    let hive = OpenedHive::open(&target.system_hive, options.logs.clone())?;
+    let mut opened = open_target(target, options.logs.clone(), &options.image)?;
+    let hive = &opened.hive;
     let catalogs = hive.catalogs(options.control_set, options.all_control_sets)?;
     let DetectedWindows {
         windows,
         software,
         software_note,
     } = detect_windows(
-        &hive,
+        hive,
         &catalogs,
         options.software.as_deref(),
-        target.software_hive.as_deref(),
+        opened.software_beside.take(),
     )?;
     let mut result = scan(&catalogs, &windows);
     let (structure, finding) = hive_structure(
@@ -96,10 +104,10 @@ pub fn scan_target(target: &Path, options: &ScanOptions) -> Result<HiveScan> {
     if let Some(selected) = result.diagnoses.first_mut() {
         selected.add(finding);
     }
-    // On a volume, the DLLs the catalogs name are looked at too.
+    // On a volume (mounted or in an image), the DLLs the catalogs name are looked at too.
     let report = match options.volume_checks {
         VolumeChecks::WhenOnAVolume => {
-            target.check_dlls(&catalogs.selected, options.system_drive)?
+            opened.check_dlls(&catalogs.selected, options.system_drive)?
         }
         VolumeChecks::Never => None,
     };
@@ -110,13 +118,14 @@ pub fn scan_target(target: &Path, options: &ScanOptions) -> Result<HiveScan> {
         }
     }
     Ok(HiveScan {
-        target,
-        hive,
+        target: opened.target,
+        hive: opened.hive,
         software,
         catalogs,
         windows,
         software_note,
         result,
+        image: opened.image,
     })
 }
 
@@ -136,12 +145,12 @@ pub fn detect_windows(
     hive: &OpenedHive,
     catalogs: &SystemCatalogs,
     explicit: Option<&Path>,
-    found_beside: Option<&Path>,
+    found_beside: Option<Software>,
 ) -> Result<DetectedWindows> {
     let mut software_note = None;
     let software = match (explicit, found_beside) {
-        (Some(path), _) => Some(read_software(path)?),
-        (None, Some(path)) => match read_software(path) {
+        (Some(path), _) => Some(read_software(Software::File(path.to_path_buf()))?),
+        (None, Some(beside)) => match read_software(beside) {
             Ok(software) => Some(software),
             Err(e) => {
                 software_note = Some(format!("note: the Windows version is inferred: {e}"));
@@ -169,8 +178,9 @@ pub fn detect_windows(
 }
 
 /// The SOFTWARE hive's description and version facts.
-fn read_software(path: &Path) -> Result<(InputFile, SoftwareVersionFacts)> {
-    let opened = OpenedHive::open(path, LogOptions::default())?;
+fn read_software(software: Software) -> Result<(InputFile, SoftwareVersionFacts)> {
+    let path = software.path().to_path_buf();
+    let opened = software.open()?;
     let facts = opened.read(read_software_facts)?.ok_or_else(|| {
         Error::Usage(format!(
             "{}: not a SOFTWARE hive (no Microsoft\\Windows NT\\CurrentVersion key)",

@@ -12,8 +12,9 @@ pub fn render(discovery: &Discovery) -> String {
         p.as_ref()
             .map_or("-".to_string(), |p| p.display().to_string())
     };
-    if discovery.installations.is_empty() {
+    if discovery.installations.is_empty() && discovery.images.is_empty() {
         let _ = writeln!(out, "No Windows installation found.");
+    } else if discovery.installations.is_empty() {
     } else {
         let mut table = new_table(&["Windows folder", "SYSTEM hive", "Logs", "SOFTWARE hive"]);
         for found in &discovery.installations {
@@ -22,6 +23,40 @@ pub fn render(discovery: &Discovery) -> String {
                 found.system_hive.display().to_string(),
                 found.system_logs.len().to_string(),
                 shown(&found.software_hive),
+            ]);
+        }
+        let _ = writeln!(out, "{table}");
+    }
+    for image in &discovery.images {
+        let _ = writeln!(
+            out,
+            "{} ({}, {} bytes):",
+            image.image.display(),
+            image.container,
+            image.disk_size
+        );
+        let mut table = new_table(&[
+            "Partition",
+            "Scheme",
+            "Type",
+            "Start",
+            "Size",
+            "File system",
+            "Windows",
+        ]);
+        for p in &image.partitions {
+            table.add_row(vec![
+                p.partition.number.to_string(),
+                p.partition.scheme.to_string(),
+                p.partition.kind.clone(),
+                p.partition.start.to_string(),
+                p.partition.length.to_string(),
+                p.file_system.unwrap_or("-").to_string(),
+                match &p.error {
+                    Some(error) => format!("cannot search: {error}"),
+                    None if p.windows.is_empty() => "-".to_string(),
+                    None => p.windows.join(", "),
+                },
             ]);
         }
         let _ = writeln!(out, "{table}");

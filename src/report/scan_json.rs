@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::hive::base_block::BaseBlock;
 use crate::hive::image::InputFile;
+use crate::image::installation::ImageSource;
 use crate::input::LogsReport;
 use crate::pipeline::history::History;
 use crate::report::catalog_json::HiveSummary;
@@ -45,6 +46,9 @@ pub struct ScanDocument<'a> {
     /// The known-good candidates for `repair --mode restore` (on a volume, or `--history`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<&'a History>,
+    /// Where in a disk image the hive was read; absent for files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<&'a ImageSource>,
 }
 
 #[derive(Debug, Serialize)]
@@ -102,6 +106,7 @@ impl<'a> ScanDocument<'a> {
             last_known_good: &scan.last_known_good,
             structure: &scan.structure,
             history: None,
+            image: None,
         }
     }
 

@@ -1,11 +1,14 @@
 //! Finding the Windows installations on mounted volumes: each ROOT is a Windows folder itself or
 //! a volume (mount point) with Windows folders directly below it. With no ROOT on Windows, every
-//! drive letter except the running system's is probed (in WinPE that skips `X:`).
+//! drive letter except the running system's is probed (in WinPE that skips `X:`). A ROOT that
+//! is a disk image is surveyed partition by partition.
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::image::installation::{SurveyedImage, survey_image};
+use crate::image::open::image_container;
 use crate::report::json_path;
 use crate::volume::target::{Target, windows_dirs_below};
 
@@ -14,6 +17,9 @@ use crate::volume::target::{Target, windows_dirs_below};
 pub struct Discovery {
     pub installations: Vec<Target>,
     pub searched: Vec<SearchedRoot>,
+    /// The disk images among the roots, partition by partition.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<SurveyedImage>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -30,8 +36,25 @@ pub fn discover(roots: &[PathBuf]) -> Discovery {
     let mut discovery = Discovery {
         installations: Vec::new(),
         searched: Vec::new(),
+        images: Vec::new(),
     };
     for root in roots {
+        if let Some(container) = image_container(root) {
+            let (installations, error) = match survey_image(root, container) {
+                Ok(surveyed) => {
+                    let count = surveyed.partitions.iter().map(|p| p.windows.len()).sum();
+                    discovery.images.push(surveyed);
+                    (count, None)
+                }
+                Err(e) => (0, Some(e.to_string())),
+            };
+            discovery.searched.push(SearchedRoot {
+                root: root.clone(),
+                installations,
+                error,
+            });
+            continue;
+        }
         let (found, error) = match search(root) {
             Ok(found) => (found, None),
             Err(e) => (Vec::new(), Some(e)),

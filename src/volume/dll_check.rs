@@ -102,10 +102,37 @@ pub struct DllReport {
     pub dlls: Vec<DllCheck>,
 }
 
+/// Where DLLs are looked up: a mounted volume ([`VolumeRoot`]) or an NTFS volume inside a disk
+/// image ([`crate::image::dll_volume`]).
+pub trait DllVolume {
+    /// How reports name the volume.
+    fn root_path(&self) -> PathBuf;
+    /// Walk `components` down from the root, in any letter case, never leaving the volume.
+    fn resolve(&mut self, components: &[String]) -> Confined;
+    /// Size, SHA-256 and version resource of a file [`DllVolume::resolve`] found.
+    fn measure(&mut self, path: &Path) -> std::io::Result<FileFacts>;
+}
+
+impl DllVolume for VolumeRoot {
+    fn root_path(&self) -> PathBuf {
+        self.path().to_path_buf()
+    }
+
+    fn resolve(&mut self, components: &[String]) -> Confined {
+        VolumeRoot::resolve(self, components)
+    }
+
+    fn measure(&mut self, path: &Path) -> std::io::Result<FileFacts> {
+        let file = std::fs::File::open(path)?;
+        let size = file.metadata()?.len();
+        measure(file, size)
+    }
+}
+
 /// Check every DLL `catalogs` names, on the volume at `root` laid out as `layout`.
 pub fn check_dlls(
     catalogs: &ControlSetCatalogs,
-    root: &VolumeRoot,
+    root: &mut dyn DllVolume,
     layout: &SystemLayout,
 ) -> DllReport {
     let wow64 = has_64_bit_catalogs(catalogs);
@@ -123,7 +150,7 @@ pub fn check_dlls(
         }
     }
     DllReport {
-        volume_root: root.path().to_path_buf(),
+        volume_root: root.root_path(),
         windows_folder: layout.windows_folder.clone(),
         system_drive: format!("{}:", layout.system_drive),
         control_set: catalogs.control_set.clone(),
@@ -265,7 +292,12 @@ fn loaded<E>(list: &CatalogList<E>, key: &str) -> bool {
     matches!((number, list.num_entries), (Some(n), Some(count)) if n >= 1 && n <= count)
 }
 
-fn check_one(stored: &str, view: View, root: &VolumeRoot, layout: &SystemLayout) -> DllCheck {
+fn check_one(
+    stored: &str,
+    view: View,
+    root: &mut dyn DllVolume,
+    layout: &SystemLayout,
+) -> DllCheck {
     let mut check = DllCheck {
         stored_path: stored.to_string(),
         view,
@@ -301,7 +333,7 @@ fn check_one(stored: &str, view: View, root: &VolumeRoot, layout: &SystemLayout)
     match root.resolve(&components) {
         Confined::File { path } => {
             check.status = DllStatus::Found;
-            match measure(&path) {
+            match root.measure(&path) {
                 Ok(facts) => {
                     check.size = Some(facts.size);
                     check.sha256 = Some(facts.sha256);
@@ -340,17 +372,15 @@ fn check_one(stored: &str, view: View, root: &VolumeRoot, layout: &SystemLayout)
     check
 }
 
-struct FileFacts {
+pub struct FileFacts {
     size: u64,
     sha256: String,
     version: Result<VersionStrings, String>,
 }
 
-/// Size, SHA-256 and version resource of the file at `path`, read once. A file larger than
-/// [`MAX_PE_READ`] is hashed in pieces and not parsed.
-fn measure(path: &Path) -> std::io::Result<FileFacts> {
-    let file = std::fs::File::open(path)?;
-    let size = file.metadata()?.len();
+/// Size, SHA-256 and version resource of a file of `size` bytes read from `file`, read once.
+/// A file larger than [`MAX_PE_READ`] is hashed in pieces and not parsed.
+pub fn measure(file: impl Read, size: u64) -> std::io::Result<FileFacts> {
     if size > MAX_PE_READ {
         return Ok(FileFacts {
             size,

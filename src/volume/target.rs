@@ -53,7 +53,7 @@ impl Target {
         let (Some(windows_dir), Some(volume_root)) = (&self.windows_dir, &self.volume_root) else {
             return Ok(None);
         };
-        let root =
+        let mut root =
             VolumeRoot::new(volume_root).map_err(|e| Error::io(volume_root, "resolve", e))?;
         let layout = SystemLayout {
             system_drive,
@@ -62,7 +62,7 @@ impl Target {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
         };
-        Ok(Some(check_dlls(catalogs, &root, &layout)))
+        Ok(Some(check_dlls(catalogs, &mut root, &layout)))
     }
 
     /// Resolve a TARGET argument. A relative TARGET gives relative paths: it is made absolute
