@@ -4,7 +4,7 @@
 //! device). Partitions are numbered as Linux does: MBR primaries 1-4, logical ones from 5, GPT
 //! entries from 1; 0 is a disk that is one volume.
 
-use std::io;
+use std::io::{self, BufReader};
 
 use serde::Serialize;
 
@@ -48,7 +48,10 @@ pub fn partitions(disk: &mut dyn Disk) -> io::Result<Vec<Partition>> {
         ));
     }
     // mbrman panics on some damaged tables (an unwrap in its alignment guess): contained.
-    let mbr = contained(|| mbrman::MBR::read_from(disk, SECTOR as u32))
+    // mbrman reads field by field: buffered, a container whose every read costs a table lookup
+    // or a chunk copy is read once per sector, not once per byte.
+    let mut buffered = BufReader::with_capacity(SECTOR as usize, &mut *disk);
+    let mbr = contained(|| mbrman::MBR::read_from(&mut buffered, SECTOR as u32))
         .map_err(|panic| invalid(0, format!("MBR: damaged partition table ({panic})")))?
         .map_err(|e| invalid(0, format!("MBR: {e}")))?;
     if mbr.iter().any(|(_, p)| p.sys == 0xEE) {
