@@ -116,7 +116,7 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
         };
         // Logs found beside the hive count too, read or not.
         let mut protected = hive.own_files();
-        protected.extend(image.iter().map(|source| source.image.clone()));
+        protected.extend(image.iter().flat_map(|source| source.files()));
         protected.extend(doc.logs_to_move_aside.iter().cloned());
         let sha256 = write_new_file(out, bytes, &protected, args.force)?;
         OutputFile {

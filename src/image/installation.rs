@@ -51,6 +51,47 @@ impl ImageSource {
     pub fn root(&self) -> PathBuf {
         partition_root(&self.image, self.partition)
     }
+
+    /// The files of the image: the one given and, for an EWF segment set, the other segments
+    /// beside it (same name, extension E02, E03... in any case). None of them may ever be an
+    /// output.
+    pub fn files(&self) -> Vec<PathBuf> {
+        let mut files = vec![self.image.clone()];
+        if self.container != "E01" {
+            return files;
+        }
+        let (Some(folder), Some(stem)) = (self.image.parent(), self.image.file_stem()) else {
+            return files;
+        };
+        let folder = if folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            folder
+        };
+        let Ok(entries) = std::fs::read_dir(folder) else {
+            return files;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let segment = path.file_stem() == Some(stem)
+                && path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(is_segment_extension);
+            if segment && path != self.image {
+                files.push(path);
+            }
+        }
+        files
+    }
+}
+
+/// `E01`..`E99`, then `EAA`..`ZZZ` as EWF names further segments (any case).
+fn is_segment_extension(extension: &str) -> bool {
+    let bytes = extension.as_bytes();
+    bytes.len() == 3
+        && bytes[0].is_ascii_alphabetic()
+        && bytes[1..].iter().all(u8::is_ascii_alphanumeric)
 }
 
 fn partition_root(image: &Path, partition: u32) -> PathBuf {
@@ -345,4 +386,37 @@ fn hash_file(path: &Path) -> Result<String> {
         hasher.update(&buffer[..read]);
     }
     Ok(hex(&hasher.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_segment_of_an_ewf_set_is_a_file_of_the_image() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "case.E01",
+            "case.e02",
+            "case.EAA",
+            "case.hive",
+            "case.E1",
+            "other.E02",
+        ] {
+            std::fs::write(dir.path().join(name), b"").unwrap();
+        }
+        let source = |container| ImageSource {
+            image: dir.path().join("case.E01"),
+            container,
+            disk_size: 0,
+            sha256: None,
+            partition: 1,
+            windows: "Windows".into(),
+        };
+        let mut files = source("E01").files();
+        files.sort();
+        let names: Vec<_> = files.iter().map(|f| f.file_name().unwrap()).collect();
+        assert_eq!(names, ["case.E01", "case.EAA", "case.e02"]);
+        assert_eq!(source("VHD").files().len(), 1);
+    }
 }
