@@ -18,12 +18,13 @@ use crate::pipeline::scan::detect_windows;
 use crate::winsock::catalog::{ControlSetCatalogs, SystemCatalogs, read_system_catalogs};
 use crate::winsock::default_catalog::default_transports;
 use crate::winsock::diagnose::diagnose;
+use crate::winsock::family::{Arch, Family};
 use crate::winsock::findings::Finding;
 use crate::winsock::hive_structure::{SHOWN, winsock_scopes};
 use crate::winsock::repair::apply::apply;
 use crate::winsock::repair::{Context, PlanError, RepairOptions, RepairPlan, plan};
 use crate::winsock::services::read_transport;
-use crate::winsock::windows_version::{Arch, Family, WindowsVersion};
+use crate::winsock::windows_version::WindowsVersion;
 
 /// What to repair, and how.
 #[derive(Debug, Clone)]
