@@ -47,6 +47,21 @@ pub struct RepairRequest {
 }
 
 impl RepairRequest {
+    /// `options` on the selected control set, keys changed stamped with `timestamp`, the
+    /// Windows version read from the hive; no salvage, and no hive when nothing changes.
+    pub fn new(options: RepairOptions, timestamp: u64) -> Self {
+        Self {
+            options,
+            control_set: None,
+            all_control_sets: false,
+            software: None,
+            windows: None,
+            timestamp,
+            always_write: false,
+            salvage: false,
+        }
+    }
+
     /// A repair of the catalogs was asked (a mode, `--reset-namespace` or `--fix-services`).
     fn repairs_asked(&self) -> bool {
         let options = &self.options;

@@ -42,6 +42,20 @@ pub struct ScanOptions {
     pub volume_checks: VolumeChecks,
 }
 
+impl Default for ScanOptions {
+    /// The selected control set, logs beside the hive replayed, DLLs checked on a `C:` volume.
+    fn default() -> Self {
+        Self {
+            logs: LogOptions::default(),
+            control_set: None,
+            all_control_sets: false,
+            software: None,
+            system_drive: 'C',
+            volume_checks: VolumeChecks::WhenOnAVolume,
+        }
+    }
+}
+
 /// Everything the scan of one hive produced.
 pub struct HiveScan {
     pub hive: OpenedHive,
@@ -74,6 +88,31 @@ impl HiveScan {
 pub fn scan_target(target: &Path, options: &ScanOptions) -> Result<HiveScan> {
     let target = Target::resolve(target)?;
     let hive = OpenedHive::open(&target.system_hive, options.logs.clone())?;
+    let mut scanned = scan_hive(hive, options, target.software_hive.as_deref())?;
+    // On a volume, the DLLs the catalogs name are looked at too.
+    let report = match options.volume_checks {
+        VolumeChecks::WhenOnAVolume => {
+            target.check_dlls(&scanned.catalogs.selected, options.system_drive)?
+        }
+        VolumeChecks::Never => None,
+    };
+    if let Some(report) = report {
+        let findings = dll_findings(&report, &scanned.catalogs.selected.control_set);
+        if let Some(selected) = scanned.result.diagnoses.first_mut() {
+            selected.add(findings);
+        }
+    }
+    Ok(scanned)
+}
+
+/// Diagnose a hive already open (from a file, or from bytes with [`OpenedHive::from_bytes`]):
+/// its catalogs, Windows version, findings and structure. `software_beside` is a SOFTWARE hive
+/// found beside it; nothing around the hive is looked at.
+pub fn scan_hive(
+    hive: OpenedHive,
+    options: &ScanOptions,
+    software_beside: Option<&Path>,
+) -> Result<HiveScan> {
     let catalogs = hive.catalogs(options.control_set, options.all_control_sets)?;
     let DetectedWindows {
         windows,
@@ -83,7 +122,7 @@ pub fn scan_target(target: &Path, options: &ScanOptions) -> Result<HiveScan> {
         &hive,
         &catalogs,
         options.software.as_deref(),
-        target.software_hive.as_deref(),
+        software_beside,
     )?;
     let mut result = scan(&catalogs, &windows);
     let (structure, finding) = hive_structure(
@@ -93,19 +132,6 @@ pub fn scan_target(target: &Path, options: &ScanOptions) -> Result<HiveScan> {
     result.structure = Some(structure);
     if let Some(selected) = result.diagnoses.first_mut() {
         selected.add(finding);
-    }
-    // On a volume, the DLLs the catalogs name are looked at too.
-    let report = match options.volume_checks {
-        VolumeChecks::WhenOnAVolume => {
-            target.check_dlls(&catalogs.selected, options.system_drive)?
-        }
-        VolumeChecks::Never => None,
-    };
-    if let Some(report) = report {
-        let findings = dll_findings(&report, &catalogs.selected.control_set);
-        if let Some(selected) = result.diagnoses.first_mut() {
-            selected.add(findings);
-        }
     }
     Ok(HiveScan {
         hive,
