@@ -14,8 +14,9 @@ use common::repair::{
 use winsock_doctor::hive::editor::Editor;
 use winsock_doctor::hive::value::{REG_SZ, RawValue};
 use winsock_doctor::winsock::catalog::{PACKED_CATALOG_ITEM, PROTOCOL_NAME, ProtocolEntry};
-use winsock_doctor::winsock::defaults::{TCPIP, is_microsoft_protocol_provider};
+use winsock_doctor::winsock::defaults::is_microsoft_protocol_provider;
 use winsock_doctor::winsock::packed_item::PackedCatalogItem;
+use winsock_doctor::winsock::providers::TCPIP;
 
 const ROOT: &str = r"ControlSet001\Services\WinSock2\Parameters\Protocol_Catalog9";
 const LSP_GUID: &str = "{D3C21122-85E1-48F3-9AB6-23D90C73077F}";
@@ -92,7 +93,7 @@ fn install_lsp(path: &Path, half_removed: bool) -> Snapshot {
                 .iter()
                 .find(|e| {
                     let i = e.item.as_ref().unwrap();
-                    i.provider_id.to_string() == TCPIP
+                    i.provider_id == TCPIP
                         && (i.address_family, i.socket_type, i.protocol) == triple
                 })
                 .unwrap()

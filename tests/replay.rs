@@ -366,17 +366,17 @@ fn orphan_and_real_logs_parse_as_the_manifest_says() {
             let description = describe_log(&bytes).unwrap_or_else(|e| panic!("{rel}: {e}"));
             let header = &description.header;
             assert_eq!(
-                u64::from(header.primary_sequence),
+                u64::from(header.base.primary_sequence),
                 bb["seq1"].as_u64().unwrap(),
                 "{rel}"
             );
             assert_eq!(
-                u64::from(header.secondary_sequence),
+                u64::from(header.base.secondary_sequence),
                 bb["seq2"].as_u64().unwrap(),
                 "{rel}"
             );
             assert_eq!(
-                u64::from(header.file_type),
+                u64::from(header.base.file_type),
                 bb["file_type"].as_u64().unwrap(),
                 "{rel}"
             );

@@ -7,8 +7,8 @@ use crate::input::LogOptions;
 use crate::pipeline::scan::{ScanOptions, VolumeChecks};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::winsock::family::{Arch, Family};
 use crate::winsock::repair::{LspSelector, RestoreFrom};
-use crate::winsock::windows_version::{Arch, Family};
 
 #[derive(Debug, Parser)]
 #[command(

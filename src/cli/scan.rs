@@ -26,13 +26,18 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         eprintln!("winsock-doctor: {note}");
     }
 
-    let history = (args.history || scanned.target.windows_dir.is_some()).then(|| {
+    let history = (args.history
+        || scanned
+            .target
+            .as_ref()
+            .is_some_and(|t| t.windows_dir.is_some()))
+    .then(|| {
         let current = Current {
             hive: &scanned.hive,
             catalogs: &scanned.catalogs,
             windows: &scanned.windows,
         };
-        find_history(&current, Some(&scanned.target))
+        find_history(&current, scanned.target.as_ref())
     });
     let stdout = std::io::stdout();
     let written = if args.json {

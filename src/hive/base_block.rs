@@ -1,6 +1,9 @@
 //! The 4096-byte `regf` base block at the start of every hive and log file (regf-spec "Base block").
 
+use serde::Serialize;
+
 use crate::error::{FormatError, found_bytes};
+use crate::hive::le::{u32_at, u64_at};
 
 pub const BASE_BLOCK_SIZE: usize = 4096;
 pub const SIGNATURE: &[u8; 4] = b"regf";
@@ -24,26 +27,30 @@ pub const FILE_TYPE_LOG_OLD: u32 = 1;
 pub const FILE_TYPE_LOG_OLD_NT: u32 = 2;
 pub const FILE_TYPE_LOG_NEW: u32 = 6;
 
-/// Read a little-endian u32 at `off`; the caller guarantees `off + 4 <= bytes.len()`.
-pub(crate) fn le_u32(bytes: &[u8], off: usize) -> u32 {
-    u32::from_le_bytes([bytes[off], bytes[off + 1], bytes[off + 2], bytes[off + 3]])
-}
+/// Every field lies in the first sector: a log holds only that much of the base block.
+pub const FIELDS_SIZE: usize = 512;
 
-/// The decoded fields of a base block.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The decoded fields of a base block (of a hive, or the copy in a log). The fields a log report
+/// shows are serialized, in the order it shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BaseBlock {
+    pub file_type: u32,
     pub primary_sequence: u32,
     pub secondary_sequence: u32,
     /// Last written time as a Windows FILETIME (100 ns ticks since 1601).
     pub timestamp: u64,
     pub major_version: u32,
     pub minor_version: u32,
-    pub file_type: u32,
-    pub file_format: u32,
     pub root_cell_offset: u32,
     pub bins_size: u32,
+    pub flags: u32,
+    #[serde(skip)]
+    pub file_format: u32,
+    #[serde(skip)]
     pub clustering_factor: u32,
+    #[serde(skip)]
     pub stored_checksum: u32,
+    #[serde(skip)]
     pub computed_checksum: u32,
 }
 
@@ -51,21 +58,26 @@ impl BaseBlock {
     /// Decode the fields of the first 4096 bytes of `bytes`. Only the signature and the length
     /// are checked here; [`BaseBlock::validate_primary`] checks the rest.
     pub fn parse(bytes: &[u8]) -> Result<Self, FormatError> {
-        let bytes = regf_header(bytes, BASE_BLOCK_SIZE, "base block")?;
-        Ok(Self {
-            primary_sequence: le_u32(bytes, OFF_PRIMARY_SEQUENCE),
-            secondary_sequence: le_u32(bytes, OFF_SECONDARY_SEQUENCE),
-            timestamp: u64::from(le_u32(bytes, OFF_TIMESTAMP))
-                | u64::from(le_u32(bytes, OFF_TIMESTAMP + 4)) << 32,
-            major_version: le_u32(bytes, OFF_MAJOR_VERSION),
-            minor_version: le_u32(bytes, OFF_MINOR_VERSION),
-            file_type: le_u32(bytes, OFF_FILE_TYPE),
-            file_format: le_u32(bytes, OFF_FILE_FORMAT),
-            root_cell_offset: le_u32(bytes, OFF_ROOT_CELL),
-            bins_size: le_u32(bytes, OFF_BINS_SIZE),
-            clustering_factor: le_u32(bytes, OFF_CLUSTERING_FACTOR),
-            stored_checksum: le_u32(bytes, OFF_CHECKSUM),
-            computed_checksum: checksum(bytes),
+        parse_regf(bytes, BASE_BLOCK_SIZE, "base block")
+    }
+
+    /// The fields of `header`, judged in nothing; `None` when it is shorter than [`FIELDS_SIZE`].
+    pub(crate) fn decode(header: &[u8]) -> Option<Self> {
+        let field = |at| u32_at(header, at);
+        Some(Self {
+            file_type: field(OFF_FILE_TYPE)?,
+            primary_sequence: field(OFF_PRIMARY_SEQUENCE)?,
+            secondary_sequence: field(OFF_SECONDARY_SEQUENCE)?,
+            timestamp: u64_at(header, OFF_TIMESTAMP)?,
+            major_version: field(OFF_MAJOR_VERSION)?,
+            minor_version: field(OFF_MINOR_VERSION)?,
+            root_cell_offset: field(OFF_ROOT_CELL)?,
+            bins_size: field(OFF_BINS_SIZE)?,
+            flags: field(OFF_FLAGS)?,
+            file_format: field(OFF_FILE_FORMAT)?,
+            clustering_factor: field(OFF_CLUSTERING_FACTOR)?,
+            stored_checksum: field(OFF_CHECKSUM)?,
+            computed_checksum: checksum(header.get(..FIELDS_SIZE)?),
         })
     }
 
@@ -87,15 +99,7 @@ impl BaseBlock {
     /// Check what a reader of a primary hive file of `file_len` bytes needs: version, type,
     /// format, and hive bins that fit in the file. Trailing bytes past the bins are allowed.
     pub fn validate_primary(&self, file_len: u64) -> Result<(), FormatError> {
-        if self.major_version != 1 || !(3..=6).contains(&self.minor_version) {
-            return Err(FormatError::at(
-                OFF_MAJOR_VERSION as u64,
-                format!(
-                    "expected hive format version 1.3 to 1.6, found {}",
-                    self.version()
-                ),
-            ));
-        }
+        self.check_version(3)?;
         if self.file_type != FILE_TYPE_PRIMARY {
             return Err(FormatError::at(
                 OFF_FILE_TYPE as u64,
@@ -111,15 +115,7 @@ impl BaseBlock {
                 format!("expected file format 1, found {}", self.file_format),
             ));
         }
-        if self.bins_size == 0 || self.bins_size % 4096 != 0 {
-            return Err(FormatError::at(
-                OFF_BINS_SIZE as u64,
-                format!(
-                    "expected a hive bins size that is a non-zero multiple of 4096, found {}",
-                    self.bins_size
-                ),
-            ));
-        }
+        self.check_bins_size()?;
         let needed = BASE_BLOCK_SIZE as u64 + u64::from(self.bins_size);
         if needed > file_len {
             return Err(FormatError::at(
@@ -142,24 +138,49 @@ impl BaseBlock {
         }
         Ok(())
     }
+
+    /// Format version 1.`oldest_minor` to 1.6 (a log may be older than the hives this reads).
+    pub(crate) fn check_version(&self, oldest_minor: u32) -> Result<(), FormatError> {
+        if self.major_version != 1 || !(oldest_minor..=6).contains(&self.minor_version) {
+            return Err(FormatError::at(
+                OFF_MAJOR_VERSION as u64,
+                format!(
+                    "expected hive format version 1.{oldest_minor} to 1.6, found {}",
+                    self.version()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn check_bins_size(&self) -> Result<(), FormatError> {
+        if self.bins_size == 0 || self.bins_size % 4096 != 0 {
+            return Err(FormatError::at(
+                OFF_BINS_SIZE as u64,
+                format!(
+                    "expected a hive bins size that is a non-zero multiple of 4096, found {}",
+                    self.bins_size
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
-/// The first `size` bytes of a hive or log file (`what` names them in the error), once they
-/// are known to be there and to start with the `regf` signature.
-pub(crate) fn regf_header<'b>(
-    bytes: &'b [u8],
-    size: usize,
-    what: &str,
-) -> Result<&'b [u8], FormatError> {
-    let Some(header) = bytes.get(..size) else {
-        return Err(FormatError::at(
+/// The fields of the first `size` (at least [`FIELDS_SIZE`]) bytes of a hive or log file
+/// (`what` names them in the error), once they are known to be there and to start with the
+/// `regf` signature.
+pub(crate) fn parse_regf(bytes: &[u8], size: usize, what: &str) -> Result<BaseBlock, FormatError> {
+    let short = || {
+        FormatError::at(
             0,
             format!(
                 "expected a {size}-byte {what}, but the file has only {} bytes",
                 bytes.len()
             ),
-        ));
+        )
     };
+    let header = bytes.get(..size).ok_or_else(short)?;
     if !header.starts_with(SIGNATURE) {
         return Err(FormatError::at(
             0,
@@ -169,7 +190,7 @@ pub(crate) fn regf_header<'b>(
             ),
         ));
     }
-    Ok(header)
+    BaseBlock::decode(header).ok_or_else(short)
 }
 
 /// The base block checksum: XOR of the 127 little-endian words before offset 508, with 0 mapped

@@ -14,6 +14,12 @@ pub fn filetime_from_rfc3339(text: &str) -> Result<u64, Error> {
     u64::try_from(ticks).map_err(|_| Error::Usage(format!("{text:?} is before the year 1601")))
 }
 
+/// The FILETIME of this moment (the clock read as a number, not through text).
+pub fn filetime_now() -> u64 {
+    let ticks = jiff::Timestamp::now().as_nanosecond().div_euclid(100) + UNIX_EPOCH_AS_FILETIME;
+    u64::try_from(ticks).unwrap_or(0)
+}
+
 /// Whole seconds since 1970-01-01 UTC (negative before), as bodyfiles count time.
 pub fn filetime_to_unix_seconds(filetime: u64) -> i64 {
     // A u64 of 100 ns ticks is at most ~1.8e12 seconds: it always fits.

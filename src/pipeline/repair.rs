@@ -21,6 +21,7 @@ use crate::volume::target::Target;
 use crate::winsock::catalog::{ControlSetCatalogs, SystemCatalogs, read_system_catalogs};
 use crate::winsock::default_catalog::default_transports;
 use crate::winsock::diagnose::diagnose;
+use crate::winsock::family::{Arch, Family};
 use crate::winsock::findings::Finding;
 use crate::winsock::hive_structure::{SHOWN, winsock_scopes};
 use crate::winsock::repair::apply::apply;
@@ -28,7 +29,7 @@ use crate::winsock::repair::{
     Context, Mode, PlanError, RepairOptions, RepairPlan, RestoreInputs, RestoreSource, plan,
 };
 use crate::winsock::services::read_transport;
-use crate::winsock::windows_version::{Arch, Family, WindowsVersion};
+use crate::winsock::windows_version::WindowsVersion;
 
 /// What to repair, and how.
 #[derive(Debug, Clone)]
@@ -51,6 +52,21 @@ pub struct RepairRequest {
 }
 
 impl RepairRequest {
+    /// `options` on the selected control set, keys changed stamped with `timestamp`, the
+    /// Windows version read from the hive; no salvage, and no hive when nothing changes.
+    pub fn new(options: RepairOptions, timestamp: u64) -> Self {
+        Self {
+            options,
+            control_set: None,
+            all_control_sets: false,
+            software: None,
+            windows: None,
+            timestamp,
+            always_write: false,
+            salvage: false,
+        }
+    }
+
     /// A repair of the catalogs was asked (a mode, `--reset-namespace` or `--fix-services`).
     fn repairs_asked(&self) -> bool {
         let options = &self.options;

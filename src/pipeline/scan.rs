@@ -46,10 +46,26 @@ pub struct ScanOptions {
     pub image: ImageOptions,
 }
 
+impl Default for ScanOptions {
+    /// The selected control set, logs beside the hive replayed, DLLs checked on a `C:` volume.
+    fn default() -> Self {
+        Self {
+            logs: LogOptions::default(),
+            control_set: None,
+            all_control_sets: false,
+            software: None,
+            system_drive: 'C',
+            volume_checks: VolumeChecks::WhenOnAVolume,
+            image: ImageOptions::default(),
+        }
+    }
+}
+
 /// Everything the scan of one hive produced.
 pub struct HiveScan {
-    /// What TARGET resolved to.
-    pub target: Target,
+    /// The Windows folder or volume TARGET resolved to; `None` for a disk image or a hive
+    /// opened from bytes.
+    pub target: Option<Target>,
     pub hive: OpenedHive,
     /// The SOFTWARE hive read for the exact version, if any.
     pub software: Option<InputFile>,
@@ -79,11 +95,76 @@ impl HiveScan {
     }
 }
 
-/// Open one TARGET (hive file, Windows folder or volume) and diagnose it: the one per-hive path
-/// of single and batch scans.
+/// Open one TARGET (hive file, Windows folder, volume or disk image) and diagnose it: the one
+/// per-hive path of single and batch scans.
 pub fn scan_target(target: &Path, options: &ScanOptions) -> Result<HiveScan> {
     let mut opened = open_target(target, options.logs.clone(), &options.image)?;
-    let hive = &opened.hive;
+    let software_beside = opened.software_beside.take();
+    let mut diagnosed = diagnose_hive(&opened.hive, options, software_beside)?;
+    // On a volume (mounted or in an image), the DLLs the catalogs name are looked at too.
+    let report = match options.volume_checks {
+        VolumeChecks::WhenOnAVolume => {
+            opened.check_dlls(&diagnosed.catalogs.selected, options.system_drive)?
+        }
+        VolumeChecks::Never => None,
+    };
+    if let Some(report) = report {
+        let findings = dll_findings(&report, &diagnosed.catalogs.selected.control_set);
+        if let Some(selected) = diagnosed.result.diagnoses.first_mut() {
+            selected.add(findings);
+        }
+    }
+    // History is looked for on a volume of the file system, not inside an image.
+    let target = opened.image.is_none().then_some(opened.target);
+    Ok(diagnosed.into_scan(opened.hive, target, opened.image))
+}
+
+/// Diagnose a hive already open (from a file, or from bytes with [`OpenedHive::from_bytes`]):
+/// its catalogs, Windows version, findings and structure. `software_beside` is a SOFTWARE hive
+/// found beside it; nothing around the hive is looked at.
+pub fn scan_hive(
+    hive: OpenedHive,
+    options: &ScanOptions,
+    software_beside: Option<Software>,
+) -> Result<HiveScan> {
+    let diagnosed = diagnose_hive(&hive, options, software_beside)?;
+    Ok(diagnosed.into_scan(hive, None, None))
+}
+
+/// What a scan found in the hive itself.
+struct Diagnosed {
+    software: Option<InputFile>,
+    catalogs: SystemCatalogs,
+    windows: WindowsVersion,
+    software_note: Option<String>,
+    result: Scan,
+}
+
+impl Diagnosed {
+    fn into_scan(
+        self,
+        hive: OpenedHive,
+        target: Option<Target>,
+        image: Option<ImageSource>,
+    ) -> HiveScan {
+        HiveScan {
+            target,
+            hive,
+            software: self.software,
+            catalogs: self.catalogs,
+            windows: self.windows,
+            software_note: self.software_note,
+            result: self.result,
+            image,
+        }
+    }
+}
+
+fn diagnose_hive(
+    hive: &OpenedHive,
+    options: &ScanOptions,
+    software_beside: Option<Software>,
+) -> Result<Diagnosed> {
     let catalogs = hive.catalogs(options.control_set, options.all_control_sets)?;
     let DetectedWindows {
         windows,
@@ -93,7 +174,7 @@ pub fn scan_target(target: &Path, options: &ScanOptions) -> Result<HiveScan> {
         hive,
         &catalogs,
         options.software.as_deref(),
-        opened.software_beside.take(),
+        software_beside,
     )?;
     let mut result = scan(&catalogs, &windows);
     let (structure, finding) = hive_structure(
@@ -104,28 +185,12 @@ pub fn scan_target(target: &Path, options: &ScanOptions) -> Result<HiveScan> {
     if let Some(selected) = result.diagnoses.first_mut() {
         selected.add(finding);
     }
-    // On a volume (mounted or in an image), the DLLs the catalogs name are looked at too.
-    let report = match options.volume_checks {
-        VolumeChecks::WhenOnAVolume => {
-            opened.check_dlls(&catalogs.selected, options.system_drive)?
-        }
-        VolumeChecks::Never => None,
-    };
-    if let Some(report) = report {
-        let findings = dll_findings(&report, &catalogs.selected.control_set);
-        if let Some(selected) = result.diagnoses.first_mut() {
-            selected.add(findings);
-        }
-    }
-    Ok(HiveScan {
-        target: opened.target,
-        hive: opened.hive,
+    Ok(Diagnosed {
         software,
         catalogs,
         windows,
         software_note,
         result,
-        image: opened.image,
     })
 }
 

@@ -16,10 +16,10 @@ pub fn render(input: &InputFile, description: &LogDescription) -> String {
         out,
         "Header:   {} format (file type {}), sequence {}/{}, hive bins {} bytes, checksum {}",
         header.format.name(),
-        header.file_type,
-        header.primary_sequence,
-        header.secondary_sequence,
-        header.bins_size,
+        header.base.file_type,
+        header.base.primary_sequence,
+        header.base.secondary_sequence,
+        header.base.bins_size,
         if header.checksum_ok { "ok" } else { "WRONG" }
     );
     if let Some(problem) = &description.header_problem {

@@ -5,26 +5,25 @@
 //! re-create a missing one and put the catalog in the order Windows does.
 
 use crate::hive::value::{REG_EXPAND_SZ, REG_SZ, RawValue};
-use crate::winsock::defaults::{
-    AF_UNIX, BLUETOOTH, HYPERV, IRDA, NETBIOS, RSVP, TCPIP, TCPIP6, is,
-};
+use crate::winsock::family::Family;
 use crate::winsock::guid::Guid;
 use crate::winsock::namespace_entry::NamespaceProvider;
 use crate::winsock::packed_item::{BASE_PROTOCOL, PackedCatalogItem};
-use crate::winsock::windows_version::Family;
+use crate::winsock::providers::{
+    AF_UNIX, BLUETOOTH, BTH_NS, DNS, EMAIL, HYPERV, IPX, IRDA, NETBIOS, NLA, NTDS, PNRP_CLOUD,
+    PNRP_NAME, RSVP, SAP, SPX, TCPIP, TCPIP6,
+};
 
 const MSWSOCK: &str = r"%SystemRoot%\system32\mswsock.dll";
 const MSAFD: &str = r"%SystemRoot%\system32\msafd.dll";
 const RSVPSP: &str = r"%SystemRoot%\system32\rsvpsp.dll";
-const IPX: &str = "{11058240-BE47-11CF-95C8-00805F48A192}";
-const SPX: &str = "{11058241-BE47-11CF-95C8-00805F48A192}";
 
 /// One base provider entry as Windows installs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DefaultProtocol {
     /// The `Transports` name whose helper installs it.
     pub transport: &'static str,
-    pub provider_id: &'static str,
+    pub provider_id: Guid,
     pub library_path: &'static str,
     pub sz_protocol: &'static str,
     pub service_flags1: u32,
@@ -37,6 +36,9 @@ pub struct DefaultProtocol {
     pub max_sockaddr_length: i32,
     pub protocol_max_offset: i32,
     pub message_size: u32,
+    /// Whether a healthy catalog must hold it (when its transport is listed); `false` for an
+    /// entry that is kept when present but never created.
+    pub expected: bool,
 }
 
 /// `(af, type, protocol)`, `(min, max)` sockaddr lengths, `(service flags 1, provider flags,
@@ -45,7 +47,7 @@ type Shape = ((i32, i32, i32), (i32, i32), (u32, u32, u32));
 
 const fn entry(
     transport: &'static str,
-    provider_id: &'static str,
+    provider_id: Guid,
     library_path: &'static str,
     sz_protocol: &'static str,
     shape: Shape,
@@ -67,6 +69,7 @@ const fn entry(
         // Raw sockets take any protocol up to 255.
         protocol_max_offset: if socket_type == 3 { 255 } else { 0 },
         message_size: msg,
+        expected: true,
     }
 }
 
@@ -77,7 +80,7 @@ const DGRAM: u32 = 0x20609;
 /// path and names, and the UDP and RAW message sizes.
 const fn ip(
     transport: &'static str,
-    guid: &'static str,
+    guid: Guid,
     path: &'static str,
     (af, len): (i32, i32),
     names: [&'static str; 3],
@@ -295,13 +298,16 @@ const WIN10_EXTRA: [DefaultProtocol; 5] = [
         ((26, 1, 1), (8, 32), (0x20006, 8, 0)),
     ),
     // L2CAP is there on some machines only (1903 has it, 1709 not): kept, never created.
-    entry(
-        "RFCOMM",
-        BLUETOOTH,
-        MSWSOCK,
-        "MSAFD L2CAP [Bluetooth]",
-        ((32, 1, 256), (30, 30), (0x20006, 8, 0)),
-    ),
+    DefaultProtocol {
+        expected: false,
+        ..entry(
+            "RFCOMM",
+            BLUETOOTH,
+            MSWSOCK,
+            "MSAFD L2CAP [Bluetooth]",
+            ((32, 1, 256), (30, 30), (0x20006, 8, 0)),
+        )
+    },
     entry(
         "RFCOMM",
         BLUETOOTH,
@@ -344,7 +350,7 @@ pub fn default_protocols(family: Family) -> Vec<DefaultProtocol> {
 
 impl DefaultProtocol {
     pub fn provider_guid(&self) -> Guid {
-        self.provider_id.parse().unwrap_or_default()
+        self.provider_id
     }
 
     pub fn triple(&self) -> (i32, i32, i32) {
@@ -384,7 +390,7 @@ pub fn has_protocol_name_values(family: Family) -> bool {
 
 /// The transport whose helper installs base provider `guid` (for ordering and IDs).
 pub fn transport_of(family: Family, guid: &Guid) -> Option<&'static str> {
-    let table: [(&str, &str); 9] = [
+    let table: [(Guid, &str); 9] = [
         (TCPIP, "Tcpip"),
         (TCPIP6, "Tcpip6"),
         // XP's rsvpsp.dll providers come with TCP/IP; later ones with the QoS packet scheduler.
@@ -403,10 +409,10 @@ pub fn transport_of(family: Family, guid: &Guid) -> Option<&'static str> {
         (IRDA, "irda"),
         (IPX, "NwlnkIpx"),
     ];
-    if is(guid, SPX) {
+    if *guid == SPX {
         return Some("NwlnkSpx");
     }
-    table.iter().find(|(g, _)| is(guid, g)).map(|&(_, t)| t)
+    table.iter().find(|(g, _)| g == guid).map(|&(_, t)| t)
 }
 
 /// Where a transport's entries go in the rebuilt key order: Hyper-V and AF_UNIX first, then
@@ -443,7 +449,7 @@ pub fn default_transports(family: Family) -> &'static [&'static str] {
 pub struct DefaultNamespace {
     pub library_path: &'static str,
     pub display_string: &'static str,
-    pub provider_id: &'static str,
+    pub provider_id: Guid,
     pub name_space: u32,
     pub version: u32,
     /// Only when this transport is listed (NWLink's SAP provider).
@@ -453,7 +459,7 @@ pub struct DefaultNamespace {
 const fn ns(
     library_path: &'static str,
     display_string: &'static str,
-    provider_id: &'static str,
+    provider_id: Guid,
     name_space: u32,
 ) -> DefaultNamespace {
     DefaultNamespace {
@@ -465,15 +471,6 @@ const fn ns(
         needs_transport: None,
     }
 }
-
-const DNS: &str = "{22059D40-7E9E-11CF-AE5A-00AA00A7112B}";
-const NTDS: &str = "{3B2637EE-E580-11CF-A555-00C04FD8D4AC}";
-const NLA: &str = "{6642243A-3BA8-4AA6-BAA5-2E0BD71FDD83}";
-const EMAIL: &str = "{964ACBA2-B2BC-40EB-8C6A-A6DB40161CAE}";
-const PNRP_CLOUD: &str = "{03FE89CE-766D-4976-B9C1-BB9BC42C7B4D}";
-const PNRP_NAME: &str = "{03FE89CD-766D-4976-B9C1-BB9BC42C7B4D}";
-const BTH_NS: &str = "{06AA63E0-7D60-41FF-AFB2-3EE6D2D9392D}";
-const SAP: &str = "{E02DAAF0-7E9F-11CF-AE5A-00AA00A7112B}";
 
 const NLA_VISTA: DefaultNamespace = ns(
     r"%SystemRoot%\system32\NLAapi.dll",
@@ -579,7 +576,7 @@ pub fn default_namespaces(family: Family, transports: &[String]) -> Vec<DefaultN
 
 impl DefaultNamespace {
     pub fn provider_guid(&self) -> Guid {
-        self.provider_id.parse().unwrap_or_default()
+        self.provider_id
     }
 
     /// The provider as Windows registers it (Vista and later add an empty `ProviderInfo`).
@@ -635,38 +632,9 @@ pub fn winsock2_parameter(family: Family, name: &str) -> Option<RawValue> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::winsock::defaults::expected_providers;
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn every_expected_provider_has_a_template() {
-        for family in [
-            Family::Nt4,
-            Family::Xp2003,
-            Family::Vista7,
-            Family::Win881,
-            Family::Win1011,
-        ] {
-            let templates = default_protocols(family);
-            for expected in expected_providers(family, &names(default_transports(family))) {
-                assert!(
-                    templates
-                        .iter()
-                        .any(|t| is(&t.provider_guid(), expected.provider_id)
-                            && t.triple()
-                                == (
-                                    expected.address_family,
-                                    expected.socket_type,
-                                    expected.protocol
-                                )),
-                    "{family:?}: no template for {}",
-                    expected.name
-                );
-            }
-        }
     }
 
     #[test]

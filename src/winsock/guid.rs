@@ -22,6 +22,44 @@ impl Guid {
     pub fn to_bytes(self) -> [u8; 16] {
         self.0
     }
+
+    /// The GUID written `{E70F1AA0-AB8B-11CF-8CA3-00805F48A192}`, for constants: in a `const`
+    /// a malformed text fails the build instead of becoming some other GUID.
+    pub const fn from_text(text: &str) -> Self {
+        let t = text.as_bytes();
+        assert!(
+            t.len() == 38 && t[0] == b'{' && t[37] == b'}',
+            "expected a braced GUID"
+        );
+        // The 16 bytes in the order the text shows them.
+        let mut shown = [0u8; 16];
+        let (mut at, mut n) = (1, 0);
+        while at < 37 {
+            if matches!(at, 9 | 14 | 19 | 24) {
+                assert!(t[at] == b'-', "expected a dash between GUID groups");
+                at += 1;
+                continue;
+            }
+            shown[n] = hex_digit(t[at]) << 4 | hex_digit(t[at + 1]);
+            n += 1;
+            at += 2;
+        }
+        // Data1..Data3 are stored little-endian, Data4 as shown.
+        let s = shown;
+        Self([
+            s[3], s[2], s[1], s[0], s[5], s[4], s[7], s[6], s[8], s[9], s[10], s[11], s[12], s[13],
+            s[14], s[15],
+        ])
+    }
+}
+
+const fn hex_digit(c: u8) -> u8 {
+    match c {
+        b'0'..=b'9' => c - b'0',
+        b'A'..=b'F' => c - b'A' + 10,
+        b'a'..=b'f' => c - b'a' + 10,
+        _ => panic!("expected a hexadecimal digit in a GUID"),
+    }
 }
 
 impl fmt::Display for Guid {
@@ -133,6 +171,20 @@ mod tests {
         ] {
             assert!(text.parse::<Guid>().is_err(), "{text}");
         }
+    }
+
+    #[test]
+    fn const_text_gives_the_bytes_the_parser_gives() {
+        const TCPIP: Guid = Guid::from_text("{E70F1AA0-AB8B-11CF-8CA3-00805F48A192}");
+        assert_eq!(TCPIP, Guid(TCPIP_BYTES));
+        let lower = "{03fe89ce-766d-4976-b9c1-bb9bc42c7b4d}";
+        assert_eq!(Guid::from_text(lower), lower.parse().unwrap());
+    }
+
+    #[test]
+    #[should_panic(expected = "hexadecimal")]
+    fn const_text_refuses_a_typo() {
+        Guid::from_text("{E70F1AA0-AB8B-11CF-8CA3-00805F48A19G}");
     }
 
     #[test]

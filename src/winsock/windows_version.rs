@@ -11,97 +11,11 @@ use crate::error::FormatError;
 use crate::hive::reader::HiveReader;
 use crate::hive::value::{RawValue, find};
 use crate::winsock::catalog::ControlSetCatalogs;
-use crate::winsock::defaults::{AF_UNIX, HYPERV, TCPIP, is};
 use crate::winsock::dll_path::DllPath;
+use crate::winsock::family::{Arch, Family};
 use crate::winsock::packed_item::BASE_PROTOCOL;
+use crate::winsock::providers::{AF_UNIX, HYPERV, TCPIP};
 use crate::winsock::well_known::parse_indirect;
-
-/// Windows releases grouped by what their Winsock catalogs look like.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Family {
-    /// Windows NT 4.0 and 2000: `msafd.dll` providers.
-    Nt4,
-    /// Windows XP and Server 2003.
-    #[serde(rename = "xp_2003")]
-    Xp2003,
-    /// Windows Vista, 7, Server 2008 (R2).
-    #[serde(rename = "vista_7")]
-    Vista7,
-    /// Windows 8, 8.1, Server 2012 (R2).
-    #[serde(rename = "win8_81")]
-    Win881,
-    /// Windows 10, 11, Server 2016 and later.
-    #[serde(rename = "win10_11")]
-    Win1011,
-    Unknown,
-}
-
-impl Family {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Nt4 => "Windows NT 4.0 / 2000",
-            Self::Xp2003 => "Windows XP / Server 2003",
-            Self::Vista7 => "Windows Vista / 7",
-            Self::Win881 => "Windows 8 / 8.1",
-            Self::Win1011 => "Windows 10 / 11",
-            Self::Unknown => "unknown Windows version",
-        }
-    }
-
-    /// The family `--windows` names: `nt4`, `2000`, `xp`, `2003`, `vista`, `7`, `vista7`, `8`,
-    /// `8.1`, `10`, `11`.
-    pub fn from_user(text: &str) -> Result<Self, String> {
-        Ok(match text.trim().to_ascii_lowercase().as_str() {
-            "nt4" | "2000" => Self::Nt4,
-            "xp" | "2003" => Self::Xp2003,
-            "vista" | "7" | "vista7" => Self::Vista7,
-            "8" | "8.1" | "81" => Self::Win881,
-            "10" | "11" => Self::Win1011,
-            other => {
-                return Err(format!(
-                    "unknown Windows \"{other}\": expected nt4, xp, vista7, 8, 10 (or 2000, 2003, vista, 7, 8.1, 11)"
-                ));
-            }
-        })
-    }
-
-    fn from_build(build: u32) -> Self {
-        match build {
-            0..=2195 => Self::Nt4,
-            2196..=3790 => Self::Xp2003,
-            3791..=7601 => Self::Vista7,
-            7602..=9600 => Self::Win881,
-            _ => Self::Win1011,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Arch {
-    X86,
-    Amd64,
-    Arm64,
-    Ia64,
-    Unknown,
-}
-
-impl Arch {
-    /// The architecture `--arch` names: `x86`, `amd64` (or `x64`), `arm64`.
-    pub fn from_user(text: &str) -> Result<Self, String> {
-        Ok(match text.trim().to_ascii_lowercase().as_str() {
-            "x86" | "i386" => Self::X86,
-            "amd64" | "x64" | "x86_64" => Self::Amd64,
-            "arm64" | "aarch64" => Self::Arm64,
-            other => {
-                return Err(format!(
-                    "unknown architecture \"{other}\": expected x86, amd64 or arm64"
-                ));
-            }
-        })
-    }
-}
 
 /// One fact used to decide.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -466,10 +380,10 @@ fn catalog_style(catalogs: &ControlSetCatalogs) -> Option<(String, Family)> {
     for entry in catalogs.protocol_catalogs.iter().flat_map(|l| &l.entries) {
         let Some(item) = &entry.item else { continue };
         let guid = &item.provider_id;
-        if is(guid, HYPERV) || is(guid, AF_UNIX) {
+        if *guid == HYPERV || *guid == AF_UNIX {
             win10_providers = true;
         }
-        if style.is_some() || !is(guid, TCPIP) || item.chain_len != BASE_PROTOCOL {
+        if style.is_some() || *guid != TCPIP || item.chain_len != BASE_PROTOCOL {
             continue;
         }
         let dll = DllPath::parse(&item.library_path).file_name;

@@ -98,7 +98,7 @@ pub fn describe_log(log: &[u8]) -> Result<LogDescription, FormatError> {
             },
         }),
         LogFormat::New => {
-            let scan = scan_entries(log, header.primary_sequence);
+            let scan = scan_entries(log, header.base.primary_sequence);
             let entries: Vec<EntrySummary> = scan.entries.iter().map(EntrySummary::from).collect();
             LogBody::New(NewLogBody {
                 first_sequence: entries.first().map(|e| e.sequence),

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::error::{FormatError, found_bytes};
-use crate::hive::base_block::le_u32;
+use crate::hive::le::{u32_at, u64_at};
 use crate::hive::log::header::LOG_HEADER_SIZE;
 use crate::hive::log::marvin32::{LOG_ENTRY_SEED, marvin32};
 
@@ -56,17 +56,20 @@ impl<'a> LogEntry<'a> {
             FormatError::at(file_offset.saturating_add(field) as u64, message)
         };
         let available = log.len().saturating_sub(file_offset);
-        let Some(header) = log
-            .get(file_offset..)
-            .and_then(|rest| rest.get(..ENTRY_HEADER_SIZE))
-        else {
-            return Err(at(
+        // Every field read below lies inside the header, so `short` is the only way to miss one.
+        let short = || {
+            at(
                 0,
                 format!(
                     "expected a {ENTRY_HEADER_SIZE}-byte log entry header, but only {available} bytes remain"
                 ),
-            ));
+            )
         };
+        let header = log
+            .get(file_offset..)
+            .and_then(|rest| rest.get(..ENTRY_HEADER_SIZE))
+            .ok_or_else(short)?;
+        let field = |off| u32_at(header, off).ok_or_else(short);
         if &header[..4] != ENTRY_SIGNATURE {
             return Err(at(
                 0,
@@ -76,7 +79,7 @@ impl<'a> LogEntry<'a> {
                 ),
             ));
         }
-        let size = le_u32(header, OFF_SIZE);
+        let size = field(OFF_SIZE)?;
         let size_usize = size as usize;
         if size_usize < ENTRY_ALIGNMENT || size_usize % ENTRY_ALIGNMENT != 0 {
             return Err(at(
@@ -93,7 +96,7 @@ impl<'a> LogEntry<'a> {
             ));
         }
         let entry = &log[file_offset..file_offset + size_usize];
-        let bins_size = le_u32(header, OFF_BINS_SIZE);
+        let bins_size = field(OFF_BINS_SIZE)?;
         if bins_size == 0 || bins_size % 4096 != 0 {
             return Err(at(
                 OFF_BINS_SIZE,
@@ -102,7 +105,7 @@ impl<'a> LogEntry<'a> {
                 ),
             ));
         }
-        let page_count = le_u32(header, OFF_PAGE_COUNT);
+        let page_count = field(OFF_PAGE_COUNT)?;
         let references_end = (page_count as usize)
             .checked_mul(PAGE_REFERENCE_SIZE)
             .and_then(|n| n.checked_add(ENTRY_HEADER_SIZE))
@@ -123,8 +126,8 @@ impl<'a> LogEntry<'a> {
             .enumerate()
         {
             let page = PageReference {
-                offset: le_u32(reference, 0),
-                size: le_u32(reference, 4),
+                offset: u32_at(reference, 0).ok_or_else(short)?,
+                size: u32_at(reference, 4).ok_or_else(short)?,
             };
             let field = ENTRY_HEADER_SIZE + i * PAGE_REFERENCE_SIZE;
             if page.size == 0 || page.offset % 512 != 0 || page.size % 512 != 0 {
@@ -157,7 +160,7 @@ impl<'a> LogEntry<'a> {
                 ),
             ));
         };
-        let stored_hash_2 = le_u64(header, OFF_HASH_2);
+        let stored_hash_2 = u64_at(header, OFF_HASH_2).ok_or_else(short)?;
         let hash_2 = marvin32(&header[..HASH_2_COVERS], LOG_ENTRY_SEED);
         if stored_hash_2 != hash_2 {
             return Err(at(
@@ -167,7 +170,7 @@ impl<'a> LogEntry<'a> {
                 ),
             ));
         }
-        let stored_hash_1 = le_u64(header, OFF_HASH_1);
+        let stored_hash_1 = u64_at(header, OFF_HASH_1).ok_or_else(short)?;
         let hash_1 = marvin32(&entry[ENTRY_HEADER_SIZE..], LOG_ENTRY_SEED);
         if stored_hash_1 != hash_1 {
             return Err(at(
@@ -180,8 +183,8 @@ impl<'a> LogEntry<'a> {
         Ok(Self {
             file_offset,
             size,
-            flags: le_u32(header, OFF_FLAGS),
-            sequence: le_u32(header, OFF_SEQUENCE),
+            flags: field(OFF_FLAGS)?,
+            sequence: field(OFF_SEQUENCE)?,
             bins_size,
             pages,
             page_data,
@@ -202,10 +205,6 @@ impl<'a> LogEntry<'a> {
     pub fn dirty_bytes(&self) -> usize {
         self.page_data.len()
     }
-}
-
-fn le_u64(bytes: &[u8], off: usize) -> u64 {
-    u64::from(le_u32(bytes, off)) | u64::from(le_u32(bytes, off + 4)) << 32
 }
 
 /// The run of entries a log holds, from the first one on: each valid and numbered one more than

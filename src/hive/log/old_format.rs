@@ -41,13 +41,13 @@ impl<'a> DirtyVector<'a> {
             ));
         }
         // One bit per 512-byte page, eight pages per byte.
-        let bitmap_len = header.bins_size as usize / (PAGE_SIZE * 8);
+        let bitmap_len = header.base.bins_size as usize / (PAGE_SIZE * 8);
         let Some(bitmap) = log.get(signature_end..signature_end + bitmap_len) else {
             return Err(FormatError::at(
                 signature_end as u64,
                 format!(
                     "expected a {bitmap_len}-byte dirty bitmap for {} bytes of hive bins, but the log ends at {}",
-                    header.bins_size,
+                    header.base.bins_size,
                     log.len()
                 ),
             ));

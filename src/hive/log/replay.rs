@@ -6,12 +6,13 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::error::{FormatError, found_bytes};
+use crate::error::FormatError;
 use crate::hive::base_block::{
-    BASE_BLOCK_SIZE, FILE_TYPE_PRIMARY, OFF_BINS_SIZE, OFF_CHECKSUM, OFF_FILE_TYPE, OFF_FLAGS,
-    OFF_PRIMARY_SEQUENCE, OFF_SECONDARY_SEQUENCE, OFF_TIMESTAMP, SIGNATURE, checksum, le_u32,
-    write_checksum,
+    BASE_BLOCK_SIZE, BaseBlock, FILE_TYPE_PRIMARY, OFF_BINS_SIZE, OFF_FILE_TYPE, OFF_FLAGS,
+    OFF_PRIMARY_SEQUENCE, OFF_SECONDARY_SEQUENCE, SIGNATURE, write_checksum,
 };
+use crate::hive::hbin::{HBIN_HEADER_SIZE, HbinHeader};
+use crate::hive::le::{put_u32, u32_at};
 use crate::hive::log::header::{LOG_HEADER_SIZE, LogFormat, LogHeader};
 use crate::hive::log::new_format::{scan_entries, sequence_precedes};
 use crate::hive::log::old_format::{DirtyVector, PAGE_SIZE};
@@ -161,11 +162,8 @@ pub fn replay(primary: &[u8], logs: &[LogFile<'_>]) -> Result<Replay, FormatErro
     // Report skipped logs in the caller's order, whichever step skipped them.
     skipped.sort_by_key(|s| logs.iter().position(|log| log.path == s.path));
     let recovered = image.is_some();
-    let (sequence, bins_size) = match &image {
-        Some(image) => (
-            Some(le_u32(image, OFF_PRIMARY_SEQUENCE)),
-            le_u32(image, OFF_BINS_SIZE),
-        ),
+    let (sequence, bins_size) = match image.as_deref().and_then(BaseBlock::decode) {
+        Some(base) => (Some(base.primary_sequence), base.bins_size),
         None => (None, state.bins_size),
     };
     let logs_to_move_aside = if recovered {
@@ -193,7 +191,7 @@ pub fn replay(primary: &[u8], logs: &[LogFile<'_>]) -> Result<Replay, FormatErro
 }
 
 fn read_primary_state(primary: &[u8]) -> Result<PrimaryState, FormatError> {
-    let Some(base_block) = primary.get(..BASE_BLOCK_SIZE) else {
+    let Some(base) = primary.get(..BASE_BLOCK_SIZE).and_then(BaseBlock::decode) else {
         return Err(FormatError::at(
             0,
             format!(
@@ -203,11 +201,11 @@ fn read_primary_state(primary: &[u8]) -> Result<PrimaryState, FormatError> {
         ));
     };
     Ok(PrimaryState {
-        primary_sequence: le_u32(base_block, OFF_PRIMARY_SEQUENCE),
-        secondary_sequence: le_u32(base_block, OFF_SECONDARY_SEQUENCE),
-        signature_ok: &base_block[..4] == SIGNATURE,
-        checksum_ok: le_u32(base_block, OFF_CHECKSUM) == checksum(base_block),
-        bins_size: le_u32(base_block, OFF_BINS_SIZE),
+        primary_sequence: base.primary_sequence,
+        secondary_sequence: base.secondary_sequence,
+        signature_ok: primary.starts_with(SIGNATURE),
+        checksum_ok: base.checksum_ok(),
+        bins_size: base.bins_size,
     })
 }
 
@@ -284,7 +282,8 @@ impl Replayer<'_> {
     /// continuing in the next log at N + 1 (spec "Multiple transaction log files").
     fn replay_new(&mut self, logs: &[UsableLog<'_>]) {
         let mut ordered: Vec<&UsableLog<'_>> = logs.iter().collect();
-        ordered.sort_by(|a, b| sequence_order(a.1.primary_sequence, b.1.primary_sequence));
+        ordered
+            .sort_by(|a, b| sequence_order(a.1.base.primary_sequence, b.1.base.primary_sequence));
         if !self.state.base_block_valid() && ordered.len() > 1 {
             // With an invalid primary base block only the log with the latest entries is used.
             let latest = ordered.split_off(ordered.len() - 1);
@@ -298,7 +297,7 @@ impl Replayer<'_> {
         }
         let mut last: Option<u32> = None;
         for (log, header) in ordered {
-            let start = header.primary_sequence;
+            let start = header.base.primary_sequence;
             match last {
                 None if self.state.base_block_valid()
                     && sequence_precedes(start, self.state.secondary_sequence) =>
@@ -383,7 +382,7 @@ impl Replayer<'_> {
             }
             // The base block in memory after this entry (spec "Log entries", notes 9 and 11).
             put_u32(image, OFF_BINS_SIZE, entry.bins_size);
-            let flags = le_u32(image, OFF_FLAGS) & !1 | entry.flags & 1;
+            let flags = u32_at(image, OFF_FLAGS).unwrap_or(0) & !1 | entry.flags & 1;
             put_u32(image, OFF_FLAGS, flags);
             put_u32(image, OFF_PRIMARY_SEQUENCE, entry.sequence);
             put_u32(image, OFF_SECONDARY_SEQUENCE, entry.sequence);
@@ -401,7 +400,7 @@ impl Replayer<'_> {
         let primary_time = self.primary_time();
         let mut ordered: Vec<&UsableLog<'_>> = logs.iter().collect();
         // Newest first; a stable sort keeps the caller's order (LOG before LOG1...) on ties.
-        ordered.sort_by_key(|log| std::cmp::Reverse(log.1.timestamp));
+        ordered.sort_by_key(|log| std::cmp::Reverse(log.1.base.timestamp));
         for (log, header) in ordered {
             if self.image.is_some() {
                 self.skip(
@@ -410,12 +409,12 @@ impl Replayer<'_> {
                 );
                 continue;
             }
-            if let Some(time) = primary_time.filter(|&t| header.timestamp < t) {
+            if let Some(time) = primary_time.filter(|&t| header.base.timestamp < t) {
                 self.skip(
                     log,
                     format!(
                         "its last written time {:#x} is older than the primary's {time:#x}: it describes earlier writes",
-                        header.timestamp
+                        header.base.timestamp
                     ),
                 );
                 continue;
@@ -430,19 +429,13 @@ impl Replayer<'_> {
     /// The primary's last written time, or the first hive bin's when the base block is invalid
     /// (spec "Old format", note 3).
     fn primary_time(&self) -> Option<u64> {
-        let at = if self.state.base_block_valid() {
-            OFF_TIMESTAMP
-        } else {
-            let first_bin = self
-                .primary
-                .get(BASE_BLOCK_SIZE..BASE_BLOCK_SIZE + HBIN_HEADER_SIZE)?;
-            if &first_bin[..4] != HBIN_SIGNATURE {
-                return None;
-            }
-            BASE_BLOCK_SIZE + HBIN_OFF_TIMESTAMP
-        };
-        let bytes = self.primary.get(at..at + 8)?;
-        Some(u64::from(le_u32(bytes, 0)) | u64::from(le_u32(bytes, 4)) << 32)
+        if self.state.base_block_valid() {
+            return BaseBlock::decode(self.primary).map(|base| base.timestamp);
+        }
+        let first_bin = self.primary.get(BASE_BLOCK_SIZE..)?;
+        HbinHeader::parse(first_bin, BASE_BLOCK_SIZE as u64)
+            .ok()
+            .map(|bin| bin.timestamp)
     }
 
     fn apply_dirty_vector(
@@ -451,13 +444,13 @@ impl Replayer<'_> {
         header: &LogHeader,
         vector: &DirtyVector<'_>,
     ) {
-        let needed = BASE_BLOCK_SIZE as u64 + u64::from(header.bins_size);
+        let needed = BASE_BLOCK_SIZE as u64 + u64::from(header.base.bins_size);
         if needed > self.growth_limit {
             self.skip(
                 log,
                 format!(
                     "its base block claims {} bytes of hive bins, but the primary and its logs hold only {} bytes",
-                    header.bins_size, self.growth_limit
+                    header.base.bins_size, self.growth_limit
                 ),
             );
             return;
@@ -466,7 +459,7 @@ impl Replayer<'_> {
         let primary_sequence = self.state.primary_sequence;
         let image = self.image_for(log, needed);
         grow_to(image, to_usize(needed));
-        let (pages_applied, stopped) = write_dirty_bins(image, vector, header.bins_size);
+        let (pages_applied, stopped) = write_dirty_bins(image, vector, header.base.bins_size);
         if pages_applied == 0 {
             self.image = None;
             self.base_block_from = None;
@@ -482,10 +475,10 @@ impl Replayer<'_> {
         // was written (spec "Old format", note 5), so keep the later of the two.
         install_log_base_block_sector(image, log.bytes);
         let sequence =
-            if primary_valid && sequence_precedes(header.primary_sequence, primary_sequence) {
+            if primary_valid && sequence_precedes(header.base.primary_sequence, primary_sequence) {
                 primary_sequence
             } else {
-                header.primary_sequence
+                header.base.primary_sequence
             };
         put_u32(image, OFF_PRIMARY_SEQUENCE, sequence);
         put_u32(image, OFF_SECONDARY_SEQUENCE, sequence);
@@ -502,15 +495,9 @@ impl Replayer<'_> {
     }
 }
 
-const HBIN_SIGNATURE: &[u8; 4] = b"hbin";
-const HBIN_HEADER_SIZE: usize = 32;
-const HBIN_OFF_OFFSET: usize = 4;
-const HBIN_OFF_SIZE: usize = 8;
-const HBIN_OFF_TIMESTAMP: usize = 20;
-
 /// Write the dirty pages bin by bin, checking each bin that receives pages: its header (from the
-/// log when that page is dirty, else from the image) must say "hbin", give its own offset and a
-/// size of at least 4096. Recovery stops at the first bad bin (spec "Dirty pages"); returns the
+/// log when that page is dirty, else from the image) must be a valid hive bin header that gives
+/// its own offset and ends within the hive bins. Recovery stops at the first bad bin (spec "Dirty pages"); returns the
 /// pages written and why it stopped.
 fn write_dirty_bins(
     image: &mut [u8],
@@ -522,23 +509,18 @@ fn write_dirty_bins(
     let mut written = 0;
     let mut bin_start = 0usize;
     while let Some(&first) = pages.peek() {
-        let header = if first.bins_offset == bin_start {
-            first.bytes.and_then(|b| b.get(..HBIN_HEADER_SIZE))
+        let (header, at) = if first.bins_offset == bin_start {
+            (first.bytes, first.log_offset)
         } else {
-            image
-                .get(BASE_BLOCK_SIZE + bin_start..)
-                .and_then(|b| b.get(..HBIN_HEADER_SIZE))
+            (
+                image.get(BASE_BLOCK_SIZE + bin_start..),
+                BASE_BLOCK_SIZE + bin_start,
+            )
         };
-        let bin_size = match header.map(|h| check_bin_header(h, bin_start, bins_size)) {
+        let header = header.and_then(|b| b.get(..HBIN_HEADER_SIZE as usize));
+        let bin_size = match header.map(|h| check_bin_header(h, at, bin_start, bins_size)) {
             Some(Ok(size)) => size,
-            Some(Err(message)) => {
-                let at = if first.bins_offset == bin_start {
-                    first.log_offset
-                } else {
-                    BASE_BLOCK_SIZE + bin_start
-                };
-                return (written, Some(FormatError::at(at as u64, message)));
-            }
+            Some(Err(e)) => return (written, Some(e)),
             None => {
                 return (
                     written,
@@ -573,23 +555,29 @@ fn write_dirty_bins(
     (written, None)
 }
 
-fn check_bin_header(header: &[u8], bin_start: usize, bins_size: usize) -> Result<usize, String> {
-    if &header[..4] != HBIN_SIGNATURE {
-        return Err(format!(
-            "expected a hive bin signature \"hbin\" at bins offset {bin_start:#x}, found {}",
-            found_bytes(header.get(..4))
-        ));
-    }
-    let offset = le_u32(header, HBIN_OFF_OFFSET) as usize;
-    let size = le_u32(header, HBIN_OFF_SIZE) as usize;
+/// The size of the bin whose header, found at file offset `at`, should start at `bin_start`.
+fn check_bin_header(
+    header: &[u8],
+    at: usize,
+    bin_start: usize,
+    bins_size: usize,
+) -> Result<usize, FormatError> {
+    let bin = HbinHeader::parse(header, at as u64)?;
+    let (offset, size) = (bin.offset as usize, bin.size as usize);
     if offset != bin_start {
-        return Err(format!(
-            "expected the hive bin at bins offset {bin_start:#x} to record that offset, found {offset:#x}"
+        return Err(FormatError::at(
+            at as u64 + 4,
+            format!(
+                "expected the hive bin at bins offset {bin_start:#x} to record that offset, found {offset:#x}"
+            ),
         ));
     }
-    if size < 4096 || size % 4096 != 0 || bin_start + size > bins_size {
-        return Err(format!(
-            "expected the hive bin at bins offset {bin_start:#x} to have a size that is a multiple of 4096 within the {bins_size} bytes of hive bins, found {size}"
+    if bin_start + size > bins_size {
+        return Err(FormatError::at(
+            at as u64 + 8,
+            format!(
+                "expected the hive bin at bins offset {bin_start:#x} to end within the {bins_size} bytes of hive bins, found a size of {size}"
+            ),
         ));
     }
     Ok(size)
@@ -640,17 +628,12 @@ fn finish_base_block(image: &mut [u8]) {
     write_checksum(image);
 }
 
-fn put_u32(image: &mut [u8], at: usize, value: u32) {
-    if let Some(target) = image.get_mut(at..at + 4) {
-        target.copy_from_slice(&value.to_le_bytes());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::hive::base_block::{
-        OFF_CLUSTERING_FACTOR, OFF_FILE_FORMAT, OFF_MAJOR_VERSION, OFF_MINOR_VERSION, OFF_ROOT_CELL,
+        OFF_CHECKSUM, OFF_CLUSTERING_FACTOR, OFF_FILE_FORMAT, OFF_MAJOR_VERSION, OFF_MINOR_VERSION,
+        OFF_ROOT_CELL, OFF_TIMESTAMP,
     };
     use crate::hive::log::new_format::tests::{entry, rehash};
     use std::path::Path;
@@ -677,9 +660,12 @@ mod tests {
 
     fn bin(offset: usize, size: usize) -> Vec<u8> {
         let mut b = vec![0u8; size];
-        b[..4].copy_from_slice(HBIN_SIGNATURE);
-        put_u32(&mut b, HBIN_OFF_OFFSET, offset as u32);
-        put_u32(&mut b, HBIN_OFF_SIZE, size as u32);
+        let header = HbinHeader {
+            offset: offset as u32,
+            size: size as u32,
+            timestamp: 0,
+        };
+        b[..HBIN_HEADER_SIZE as usize].copy_from_slice(&header.encode());
         b
     }
 
@@ -704,7 +690,7 @@ mod tests {
     /// A page that is a whole new 4096-byte bin at `offset`, filled after its header.
     fn bin_page(offset: usize, fill: u8) -> Vec<u8> {
         let mut b = bin(offset, 4096);
-        b[HBIN_HEADER_SIZE..].fill(fill);
+        b[HBIN_HEADER_SIZE as usize..].fill(fill);
         b
     }
 
@@ -770,11 +756,7 @@ mod tests {
         let bb = crate::hive::base_block::BaseBlock::parse(image).unwrap();
         assert!(bb.checksum_ok() && !bb.is_dirty());
         assert_eq!((bb.primary_sequence, r.sequence), (12, Some(12)));
-        assert_eq!(
-            le_u32(image, OFF_FLAGS) & 1,
-            1,
-            "flag restored from the last entry"
-        );
+        assert_eq!(bb.flags & 1, 1, "flag restored from the last entry");
         assert_eq!(r.logs_to_move_aside.len(), 2);
     }
 

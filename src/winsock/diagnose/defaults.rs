@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::winsock::catalog::{CatalogList, ControlSetCatalogs, ProtocolEntry};
-use crate::winsock::defaults::{expected_providers, is};
+use crate::winsock::defaults::expected_providers;
 use crate::winsock::findings::{Code, Finding, Severity};
 use crate::winsock::packed_item::BASE_PROTOCOL;
 use crate::winsock::windows_version::WindowsVersion;
@@ -30,7 +30,7 @@ pub fn check(
         .filter(|expected| {
             !entries.iter().filter_map(|e| e.item.as_ref()).any(|item| {
                 item.chain_len == BASE_PROTOCOL
-                    && is(&item.provider_id, expected.provider_id)
+                    && item.provider_id == expected.provider_id
                     && (item.address_family, item.socket_type, item.protocol)
                         == (
                             expected.address_family,
@@ -44,7 +44,7 @@ pub fn check(
         return;
     }
     let essential = missing.iter().any(|m| m.essential);
-    let names: Vec<&str> = missing.iter().map(|m| m.name).collect();
+    let names: Vec<&str> = missing.iter().map(|m| m.name.as_str()).collect();
     out.push(
         Finding::new(
             Code::DefaultProviderMissing,

@@ -8,10 +8,11 @@ use super::covered_by_read_error;
 
 use crate::winsock::catalog::{ControlSetCatalogs, WINSOCK2_PARAMETERS};
 use crate::winsock::dll_path::{DllLocation, DllPath};
+use crate::winsock::family::Family;
 use crate::winsock::findings::{Code, Finding, Severity};
 use crate::winsock::known_malicious::known_malicious;
 use crate::winsock::services::ServiceKey;
-use crate::winsock::windows_version::{Family, WindowsVersion};
+use crate::winsock::windows_version::WindowsVersion;
 
 const WINSOCK_PARAMETERS: &str = r"Services\Winsock\Parameters";
 /// Service start types.

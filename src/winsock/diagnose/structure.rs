@@ -14,9 +14,10 @@ use crate::winsock::catalog::{
     CATALOG_ENTRIES, CATALOG_ENTRIES64, CatalogList, CatalogRoot, ControlSetCatalogs,
     PACKED_CATALOG_ITEM, ProtocolEntry, WINSOCK2_PARAMETERS,
 };
+use crate::winsock::family::Arch;
 use crate::winsock::findings::{Code, Finding, Severity};
 use crate::winsock::packed_item::PACKED_ITEM_LEN;
-use crate::winsock::windows_version::{Arch, WindowsVersion};
+use crate::winsock::windows_version::WindowsVersion;
 
 /// At most this many missing key names are listed in a finding.
 const LISTED: usize = 20;

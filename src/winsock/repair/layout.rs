@@ -8,8 +8,9 @@ use crate::winsock::catalog::{
     DEFAULT_NAMESPACE_CATALOG, DEFAULT_PROTOCOL_CATALOG, NamespaceEntry, ProtocolEntry,
     WINSOCK2_PARAMETERS,
 };
+use crate::winsock::family::Arch;
 use crate::winsock::repair::plan::{CurrentEntry, RepairPlan, SERIAL_ACCESS_NUM};
-use crate::winsock::windows_version::{Arch, WindowsVersion};
+use crate::winsock::windows_version::WindowsVersion;
 
 pub const NUM_CATALOG_ENTRIES: &str = "Num_Catalog_Entries";
 pub const NUM_CATALOG_ENTRIES64: &str = "Num_Catalog_Entries64";

@@ -16,10 +16,11 @@ use crate::winsock::default_catalog::{
     winsock2_parameters,
 };
 use crate::winsock::defaults::{
-    expected_providers, is, is_microsoft_protocol_provider, is_microsoft_provider_dll,
+    expected_providers, is_microsoft_protocol_provider, is_microsoft_provider_dll,
 };
 use crate::winsock::diagnose::loaded;
 use crate::winsock::dll_path::DllPath;
+use crate::winsock::family::Family;
 use crate::winsock::findings::Code;
 use crate::winsock::guid::Guid;
 use crate::winsock::known_malicious::known_malicious;
@@ -30,7 +31,6 @@ use crate::winsock::repair::layout::{
 };
 use crate::winsock::repair::plan::{Removed, RepairPlan};
 use crate::winsock::repair::{Context, PlanError, RepairOptions, namespace, services};
-use crate::winsock::windows_version::Family;
 
 /// What reset fixes in the protocol catalog.
 const PROTOCOL_CODES: [Code; 14] = [
@@ -157,7 +157,7 @@ pub fn plan(
     }
     for provider in &expected {
         let Some(index) = templates.iter().position(|t| {
-            is(&t.provider_guid(), provider.provider_id)
+            t.provider_guid() == provider.provider_id
                 && t.triple()
                     == (
                         provider.address_family,

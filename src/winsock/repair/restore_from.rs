@@ -16,13 +16,14 @@ use crate::hive::value::{RawValue, key_at_or_below, names_equal};
 use crate::winsock::catalog::{CatalogRoot, ControlSetCatalogs};
 use crate::winsock::catalog_diff::{Catalog, CatalogDiff, ProviderLine, diff_catalogs};
 use crate::winsock::control_set::control_set_number;
+use crate::winsock::family::{Arch, Family};
 use crate::winsock::findings::Code;
 use crate::winsock::repair::layout::{
     NEXT_CATALOG_ENTRY_ID, namespace_root_path, protocol_root_path, relative,
 };
 use crate::winsock::repair::plan::{Removed, RepairPlan, SERIAL_ACCESS_NUM};
 use crate::winsock::repair::{Context, PlanError};
-use crate::winsock::windows_version::{Arch, Family, WindowsVersion};
+use crate::winsock::windows_version::WindowsVersion;
 
 /// The two subtrees a restore replaces, from the control set.
 pub const RESTORED_KEYS: [&str; 2] = [r"Services\WinSock2", r"Services\Winsock"];

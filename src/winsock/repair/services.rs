@@ -6,11 +6,11 @@ use crate::hive::value::{REG_EXPAND_SZ, REG_MULTI_SZ, REG_SZ, RawValue};
 use crate::winsock::catalog::{ControlSetCatalogs, WINSOCK2_PARAMETERS};
 use crate::winsock::default_catalog::{default_transports, winsock2_parameter};
 use crate::winsock::diagnose::{ForeignHook, foreign_hooks};
+use crate::winsock::family::Family;
 use crate::winsock::findings::Code;
 use crate::winsock::repair::Context;
 use crate::winsock::repair::layout::parameters_path;
 use crate::winsock::repair::plan::RepairPlan;
-use crate::winsock::windows_version::Family;
 
 const WINSOCK_PARAMETERS: &str = r"Services\Winsock\Parameters";
 const TRANSPORTS: &str = "Transports";
