@@ -26,12 +26,14 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         eprintln!("winsock-doctor: {note}");
     }
 
-    let history = (args.history
+    // On a volume or in a disk image, as with --history (in an image, only the hive's other
+    // control sets: the files of the image are not searched).
+    let on_a_volume = scanned.image.is_some()
         || scanned
             .target
             .as_ref()
-            .is_some_and(|t| t.windows_dir.is_some()))
-    .then(|| {
+            .is_some_and(|t| t.windows_dir.is_some());
+    let history = (args.history || on_a_volume).then(|| {
         let current = Current {
             hive: &scanned.hive,
             catalogs: &scanned.catalogs,
