@@ -7,65 +7,90 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::repair::{WINSOCK_KEYS, assert_healthy, assert_written_hive_ok, repair, run};
+use common::repair::{WINSOCK_KEYS, assert_healthy, assert_written_hive_ok, catalogs, repair, run};
+use common::restore::{
+    GAP, assert_other_windows, assert_source_contains, restore_of, stored_entries, without_keys,
+};
 use serde_json::Value;
-use winsock_doctor::hive::editor::Editor;
-use winsock_doctor::input::{LogOptions, OpenedHive};
-use winsock_doctor::winsock::catalog::ControlSetCatalogs;
-use winsock_doctor::winsock::diagnose::loaded;
 
-const GAP: &str =
-    r"ControlSet001\Services\WinSock2\Parameters\Protocol_Catalog9\Catalog_Entries\000000000005";
+const WIN7: &str = "real/win7-sp1-x86/SYSTEM";
+const XP: &str = "real/winxp-sp3-x86-m57/SYSTEM";
+/// Where the current hive of Windows Vista and later is, and its RegBack copy.
+const SYSTEM: &[&str] = &["Windows", "System32", "config", "SYSTEM"];
+const REGBACK: &[&str] = &["Windows", "System32", "config", "RegBack", "SYSTEM"];
+/// Where the current hive of Windows XP is.
+const XP_SYSTEM: &[&str] = &["WINDOWS", "system32", "config", "system"];
+const AUTO: [&str; 4] = ["--mode", "restore", "--from", "auto"];
 
-/// The real hive `relative`, with a gap in its current catalog.
-fn damaged(hives: &Path, relative: &str) -> Vec<u8> {
-    let bytes = std::fs::read(hives.join(relative)).expect("read hive");
-    let mut editor = Editor::open(&bytes).expect("open in the editor");
-    assert!(editor.delete_key(GAP).expect("delete"));
-    editor.finish()
+/// A volume in a temporary folder, built from the real hives.
+struct Volume {
+    dir: tempfile::TempDir,
+    hives: PathBuf,
 }
 
-/// Write `bytes` at `parts` below `root`, creating the folders.
-fn put(root: &Path, parts: &[&str], bytes: &[u8]) -> PathBuf {
-    let path: PathBuf = parts
-        .iter()
-        .fold(root.to_path_buf(), |p, part| p.join(part));
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
+impl Volume {
+    /// An empty volume; `None` (the test skips) without the real hives.
+    fn new() -> Option<Self> {
+        Some(Self {
+            hives: common::hives_dir()?,
+            dir: tempfile::tempdir().unwrap(),
+        })
+    }
 
-fn selected(path: &Path) -> ControlSetCatalogs {
-    let options = LogOptions {
-        no_logs: true,
-        logs: Vec::new(),
-    };
-    OpenedHive::open(path, options)
-        .unwrap()
-        .catalogs(None, false)
-        .unwrap()
-        .selected
-}
+    /// A volume whose current hive, at `parts`, is the real hive `relative` with a [`GAP`]:
+    /// the volume and that hive's path.
+    fn damaged(relative: &str, parts: &[&str]) -> Option<(Self, PathBuf)> {
+        let volume = Self::new()?;
+        let system = volume.put(parts, &without_keys(&volume.real(relative), &[GAP]));
+        Some((volume, system))
+    }
 
-/// Every loaded entry of both catalogs as stored (the IDs are in the PackedCatalogItem).
-fn stored_entries(cs: &ControlSetCatalogs) -> Vec<String> {
-    let protocol = cs.protocol_catalogs.iter().flat_map(|l| {
-        loaded(l)
-            .into_iter()
-            .map(move |e| format!("{} {} {:?}", l.name, e.key, e.values))
-    });
-    let namespace = cs.namespace_catalogs.iter().flat_map(|l| {
-        loaded(l)
-            .into_iter()
-            .map(move |e| format!("ns {} {} {:?}", l.name, e.key, e.values))
-    });
-    protocol.chain(namespace).collect()
-}
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
 
-fn history(volume: &Path) -> Value {
-    let (code, json, stderr) = run(&["scan", volume.to_str().unwrap(), "--json"]);
-    assert!(code == 0 || code == 1, "{stderr}");
-    json["history"].clone()
+    /// The real hive `relative`, as stored.
+    fn real(&self, relative: &str) -> Vec<u8> {
+        std::fs::read(self.hives.join(relative)).expect("read hive")
+    }
+
+    /// Write `bytes` at `parts` below the root, creating the folders.
+    fn put(&self, parts: &[&str], bytes: &[u8]) -> PathBuf {
+        let path: PathBuf = parts
+            .iter()
+            .fold(self.root().to_path_buf(), |p, part| p.join(part));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// What `scan VOLUME --json` lists as history.
+    fn history(&self) -> Value {
+        let (code, json, stderr) = run(&["scan", self.root().to_str().unwrap(), "--json"]);
+        assert!(code == 0 || code == 1, "{stderr}");
+        json["history"].clone()
+    }
+
+    /// `repair VOLUME --mode restore --from auto`, its output beside the volume's files.
+    fn repair_auto(&self) -> (Value, PathBuf) {
+        let out = self.root().join("SYSTEM.restored");
+        (repair(self.root(), &out, &AUTO), out)
+    }
+
+    /// [`Volume::repair_auto`]: its report, after checking the output against `chosen` and the
+    /// current hive `system`.
+    fn restore_auto(&self, system: &Path, chosen: &Path) -> Value {
+        let (report, out) = self.repair_auto();
+        assert_eq!(report["status"], "repaired", "{report:#}");
+        assert_eq!(
+            stored_entries(&catalogs(&out).selected),
+            stored_entries(&catalogs(chosen).selected),
+            "the result's catalogs are the source's"
+        );
+        assert_healthy(&out);
+        assert_written_hive_ok(system, &out, &WINSOCK_KEYS);
+        report
+    }
 }
 
 fn candidate<'h>(history: &'h Value, kind: &str) -> &'h Value {
@@ -77,46 +102,18 @@ fn candidate<'h>(history: &'h Value, kind: &str) -> &'h Value {
         .unwrap_or_else(|| panic!("no {kind} candidate: {history:#}"))
 }
 
-/// `repair VOLUME --mode restore --from auto`: the source it chose, after checking the output.
-fn restore_auto(volume: &Path, system: &Path, chosen: &Path) -> Value {
-    let out = volume.join("SYSTEM.restored");
-    let report = repair(volume, &out, &["--mode", "restore", "--from", "auto"]);
-    assert_eq!(report["status"], "repaired", "{report:#}");
-    assert_eq!(
-        stored_entries(&selected(&out)),
-        stored_entries(&selected(chosen)),
-        "the result's catalogs are the source's"
-    );
-    assert_healthy(&out);
-    assert_written_hive_ok(system, &out, &WINSOCK_KEYS);
-    report["control_sets"][0]["restore"].clone()
-}
-
 #[test]
 fn a_healthy_regback_copy_is_listed_and_chosen_by_auto() {
-    let Some(hives) = common::hives_dir() else {
+    let Some((volume, system)) = Volume::damaged(WIN7, SYSTEM) else {
         return;
     };
-    let volume = tempfile::tempdir().unwrap();
-    let root = volume.path();
-    let win7 = "real/win7-sp1-x86/SYSTEM";
-    let system = put(
-        root,
-        &["Windows", "System32", "config", "SYSTEM"],
-        &damaged(&hives, win7),
-    );
-    let regback = put(
-        root,
-        &["Windows", "System32", "config", "RegBack", "SYSTEM"],
-        &std::fs::read(hives.join(win7)).unwrap(),
-    );
-    let empty = put(
-        root,
+    let regback = volume.put(REGBACK, &volume.real(WIN7));
+    let empty = volume.put(
         &["Windows.old", "Windows", "System32", "config", "SYSTEM"],
         b"",
     );
 
-    let history = history(root);
+    let history = volume.history();
     let found = candidate(&history, "reg_back");
     assert_eq!(found["healthy"], true, "{found:#}");
     assert!(found["winsock_written"].as_str().unwrap().starts_with("20"));
@@ -133,18 +130,15 @@ fn a_healthy_regback_copy_is_listed_and_chosen_by_auto() {
             && s["reason"].as_str().unwrap().contains("0 bytes")),
         "{history:#}"
     );
-    let (_, text, _) = text_scan(root);
+    let (_, text, _) = text_scan(volume.root());
     assert!(text.contains("Known-good candidates"), "{text}");
     assert!(text.contains("RegBack"), "{text}");
 
-    put(root, &["Windows", "System32", "mswsock.dll"], b"MZ");
-    let restore = restore_auto(root, &system, &regback);
-    assert!(
-        restore["source"].as_str().unwrap().contains("RegBack"),
-        "{restore:#}"
-    );
+    volume.put(&["Windows", "System32", "mswsock.dll"], b"MZ");
+    let report = volume.restore_auto(&system, &regback);
+    assert_source_contains(&report, "RegBack");
     // The cost: the DLLs the copy names that are not on the volume (VMware Tools is not).
-    let missing: Vec<&str> = restore["missing_dlls"]
+    let missing: Vec<&str> = restore_of(&report)["missing_dlls"]
         .as_array()
         .unwrap()
         .iter()
@@ -177,19 +171,10 @@ fn text_scan(path: &Path) -> (i32, String, String) {
 
 #[test]
 fn an_xp_restore_point_snapshot_is_listed_and_chosen_by_auto() {
-    let Some(hives) = common::hives_dir() else {
+    let Some((volume, system)) = Volume::damaged(XP, XP_SYSTEM) else {
         return;
     };
-    let volume = tempfile::tempdir().unwrap();
-    let root = volume.path();
-    let xp = "real/winxp-sp3-x86-m57/SYSTEM";
-    let system = put(
-        root,
-        &["WINDOWS", "system32", "config", "system"],
-        &damaged(&hives, xp),
-    );
-    let snapshot = put(
-        root,
+    let snapshot = volume.put(
         &[
             "System Volume Information",
             "_restore{4A3E7C1B-0C41-4C8E-9A8F-2B1D3E5F6A70}",
@@ -197,57 +182,33 @@ fn an_xp_restore_point_snapshot_is_listed_and_chosen_by_auto() {
             "snapshot",
             "_REGISTRY_MACHINE_SYSTEM",
         ],
-        &std::fs::read(hives.join(xp)).unwrap(),
+        &volume.real(XP),
     );
 
-    let history = history(root);
+    let history = volume.history();
     let found = candidate(&history, "restore_point");
     assert_eq!(found["healthy"], true, "{found:#}");
     assert_eq!(found["windows"], "Windows XP / Server 2003");
     assert!(found["file_modified"].as_str().unwrap().starts_with("20"));
     assert_eq!(history["candidates"][0]["kind"], "restore_point");
 
-    let restore = restore_auto(root, &system, &snapshot);
-    assert!(
-        restore["source"]
-            .as_str()
-            .unwrap()
-            .contains("_REGISTRY_MACHINE_SYSTEM"),
-        "{restore:#}"
-    );
+    let report = volume.restore_auto(&system, &snapshot);
+    assert_source_contains(&report, "_REGISTRY_MACHINE_SYSTEM");
 }
 
 #[test]
 fn auto_passes_over_a_copy_of_another_windows() {
-    let Some(hives) = common::hives_dir() else {
+    // An XP RegBack beside a damaged Windows 7 hive: listed, marked, never chosen.
+    let Some((volume, _)) = Volume::damaged(WIN7, SYSTEM) else {
         return;
     };
-    let volume = tempfile::tempdir().unwrap();
-    let root = volume.path();
-    // An XP RegBack beside a damaged Windows 7 hive: listed, marked, never chosen.
-    put(
-        root,
-        &["Windows", "System32", "config", "SYSTEM"],
-        &damaged(&hives, "real/win7-sp1-x86/SYSTEM"),
-    );
-    put(
-        root,
-        &["Windows", "System32", "config", "RegBack", "SYSTEM"],
-        &std::fs::read(hives.join("real/winxp-sp3-x86-m57/SYSTEM")).unwrap(),
-    );
-    let history = history(root);
+    volume.put(REGBACK, &volume.real(XP));
+    let history = volume.history();
     let found = candidate(&history, "reg_back");
+    assert_other_windows(found, "Windows XP");
+    let (report, _) = volume.repair_auto();
     assert!(
-        found["other_windows"]
-            .as_str()
-            .unwrap()
-            .contains("Windows XP"),
-        "{found:#}"
-    );
-    let out = root.join("SYSTEM.restored");
-    let report = repair(root, &out, &["--mode", "restore", "--from", "auto"]);
-    assert!(
-        report["control_sets"][0]["restore"]["source"]
+        restore_of(&report)["source"]
             .as_str()
             .unwrap()
             .starts_with("ControlSet002"),
@@ -257,10 +218,9 @@ fn auto_passes_over_a_copy_of_another_windows() {
 
 #[test]
 fn scan_of_a_hive_file_lists_its_control_sets_with_history() {
-    let Some(hives) = common::hives_dir() else {
+    let Some(hive) = common::hive_path("real/winxp-sp3-x86-iecompat/SYSTEM") else {
         return;
     };
-    let hive = hives.join("real/winxp-sp3-x86-iecompat/SYSTEM");
     let (code, json, stderr) = run(&["scan", hive.to_str().unwrap(), "--json", "--history"]);
     assert_eq!(code, 0, "{stderr}");
     let found = candidate(&json["history"], "control_set");
@@ -277,28 +237,17 @@ fn scan_of_a_hive_file_lists_its_control_sets_with_history() {
 #[cfg(unix)]
 #[test]
 fn a_link_leading_off_the_volume_is_not_followed_and_is_said() {
-    let Some(hives) = common::hives_dir() else {
+    let Some((volume, _)) = Volume::damaged(WIN7, SYSTEM) else {
         return;
     };
-    let volume = tempfile::tempdir().unwrap();
     let elsewhere = tempfile::tempdir().unwrap();
-    let root = volume.path();
-    put(
-        root,
-        &["Windows", "System32", "config", "SYSTEM"],
-        &damaged(&hives, "real/win7-sp1-x86/SYSTEM"),
-    );
-    put(
-        elsewhere.path(),
-        &["SYSTEM"],
-        &std::fs::read(hives.join("real/win7-sp1-x86/SYSTEM")).unwrap(),
-    );
+    std::fs::write(elsewhere.path().join("SYSTEM"), volume.real(WIN7)).unwrap();
     std::os::unix::fs::symlink(
         elsewhere.path(),
-        root.join("Windows/System32/config/RegBack"),
+        volume.root().join("Windows/System32/config/RegBack"),
     )
     .unwrap();
-    let history = history(root);
+    let history = volume.history();
     assert!(
         !history["candidates"]
             .as_array()
@@ -319,35 +268,21 @@ fn a_link_leading_off_the_volume_is_not_followed_and_is_said() {
 
 #[test]
 fn a_restore_installs_as_every_repair_does_and_restore_undoes_it() {
-    let Some(hives) = common::hives_dir() else {
+    let Some((volume, system)) = Volume::damaged(WIN7, SYSTEM) else {
         return;
     };
-    let volume = tempfile::tempdir().unwrap();
-    let root = volume.path();
-    let win7 = "real/win7-sp1-x86/SYSTEM";
-    let damaged = damaged(&hives, win7);
-    let system = put(root, &["Windows", "System32", "config", "SYSTEM"], &damaged);
     let damaged_sha = common::sha256_of(&system);
-    let regback = put(
-        root,
-        &["Windows", "System32", "config", "RegBack", "SYSTEM"],
-        &std::fs::read(hives.join(win7)).unwrap(),
-    );
-    let (code, report, stderr) = run(&[
-        "repair",
-        root.to_str().unwrap(),
-        "--mode",
-        "restore",
-        "--from",
-        "auto",
-        "--install",
-        "--json",
-    ]);
+    let regback = volume.put(REGBACK, &volume.real(WIN7));
+    let root = volume.root().to_str().unwrap();
+    let mut args = vec!["repair", root];
+    args.extend(AUTO);
+    args.extend(["--install", "--json"]);
+    let (code, report, stderr) = run(&args);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(report["status"], "repaired", "{report:#}");
     assert_eq!(
-        stored_entries(&selected(&system)),
-        stored_entries(&selected(&regback))
+        stored_entries(&catalogs(&system).selected),
+        stored_entries(&catalogs(&regback).selected)
     );
     let manifest: Value = serde_json::from_slice(
         &std::fs::read(report["output"]["manifest"].as_str().unwrap()).unwrap(),
@@ -358,41 +293,31 @@ fn a_restore_installs_as_every_repair_does_and_restore_undoes_it() {
         "{manifest:#}"
     );
     // The backup is listed as a candidate now, damaged, and never chosen.
-    let history = history(root);
+    let history = volume.history();
     let backup = candidate(&history, "tool_backup");
     assert_eq!(backup["healthy"], false, "{backup:#}");
 
-    let (code, _, stderr) = run(&["restore", root.to_str().unwrap()]);
+    let (code, _, stderr) = run(&["restore", root]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(common::sha256_of(&system), damaged_sha);
 }
 
 #[test]
 fn the_repair_folder_and_windows_old_are_listed() {
-    let Some(hives) = common::hives_dir() else {
+    let Some(volume) = Volume::new() else {
         return;
     };
-    let volume = tempfile::tempdir().unwrap();
-    let root = volume.path();
-    let xp = std::fs::read(hives.join("real/winxp-sp3-x86-m57/SYSTEM")).unwrap();
-    put(root, &["WINDOWS", "system32", "config", "system"], &xp);
-    put(root, &["WINDOWS", "repair", "SYSTEM"], &xp);
-    let old = std::fs::read(hives.join("real/win7-sp1-x86/SYSTEM")).unwrap();
-    put(
-        root,
+    let xp = volume.real(XP);
+    volume.put(XP_SYSTEM, &xp);
+    volume.put(&["WINDOWS", "repair", "SYSTEM"], &xp);
+    volume.put(
         &["Windows.old", "WINDOWS", "System32", "config", "SYSTEM"],
-        &old,
+        &volume.real(WIN7),
     );
-    let history = history(root);
+    let history = volume.history();
     let repair_folder = candidate(&history, "repair_folder");
     assert_eq!(repair_folder["healthy"], true, "{repair_folder:#}");
     assert_eq!(repair_folder["other_windows"], Value::Null);
     let windows_old = candidate(&history, "windows_old");
-    assert!(
-        windows_old["other_windows"]
-            .as_str()
-            .unwrap()
-            .contains("Windows Vista / 7"),
-        "{windows_old:#}"
-    );
+    assert_other_windows(windows_old, "Windows Vista / 7");
 }

@@ -5,6 +5,7 @@ pub mod mutate;
 pub mod patchable;
 pub mod pe;
 pub mod repair;
+pub mod restore;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -311,6 +311,20 @@ pub fn value_summary(value: &RawValue) -> String {
 }
 
 #[cfg(test)]
+impl RepairPlan {
+    /// The keys the plan deletes, in order: what the planners' tests check.
+    pub(crate) fn deleted_keys(&self) -> Vec<&str> {
+        self.edits
+            .iter()
+            .filter_map(|e| match e {
+                Edit::DeleteKey { key, .. } => Some(key.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -337,14 +351,7 @@ mod tests {
         let mut plan = RepairPlan::new("ControlSet001");
         // Drop the first: b and c move up one key, key 3 goes.
         plan.entries("L", true, &current, &[b.clone(), c.clone()]);
-        let deleted: Vec<&str> = plan
-            .edits
-            .iter()
-            .filter_map(|e| match e {
-                Edit::DeleteKey { key, .. } => Some(key.as_str()),
-                _ => None,
-            })
-            .collect();
+        let deleted = plan.deleted_keys();
         assert_eq!(deleted, [r"L\000000000003"]);
         assert_eq!(
             plan.edits

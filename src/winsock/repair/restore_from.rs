@@ -13,9 +13,10 @@ use serde::Serialize;
 
 use crate::hive::subtree::SubtreeKey;
 use crate::hive::value::{RawValue, key_at_or_below, names_equal};
-use crate::winsock::catalog::{CatalogRoot, ControlSetCatalogs};
+use crate::winsock::catalog::{CatalogList, CatalogRoot, ControlSetCatalogs};
 use crate::winsock::catalog_diff::{Catalog, CatalogDiff, ProviderLine, diff_catalogs};
 use crate::winsock::control_set::control_set_number;
+use crate::winsock::diagnose::EntryKey;
 use crate::winsock::family::{Arch, Family};
 use crate::winsock::findings::Code;
 use crate::winsock::repair::layout::{
@@ -301,18 +302,9 @@ fn claim_what_the_source_lacks(
 fn record_removed(cs: &ControlSetCatalogs, diff: &CatalogDiff, plan: &mut RepairPlan) {
     let reason = "not in the source restored";
     for line in &diff.removed {
-        let same = |list: &str, key: &str| names_equal(list, &line.list) && key == line.key;
         match line.catalog {
             Catalog::Protocol => {
-                let found = cs
-                    .protocol_catalogs
-                    .iter()
-                    .filter(|l| l.present)
-                    .find_map(|l| {
-                        let entry = l.entries.iter().find(|e| same(&l.name, &e.key))?;
-                        Some((l, entry))
-                    });
-                if let Some((list, entry)) = found {
+                if let Some((list, entry)) = find_present(&cs.protocol_catalogs, line) {
                     let key = format!(r"{}\{}\{}", protocol_root_path(cs), list.name, entry.key);
                     let removed = Removed {
                         item: entry.item.as_ref(),
@@ -323,21 +315,27 @@ fn record_removed(cs: &ControlSetCatalogs, diff: &CatalogDiff, plan: &mut Repair
                 }
             }
             Catalog::Namespace => {
-                let found = cs
-                    .namespace_catalogs
-                    .iter()
-                    .filter(|l| l.present)
-                    .find_map(|l| {
-                        let entry = l.entries.iter().find(|e| same(&l.name, &e.key))?;
-                        Some((l, entry))
-                    });
-                if let Some((list, entry)) = found {
+                if let Some((list, entry)) = find_present(&cs.namespace_catalogs, line) {
                     let key = format!(r"{}\{}\{}", namespace_root_path(cs), list.name, entry.key);
                     plan.removed_namespace(key, reason, &entry.provider, &entry.values);
                 }
             }
         }
     }
+}
+
+/// The entry `line` names, in the present list of its name.
+fn find_present<'c, E: EntryKey>(
+    lists: &'c [CatalogList<E>],
+    line: &ProviderLine,
+) -> Option<(&'c CatalogList<E>, &'c E)> {
+    lists
+        .iter()
+        .filter(|l| l.present && names_equal(&l.name, &line.list))
+        .find_map(|l| {
+            let entry = l.entries.iter().find(|e| e.key_name() == line.key)?;
+            Some((l, entry))
+        })
 }
 
 /// What the technician should know before trusting the result: what is lost, what may not work.
@@ -463,14 +461,7 @@ mod tests {
         ];
         let mut plan = RepairPlan::new("ControlSet001");
         mirror("ControlSet001", &current, &wanted, &mut plan);
-        let deleted: Vec<&str> = plan
-            .edits
-            .iter()
-            .filter_map(|e| match e {
-                Edit::DeleteKey { key, .. } => Some(key.as_str()),
-                _ => None,
-            })
-            .collect();
+        let deleted = plan.deleted_keys();
         assert_eq!(
             deleted,
             [
