@@ -81,7 +81,14 @@ impl RepairPlan {
     /// Whether the plan changes anything besides the catalogs' change counters.
     pub fn changes_anything(&self) -> bool {
         self.edits.iter().any(|e| match e {
-            Edit::SetValue { after, .. } => !after.is_named(SERIAL_ACCESS_NUM),
+            // A bumped serial number alone is no change, unless the old one broke loading (0, or
+            // not a DWORD).
+            Edit::SetValue { before, after, .. } => {
+                !after.is_named(SERIAL_ACCESS_NUM)
+                    || before
+                        .as_ref()
+                        .is_some_and(|b| b.as_dword().is_none_or(|s| s == 0))
+            }
             _ => true,
         })
     }
