@@ -102,7 +102,7 @@ pub fn scan_target(target: &Path, options: &ScanOptions) -> Result<HiveScan> {
         VolumeChecks::Never => None,
     };
     if let Some(report) = report {
-        let findings = dll_findings(&report, &catalogs.selected.control_set);
+        let findings = dll_findings(&report, &catalogs.selected.control_set, Some(&windows));
         if let Some(selected) = result.diagnoses.first_mut() {
             selected.add(findings);
         }

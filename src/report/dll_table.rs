@@ -74,7 +74,11 @@ pub fn render(target: &Target, report: &DllReport, findings: &[Finding]) -> Stri
                 .as_ref()
                 .map(|h| h.chars().take(16).collect())
                 .unwrap_or_default(),
-            check.detail.clone().unwrap_or_default(),
+            check
+                .detail
+                .clone()
+                .or_else(|| check.image_error.clone())
+                .unwrap_or_default(),
         ]);
     }
     let _ = writeln!(out, "\n{table}");
@@ -102,6 +106,9 @@ pub fn render(target: &Target, report: &DllReport, findings: &[Finding]) -> Stri
 }
 
 fn status_text(check: &DllCheck) -> String {
+    if check.image_error.is_some() {
+        return "found, cannot load".to_string();
+    }
     serde_json::to_value(check.status)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))

@@ -14,6 +14,7 @@ use crate::hive::image::{sha256_hex, sha256_of_reader};
 use crate::report::json_path;
 use crate::volume::confine::{Confined, VolumeRoot};
 use crate::volume::library_path::{Located, SystemLayout, View};
+use crate::volume::pe_image::{Machine, machine};
 use crate::volume::pe_version::{VersionStrings, read_version};
 use crate::winsock::catalog::{
     CATALOG_ENTRIES, CATALOG_ENTRIES64, CatalogList, ControlSetCatalogs,
@@ -86,6 +87,10 @@ pub struct DllCheck {
     pub version: Option<VersionStrings>,
     /// Why there is no version information, for a file that was found.
     pub version_error: Option<String>,
+    /// The processor the image is built for, for a file Windows can load.
+    pub machine: Option<Machine>,
+    /// Why Windows cannot load the file that was found (empty, not a PE image).
+    pub image_error: Option<String>,
     pub references: Vec<DllReference>,
 }
 
@@ -276,6 +281,8 @@ fn check_one(stored: &str, view: View, root: &VolumeRoot, layout: &SystemLayout)
         sha256: None,
         version: None,
         version_error: None,
+        machine: None,
+        image_error: None,
         references: Vec::new(),
     };
     let components = match layout.locate(stored, view) {
@@ -308,6 +315,11 @@ fn check_one(stored: &str, view: View, root: &VolumeRoot, layout: &SystemLayout)
                     match facts.version {
                         Ok(version) => check.version = Some(version),
                         Err(e) => check.version_error = Some(e),
+                    }
+                    match facts.machine {
+                        Some(Ok(machine)) => check.machine = Some(machine),
+                        Some(Err(e)) => check.image_error = Some(e),
+                        None => {}
                     }
                 }
                 Err(e) => {
@@ -344,6 +356,8 @@ struct FileFacts {
     size: u64,
     sha256: String,
     version: Result<VersionStrings, String>,
+    /// `None` when the file was too large to read.
+    machine: Option<Result<Machine, String>>,
 }
 
 /// Size, SHA-256 and version resource of the file at `path`, read once. A file larger than
@@ -358,6 +372,7 @@ fn measure(path: &Path) -> std::io::Result<FileFacts> {
             version: Err(format!(
                 "larger than {MAX_PE_READ} bytes: version resource not read"
             )),
+            machine: None,
         });
     }
     let mut bytes = Vec::new();
@@ -366,6 +381,7 @@ fn measure(path: &Path) -> std::io::Result<FileFacts> {
         size: bytes.len() as u64,
         sha256: sha256_hex(&bytes),
         version: read_version(&bytes),
+        machine: Some(machine(&bytes)),
     })
 }
 
