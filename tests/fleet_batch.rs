@@ -128,7 +128,12 @@ fn a_collection_gives_one_record_per_hive_with_the_right_verdicts() {
         let record = &records[path];
         assert_eq!(record["exit"], 2, "{}", path.display());
         assert!(!record["error"].as_str().unwrap().is_empty());
-        assert_eq!(record.as_object().unwrap().len(), 3, "path, error, exit");
+        assert_eq!(
+            record.as_object().unwrap().len(),
+            5,
+            "tool, created, path, error, exit"
+        );
+        assert_eq!(record["tool"]["name"], "winsock-doctor");
     }
 
     let summary = String::from_utf8(output.stderr).unwrap();

@@ -167,6 +167,14 @@ pub fn detect_windows(
 
 /// The SOFTWARE hive's description and version facts.
 fn read_software(path: &Path) -> Result<(InputFile, SoftwareVersionFacts)> {
+    if path.is_dir() {
+        return Err(Error::Usage(format!(
+            "{}: a folder; --software takes the SOFTWARE hive file \
+             (<Windows>\\System32\\config\\SOFTWARE), and a volume or Windows folder given as \
+             TARGET finds it by itself",
+            path.display()
+        )));
+    }
     let opened = OpenedHive::open(path, LogOptions::default())?;
     let facts = opened.read(read_software_facts)?.ok_or_else(|| {
         Error::Usage(format!(

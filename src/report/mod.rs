@@ -11,6 +11,7 @@ pub mod discover_json;
 pub mod discover_table;
 pub mod dll_json;
 pub mod dll_table;
+pub mod json_document;
 pub mod json_path;
 pub mod logs_table;
 pub mod reg_file;

@@ -20,7 +20,7 @@ use crate::winsock::windows_version::WindowsVersion;
 /// Width of the findings table when the output is not a terminal.
 const PLAIN_WIDTH: u16 = 140;
 
-/// Whether to colour the output (stdout is a terminal and NO_COLOR is unset).
+/// Whether to colour the output (decided in cli::colour).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Colour(pub bool);
 
