@@ -98,3 +98,36 @@ fn software_given_a_folder_says_it_wants_the_hive_file() {
         "{stderr}"
     );
 }
+
+/// On a volume the one command repairs the installation itself (`--install`, with a backup
+/// `restore` puts back), not a copy.
+#[test]
+fn on_a_volume_the_command_to_run_installs_the_repair() {
+    let volume = tempfile::tempdir().unwrap();
+    let config = volume.path().join("Windows/System32/config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::copy(bundled("win10-x64-lsp.hive"), config.join("SYSTEM")).unwrap();
+    let (code, stdout, stderr) = stdout_of(&[
+        "scan".as_ref(),
+        "--json".as_ref(),
+        volume.path().as_os_str(),
+    ]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    let what = &doc["what_to_run"];
+    assert_eq!(
+        what["command"],
+        format!(
+            "winsock-doctor repair {} --mode remove-lsp --install",
+            volume.path().display()
+        ),
+        "{what:#}"
+    );
+    assert!(
+        what["alternatives"][0]["what"]
+            .as_str()
+            .unwrap()
+            .contains("drops third-party base providers"),
+        "{what:#}"
+    );
+}

@@ -39,6 +39,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
                 &scanned.catalogs,
                 &scanned.windows,
                 &scanned.result,
+                &scanned.what_to_run(),
                 colour
             )
         )

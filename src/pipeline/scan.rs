@@ -11,8 +11,10 @@ use crate::report::scan_json::ScanDocument;
 use crate::volume::findings::dll_findings;
 use crate::volume::target::Target;
 use crate::winsock::catalog::SystemCatalogs;
+use crate::winsock::findings::Finding;
 use crate::winsock::hive_structure::hive_structure;
 use crate::winsock::scan::{Scan, scan};
+use crate::winsock::what_to_run::{Destination, WhatToRun, what_to_run};
 use crate::winsock::windows_version::{
     SoftwareVersionFacts, SystemVersionFacts, WindowsVersion, detect, read_software_facts,
     read_system_facts,
@@ -52,12 +54,31 @@ pub struct HiveScan {
     /// Why a SOFTWARE hive found beside SYSTEM did not give the exact version.
     pub software_note: Option<String>,
     pub result: Scan,
+    /// TARGET as given, when it is a volume or lies in a Windows folder: a repair can go back
+    /// into the installation (`--install`).
+    pub install_target: Option<PathBuf>,
 }
 
 impl HiveScan {
+    /// What to run to repair it: into the installation when it is one, else into a copy.
+    pub fn what_to_run(&self) -> WhatToRun {
+        let problems: Vec<&Finding> = self
+            .result
+            .diagnoses
+            .iter()
+            .flat_map(|d| &d.findings)
+            .filter(|f| f.is_problem())
+            .collect();
+        let (target, destination) = match &self.install_target {
+            Some(given) => (given.as_path(), Destination::Install),
+            None => (self.hive.path(), Destination::Copy),
+        };
+        what_to_run(&problems, &self.windows, &typed(target), destination)
+    }
+
     /// The `scan --json` document.
     pub fn document(&self) -> ScanDocument<'_> {
-        ScanDocument::new(
+        let mut document = ScanDocument::new(
             self.hive.input(),
             self.software.as_ref(),
             self.hive.image.base_block(),
@@ -65,13 +86,16 @@ impl HiveScan {
             &self.catalogs,
             &self.windows,
             &self.result,
-        )
+        );
+        document.what_to_run = self.what_to_run();
+        document
     }
 }
 
 /// Open one TARGET (hive file, Windows folder or volume) and diagnose it: the one per-hive path
 /// of single and batch scans.
 pub fn scan_target(target: &Path, options: &ScanOptions) -> Result<HiveScan> {
+    let given = target;
     let target = Target::resolve(target)?;
     let hive = OpenedHive::open(&target.system_hive, options.logs.clone())?;
     let catalogs = hive.catalogs(options.control_set, options.all_control_sets)?;
@@ -114,6 +138,7 @@ pub fn scan_target(target: &Path, options: &ScanOptions) -> Result<HiveScan> {
         windows,
         software_note,
         result,
+        install_target: target.windows_dir.is_some().then(|| given.to_path_buf()),
     })
 }
 
@@ -183,4 +208,13 @@ fn read_software(path: &Path) -> Result<(InputFile, SoftwareVersionFacts)> {
         ))
     })?;
     Ok((opened.input().clone(), facts))
+}
+
+/// A path as it is typed in a command line: quoted when it holds a space or a shell character.
+fn typed(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = text
+        .chars()
+        .all(|c| c.is_alphanumeric() || "/\\:._-+,=@%".contains(c));
+    if plain { text } else { format!("\"{text}\"") }
 }

@@ -13,6 +13,7 @@ use crate::winsock::diagnose::{Diagnosis, Lsp};
 use crate::winsock::findings::{Finding, Severity};
 use crate::winsock::hive_structure::HiveStructure;
 use crate::winsock::scan::{LastKnownGood, Scan};
+use crate::winsock::what_to_run::WhatToRun;
 use crate::winsock::windows_version::WindowsVersion;
 
 /// Version of this document's shape.
@@ -41,6 +42,9 @@ pub struct ScanDocument<'a> {
     pub last_known_good: &'a Option<LastKnownGood>,
     /// The full structural check of the hive (docs/structure-check.md).
     pub structure: &'a Option<HiveStructure>,
+    /// The one repair command for every problem a repair fixes, its alternatives, and what
+    /// lies outside the registry.
+    pub what_to_run: WhatToRun,
 }
 
 #[derive(Debug, Serialize)]
@@ -97,6 +101,7 @@ impl<'a> ScanDocument<'a> {
                 .collect(),
             last_known_good: &scan.last_known_good,
             structure: &scan.structure,
+            what_to_run: WhatToRun::default(),
         }
     }
 

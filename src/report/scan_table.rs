@@ -12,9 +12,10 @@ use crate::report::scan_json::roles;
 use crate::report::windows_line::windows_line;
 use crate::winsock::catalog::SystemCatalogs;
 use crate::winsock::diagnose::Lsp;
-use crate::winsock::findings::{Code, Finding, Severity};
+use crate::winsock::findings::{Finding, Severity};
 use crate::winsock::hive_structure::HiveStructure;
 use crate::winsock::scan::Scan;
+use crate::winsock::what_to_run::WhatToRun;
 use crate::winsock::windows_version::WindowsVersion;
 
 /// Width of the findings table when the output is not a terminal.
@@ -39,6 +40,7 @@ pub fn render(
     catalogs: &SystemCatalogs,
     windows: &WindowsVersion,
     scan: &Scan,
+    what: &WhatToRun,
     colour: Colour,
 ) -> String {
     let mut out = String::new();
@@ -126,41 +128,42 @@ pub fn render(
             let _ = writeln!(out, "  - {s}");
         }
     }
-    let mut commands: Vec<String> = Vec::new();
-    // Every other repair refuses a hive damaged outside the Winsock keys: salvage comes first,
-    // alone, and the salvaged copy is scanned again for what is left to repair.
-    let damaged = problems
-        .iter()
-        .copied()
-        .find(|f| f.code == Code::HiveStructureDamaged);
-    let problems = match damaged {
-        Some(damaged) => vec![damaged],
-        None => problems,
-    };
-    for f in &problems {
-        if let Some(c) = &f.repair.command {
-            let c = with_target(c, input);
-            if !commands.contains(&c) {
-                commands.push(c);
-            }
-        }
+    what_to_run_block(&mut out, what);
+    out
+}
+
+/// One block: the command, its alternatives, and what lies outside the registry.
+fn what_to_run_block(out: &mut String, what: &WhatToRun) {
+    if what.command.is_none() && what.then.is_none() && what.outside_the_registry.is_empty() {
+        return;
     }
-    if !commands.is_empty() {
+    let _ = writeln!(out, "\nWhat to run");
+    if let Some(command) = &what.command {
         let _ = writeln!(
             out,
-            "\nWhat to run (writes a repaired copy; the input is never changed):"
+            "  {command}\n    fixes every problem above that a repair can fix, in one run \
+             (the input is never changed)"
         );
-        for c in commands {
-            let _ = writeln!(out, "  {c}");
-        }
-        if damaged.is_some() {
-            let _ = writeln!(
-                out,
-                "  then scan OUT: the other repairs refuse this hive until it is whole"
-            );
+    }
+    for alternative in &what.alternatives {
+        let _ = writeln!(
+            out,
+            "  Alternatively, instead: {}\n    {}",
+            alternative.command, alternative.what
+        );
+    }
+    if let Some(then) = &what.then {
+        let _ = writeln!(out, "  Note: {then}");
+    }
+    if !what.outside_the_registry.is_empty() {
+        let _ = writeln!(
+            out,
+            "  Outside the registry (no repair of the hive fixes these):"
+        );
+        for step in &what.outside_the_registry {
+            let _ = writeln!(out, "    - {step}");
         }
     }
-    out
 }
 
 fn list_or_none(items: &[String]) -> String {
