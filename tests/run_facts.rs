@@ -94,7 +94,7 @@ fn software_given_a_folder_says_it_wants_the_hive_file() {
     ]);
     assert_eq!(code, Some(2));
     assert!(
-        stderr.contains("a folder; --software takes the SOFTWARE hive file"),
+        stderr.contains("a folder, not a regular file: --software takes the SOFTWARE hive file"),
         "{stderr}"
     );
 }

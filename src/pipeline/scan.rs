@@ -194,7 +194,7 @@ pub fn detect_windows(
 fn read_software(path: &Path) -> Result<(InputFile, SoftwareVersionFacts)> {
     if path.is_dir() {
         return Err(Error::Usage(format!(
-            "{}: a folder; --software takes the SOFTWARE hive file \
+            "{}: a folder, not a regular file: --software takes the SOFTWARE hive file \
              (<Windows>\\System32\\config\\SOFTWARE), and a volume or Windows folder given as \
              TARGET finds it by itself",
             path.display()
