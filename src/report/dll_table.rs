@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use crate::report::catalog_table::new_table;
+use crate::report::width::{fit, fit_lines, output_width};
 use crate::volume::dll_check::{DllCheck, DllReport, DllRole};
 use crate::volume::library_path::View;
 use crate::volume::target::Target;
@@ -81,7 +82,7 @@ pub fn render(target: &Target, report: &DllReport, findings: &[Finding]) -> Stri
                 .unwrap_or_default(),
         ]);
     }
-    let _ = writeln!(out, "\n{table}");
+    let _ = writeln!(out, "\n{}", fit(&table, output_width()));
 
     if findings.is_empty() {
         let _ = writeln!(out, "\nNo findings about the DLLs.");
@@ -102,7 +103,7 @@ pub fn render(target: &Target, report: &DllReport, findings: &[Finding]) -> Stri
             );
         }
     }
-    out
+    fit_lines(&out, output_width())
 }
 
 fn status_text(check: &DllCheck) -> String {

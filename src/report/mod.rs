@@ -22,4 +22,5 @@ pub mod scan_json;
 pub mod scan_table;
 pub mod timeline_bodyfile;
 pub mod timeline_csv;
+pub mod width;
 pub mod windows_line;

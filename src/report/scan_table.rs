@@ -9,6 +9,7 @@ use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use crate::hive::image::InputFile;
 use crate::report::check_table;
 use crate::report::scan_json::roles;
+use crate::report::width::{fit, fit_lines, output_width};
 use crate::report::windows_line::windows_line;
 use crate::winsock::catalog::SystemCatalogs;
 use crate::winsock::diagnose::Lsp;
@@ -17,9 +18,6 @@ use crate::winsock::hive_structure::HiveStructure;
 use crate::winsock::scan::Scan;
 use crate::winsock::what_to_run::WhatToRun;
 use crate::winsock::windows_version::WindowsVersion;
-
-/// Width of the findings table when the output is not a terminal.
-const PLAIN_WIDTH: u16 = 140;
 
 /// Whether to colour the output (decided in cli::colour).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +78,11 @@ pub fn render(
 
     let findings: Vec<&Finding> = scan.diagnoses.iter().flat_map(|d| &d.findings).collect();
     if !findings.is_empty() {
-        let _ = writeln!(out, "\n{}", findings_table(&findings, scan, colour));
+        let _ = writeln!(
+            out,
+            "\n{}",
+            fit(&findings_table(&findings, scan, colour), output_width())
+        );
     }
     for lsp in scan.diagnoses.iter().flat_map(|d| &d.lsps) {
         lsp_block(&mut out, lsp, input);
@@ -129,7 +131,7 @@ pub fn render(
         }
     }
     what_to_run_block(&mut out, what);
-    out
+    fit_lines(&out, output_width())
 }
 
 /// One block: the command, its alternatives, and what lies outside the registry.
@@ -187,9 +189,7 @@ fn findings_table(findings: &[&Finding], scan: &Scan, colour: Colour) -> Table {
     if colour.0 {
         table.enforce_styling();
     } else {
-        // Not a terminal (or NO_COLOR): plain text, wrapped to a width that reads well in a
-        // file or a ticket.
-        table.force_no_tty().set_width(PLAIN_WIDTH);
+        table.force_no_tty();
     }
     let mut header = vec!["Severity", "Code", "Where", "Finding"];
     if several {

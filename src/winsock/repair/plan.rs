@@ -289,7 +289,8 @@ pub fn entry_key_name(position: usize) -> String {
 /// PackedCatalogItem decoded (here, so that the printer does not parse).
 pub fn value_summary(value: &RawValue) -> String {
     if let Some(text) = value.as_string() {
-        return format!("{text:?}");
+        // As stored: no escapes (a Debug string would double every backslash).
+        return format!("\"{text}\"");
     }
     if let Some(number) = value.as_dword() {
         return number.to_string();
