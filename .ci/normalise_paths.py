@@ -6,7 +6,8 @@ Used by windows-stage.sh. Reads JSON on stdin, writes it sorted and indented on 
   - with --windows, Windows paths become Unix ones: `Z:\\a\\b` -> `/a/b` (Wine's Z: is the Unix
     root) and `D:\\a` -> `@VOL@/a` (D: is the test volume);
   - then every `--root NAME=PREFIX` occurrence becomes NAME.
-Nothing else changes, so any other difference between the two runs still shows.
+`created` (when each run happened) is dropped. Nothing else changes, so any other difference
+between the two runs still shows.
 """
 
 import argparse
@@ -60,6 +61,8 @@ def main() -> int:
     except json.JSONDecodeError as error:
         print(f"not JSON ({error}); output begins: {raw[:200]!r}", file=sys.stderr)
         return 1
+    if isinstance(document, dict):
+        document.pop("created", None)
     json.dump(walk(document), sys.stdout, indent=1, sort_keys=True, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0

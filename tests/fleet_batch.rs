@@ -72,6 +72,11 @@ fn host_folder(root: &Path, hive: &Path) -> PathBuf {
     root.join(relative.components().next().unwrap())
 }
 
+/// Dirty, and the collection has no logs for it: read as it is, so not known healthy.
+fn without_its_logs(hive: &Value) -> bool {
+    hive["baseblock"]["dirty"] == true && hive["logs_present"].as_array().unwrap().is_empty()
+}
+
 fn records(stdout: &[u8]) -> BTreeMap<PathBuf, Value> {
     let text = String::from_utf8(stdout.to_vec()).unwrap();
     let mut out = BTreeMap::new();
@@ -123,20 +128,32 @@ fn a_collection_gives_one_record_per_hive_with_the_right_verdicts() {
         let record = &records[path];
         assert_eq!(record["exit"], 2, "{}", path.display());
         assert!(!record["error"].as_str().unwrap().is_empty());
-        assert_eq!(record.as_object().unwrap().len(), 3, "path, error, exit");
+        assert_eq!(
+            record.as_object().unwrap().len(),
+            5,
+            "tool, created, path, error, exit"
+        );
+        assert_eq!(record["tool"]["name"], "winsock-doctor");
     }
 
     let summary = String::from_utf8(output.stderr).unwrap();
+    let incomplete = c.real.values().filter(|h| without_its_logs(h)).count();
+    assert!(
+        incomplete > 0,
+        "the collection has dirty hives without logs"
+    );
     let healthy = c
         .real
         .values()
         .filter(|h| h["winsock2_present"] == true)
-        .count();
+        .count()
+        - incomplete;
     let row = format!(
-        "| {:<5} | {:<7} | {:<13} | {:<10} |",
+        "| {:<5} | {:<7} | {:<13} | {:<19} | {:<10} |",
         records.len(),
         healthy,
-        c.real.len() - healthy,
+        c.real.len() - healthy - incomplete,
+        incomplete,
         c.zoo.len()
     );
     assert!(summary.contains(&row), "{row}\n{summary}");
@@ -167,7 +184,7 @@ fn exit_code_1_for_findings_and_0_for_healthy_batches() {
     let healthy: Vec<&PathBuf> = c
         .real
         .iter()
-        .filter(|(_, h)| h["winsock2_present"] == true)
+        .filter(|(_, h)| h["winsock2_present"] == true && !without_its_logs(h))
         .map(|(p, _)| p)
         .take(2)
         .collect();
@@ -184,6 +201,46 @@ fn exit_code_1_for_findings_and_0_for_healthy_batches() {
 
     let mixed = run([healthy, damaged].concat());
     assert_eq!(mixed.status.code(), Some(1));
+}
+
+/// A dirty hive whose logs are not beside it is not shown HEALTHY: its latest changes may be
+/// missing. A batch over a folder without hives says so and exits 2.
+#[test]
+fn dirty_hives_without_logs_are_not_healthy_and_an_empty_batch_is_an_error() {
+    let Some(hives) = common::hives_dir() else {
+        return;
+    };
+    let c = collection(&hives);
+    let output = Command::cargo_bin("winsock-doctor")
+        .unwrap()
+        .args(["scan", "--recursive", "--threads", "2"])
+        .arg(&c.root)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    for (path, hive) in &c.real {
+        let line = text
+            .lines()
+            .find(|l| l.contains(path.to_str().unwrap()))
+            .unwrap_or_else(|| panic!("no line for {}: {text}", path.display()));
+        if without_its_logs(hive) {
+            assert!(line.starts_with("NOT SURE"), "{line}");
+            assert!(line.contains("transaction logs are missing"), "{line}");
+        }
+    }
+    assert!(text.contains("dirty, logs missing"), "{text}");
+
+    let empty = tempfile::tempdir().unwrap();
+    let output = Command::cargo_bin("winsock-doctor")
+        .unwrap()
+        .args(["scan", "--recursive"])
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("no SYSTEM hive found under"), "{stderr}");
 }
 
 /// A SOFTWARE hive beside SYSTEM that cannot be read costs only the exact version: single and

@@ -45,6 +45,32 @@ fn repaired_by_hint(input: &Path, code: &str) {
     assert_eq!(report["verification"]["healthy"], true, "{report:#}");
     assert_healthy(&out);
     assert_written_hive_ok(input, &out, &keys_changed_by(&args));
+    the_command_to_run_fixes_it(input, &doc);
+}
+
+/// The one command of scan's "What to run", run as printed with OUT substituted, succeeds and
+/// its output scans healthy.
+fn the_command_to_run_fixes_it(input: &Path, doc: &serde_json::Value) {
+    let printed = doc["what_to_run"]["command"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no command to run: {:#}", doc["what_to_run"]));
+    let out = input.with_file_name("SYSTEM.what-to-run");
+    let bin = assert_cmd::cargo::cargo_bin("winsock-doctor");
+    let line = printed
+        .replacen("winsock-doctor", bin.to_str().unwrap(), 1)
+        .replace(" --out OUT", &format!(" --out {}", out.display()));
+    let run = std::process::Command::new("bash")
+        .args(["-c", &line])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{printed}: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_healthy(&out);
+    let words: Vec<&str> = printed.split_whitespace().collect();
+    assert_written_hive_ok(input, &out, &keys_changed_by(&words));
 }
 
 #[test]

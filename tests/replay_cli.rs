@@ -120,8 +120,9 @@ fn logs_describes_every_log_as_the_manifest_does() {
     }
     let output = command.output().unwrap();
     assert_eq!(output.status.code(), Some(0));
-    let records: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let records = records.as_array().unwrap();
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(doc["tool"]["version"], env!("CARGO_PKG_VERSION"));
+    let records = doc["logs"].as_array().unwrap();
     assert_eq!(records.len(), facts.len());
     for (record, fact) in records.iter().zip(&facts) {
         let base = &fact["baseblock"];

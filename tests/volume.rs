@@ -395,6 +395,87 @@ fn x86_volume_missing_base_provider_is_critical() {
 }
 
 #[cfg(unix)]
+/// Files Windows cannot load pass as "found" no longer: an empty mswsock.dll, a text file named
+/// wshtcpip.dll and a 32-bit wship6.dll in System32 of an x64 Windows are critical, and the hint
+/// is the offline system file check, not a catalog reset.
+#[test]
+fn dlls_windows_cannot_load_are_critical_with_the_system_file_check() {
+    let Some(hives) = common::hives_dir() else {
+        return;
+    };
+    let volume = FakeVolume::new(&hives, X64_HIVE, "Windows");
+    volume.dll("System32", "mswsock.dll", b"");
+    volume.dll("System32", "wshtcpip.dll", b"This is not a DLL.\r\n");
+    volume.dll(
+        "System32",
+        "wship6.dll",
+        &microsoft(Bits::Pe32, [10, 0, 1, 0]),
+    );
+    volume.dll(
+        "SysWOW64",
+        "mswsock.dll",
+        &microsoft(Bits::Pe32, [10, 0, 1, 0]),
+    );
+    let output = Command::cargo_bin("winsock-doctor")
+        .unwrap()
+        .args(["scan", "--json"])
+        .arg(&volume.root)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let about = |code: &str, file: &str| -> Value {
+        findings(&doc, code)
+            .into_iter()
+            .find(|f| {
+                f["evidence"]["stored_path"]
+                    .as_str()
+                    .unwrap()
+                    .to_ascii_lowercase()
+                    .ends_with(file)
+                    && f["evidence"]["view"] == "native"
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("no {code} for {file}: {:#}", doc["findings"]))
+    };
+    for (code, file, says) in [
+        ("provider_dll_unloadable", "mswsock.dll", "empty"),
+        ("provider_dll_unloadable", "wshtcpip.dll", "not a PE image"),
+        ("provider_dll_wrong_arch", "wship6.dll", "32-bit image"),
+    ] {
+        let finding = about(code, file);
+        assert_eq!(finding["severity"], "critical", "{finding:#}");
+        let message = finding["message"].as_str().unwrap();
+        assert!(
+            message.contains("Windows cannot load it") && message.contains(says),
+            "{message}"
+        );
+        assert_eq!(
+            finding["repair"]["command"], r"sfc /scannow /offbootdir=D:\ /offwindir=D:\Windows",
+            "{finding:#}"
+        );
+        assert_eq!(finding["repair"]["mode"], Value::Null);
+    }
+    // The 32-bit mswsock in SysWOW64 is where it belongs.
+    assert!(
+        findings(&doc, "provider_dll_wrong_arch")
+            .iter()
+            .all(|f| f["evidence"]["view"] == "native")
+    );
+    // An unloadable file is not also "not Microsoft's".
+    assert!(
+        findings(&doc, "provider_dll_not_microsoft")
+            .iter()
+            .all(|f| {
+                !f["evidence"]["stored_path"]
+                    .as_str()
+                    .unwrap()
+                    .to_ascii_lowercase()
+                    .ends_with("mswsock.dll")
+            })
+    );
+}
+
 #[test]
 fn a_link_out_of_the_volume_is_reported_and_not_read() {
     let Some(hives) = common::hives_dir() else {

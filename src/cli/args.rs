@@ -15,8 +15,10 @@ use crate::winsock::repair::{LspSelector, RestoreFrom};
     name = "winsock-doctor",
     version,
     about = "Read, diagnose and repair the Winsock catalogs of an offline Windows SYSTEM hive",
-    after_help = "Exit codes: 0 success, 1 scan found problems, 2 error (the message names the \
-                  file and, for damaged bytes, the offset).\nThe input hive is only ever read."
+    after_help = "Exit codes: 0 success, 1 problems found (scan, check), 2 error or refusal (the \
+                  message names the file and, for damaged bytes, the offset, or what to do \
+                  instead), 3 repair: the repaired copy failed its check, so nothing was \
+                  written.\nThe input hive is only ever read."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -241,7 +243,7 @@ checked (scan the mounted volume for that).
 
 Exit codes: 0 healthy (no critical or warning finding), 1 problems found, 2 the input could
 not be read. For a batch: 2 if any hive could not be read, else 1 if any hive has problems,
-else 0. Finding codes: docs/findings.md; JSON shape: docs/json-scan.md; fleets: docs/fleet.md.")]
+else 0 (2 also when --recursive finds no hive). Finding codes: docs/findings.md; JSON shape: docs/json-scan.md; fleets: docs/fleet.md.")]
 pub struct ScanArgs {
     /// SYSTEM hive files, Windows folders or volumes (opened read-only); with --recursive,
     /// folder trees to search for SYSTEM hives

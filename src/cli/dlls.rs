@@ -21,7 +21,7 @@ pub fn run(args: &DllsArgs) -> Result<ExitCode> {
         )));
     };
     let (target, hive) = (&opened.target, &opened.hive);
-    let findings = dll_findings(&report, &catalogs.selected.control_set);
+    let findings = dll_findings(&report, &catalogs.selected.control_set, None);
     let stdout = std::io::stdout();
     let written = if args.json {
         DllDocument::new(target, hive.input(), &report, &findings).write(stdout.lock())

@@ -23,6 +23,12 @@ struct LogRecord {
 }
 
 /// Every log is described; one that cannot be read makes the exit code 2 at the end.
+/// `logs --json`: one record per log file.
+#[derive(serde::Serialize)]
+struct LogsDocument<'a> {
+    logs: &'a [LogRecord],
+}
+
 pub fn run(args: &LogsArgs) -> Result<ExitCode> {
     let mut records = Vec::new();
     let mut failed = false;
@@ -53,9 +59,7 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = if args.json {
-        serde_json::to_writer_pretty(&mut out, &records)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out))
+        crate::report::json_document::write_pretty(&mut out, &LogsDocument { logs: &records })
     } else {
         records
             .iter()

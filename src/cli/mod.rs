@@ -4,6 +4,7 @@ pub mod args;
 pub mod build_hive;
 pub mod catalog;
 pub mod check;
+pub mod colour;
 pub mod discover;
 pub mod dlls;
 pub mod export;

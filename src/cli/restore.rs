@@ -47,9 +47,7 @@ pub fn run(args: &RestoreArgs) -> Result<ExitCode> {
     };
     let stdout = std::io::stdout();
     let written = if args.json {
-        serde_json::to_writer_pretty(stdout.lock(), &doc)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(stdout.lock()))
+        crate::report::json_document::write_pretty(stdout.lock(), &doc)
     } else {
         write!(stdout.lock(), "{}", render(&doc, &args.target))
     };

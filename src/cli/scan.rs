@@ -2,7 +2,7 @@
 //! when problems were found (2, from `main`, when the input cannot be read). Several hives go
 //! to [`crate::cli::scan_batch`]; both run [`scan_target`] for each hive.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::args::ScanArgs;
@@ -49,7 +49,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     } else {
         let hive = &scanned.hive;
         print_dirty_notice(&hive.logs, hive.path());
-        let colour = Colour(stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none());
+        let colour = Colour(crate::cli::colour::for_stdout());
         write!(
             stdout.lock(),
             "{}",
@@ -58,6 +58,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
                 &scanned.catalogs,
                 &scanned.windows,
                 &scanned.result,
+                &scanned.what_to_run(),
                 colour
             )
         )

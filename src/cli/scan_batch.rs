@@ -54,6 +54,18 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             jobs.push(Found::Hive(target.clone()));
         }
     }
+    if args.recursive && jobs.is_empty() {
+        let looked: Vec<String> = args
+            .targets
+            .iter()
+            .map(|t| t.display().to_string())
+            .collect();
+        return Err(Error::Usage(format!(
+            "no SYSTEM hive found under {} (--recursive looks for files named SYSTEM that \
+             start with a hive header)",
+            looked.join(", ")
+        )));
+    }
     let threads = match args.threads {
         Some(n) => usize::from(n),
         None => std::thread::available_parallelism().map_or(1, usize::from),
@@ -155,6 +167,7 @@ fn scanned_outcome(path: PathBuf, scanned: &HiveScan) -> Outcome {
         .map(|f| (f.code.as_str(), f.severity))
         .collect();
     let healthy = scanned.result.healthy();
+    let logs_missing = scanned.hive.logs.replay.data_may_be_missing;
     let record = line(&HiveRecord {
         host: host.as_deref(),
         path: &path,
@@ -167,8 +180,12 @@ fn scanned_outcome(path: PathBuf, scanned: &HiveScan) -> Outcome {
     };
     let findings = &scanned.result;
     let human = format!(
-        "{:<9} {}{}: {} critical, {} warning, {} info",
-        if healthy { "HEALTHY" } else { "PROBLEMS" },
+        "{:<9} {}{}: {} critical, {} warning, {} info{}",
+        match (healthy, logs_missing) {
+            (true, false) => "HEALTHY",
+            (true, true) => "NOT SURE",
+            (false, _) => "PROBLEMS",
+        },
         path.display(),
         host.as_deref()
             .map(|h| format!(" ({h})"))
@@ -176,12 +193,17 @@ fn scanned_outcome(path: PathBuf, scanned: &HiveScan) -> Outcome {
         findings.count(Severity::Critical),
         findings.count(Severity::Warning),
         findings.count(Severity::Info),
+        if logs_missing {
+            "; dirty and its transaction logs are missing: the latest changes may be missing"
+        } else {
+            ""
+        },
     );
     Outcome {
-        verdict: if healthy {
-            Verdict::Healthy { codes }
-        } else {
-            Verdict::Problems { codes }
+        verdict: match (healthy, logs_missing) {
+            (true, false) => Verdict::Healthy { codes },
+            (true, true) => Verdict::Incomplete { codes },
+            (false, _) => Verdict::Problems { codes },
         },
         path,
         record,

@@ -14,6 +14,11 @@ pub enum Verdict {
     Problems {
         codes: Vec<(&'static str, Severity)>,
     },
+    /// No problem in what was read, but the hive is dirty and no log could be applied: its
+    /// latest changes may be missing, so it is not known healthy.
+    Incomplete {
+        codes: Vec<(&'static str, Severity)>,
+    },
     Unreadable,
 }
 
@@ -22,6 +27,8 @@ pub struct Tally {
     pub hives: usize,
     pub healthy: usize,
     pub with_problems: usize,
+    /// Healthy in what was read, dirty without its logs.
+    pub incomplete: usize,
     pub unreadable: usize,
     /// Finding code -> (its severity, how many hives have it).
     pub by_code: BTreeMap<&'static str, (Severity, usize)>,
@@ -37,6 +44,10 @@ impl Tally {
             }
             Verdict::Problems { codes } => {
                 self.with_problems += 1;
+                codes
+            }
+            Verdict::Incomplete { codes } => {
+                self.incomplete += 1;
                 codes
             }
             Verdict::Unreadable => {
@@ -88,15 +99,18 @@ mod tests {
         tally.add(&Verdict::Problems { codes });
         assert_eq!(tally.by_code["catalog_gap"], (Severity::Critical, 2));
         assert_eq!(tally.exit_code(), 1);
+        tally.add(&Verdict::Incomplete { codes: vec![] });
+        assert_eq!(tally.exit_code(), 1);
         tally.add(&Verdict::Unreadable);
         assert_eq!(
             (
                 tally.hives,
                 tally.healthy,
                 tally.with_problems,
+                tally.incomplete,
                 tally.unreadable
             ),
-            (4, 1, 2, 1)
+            (5, 1, 2, 1, 1)
         );
         assert_eq!(tally.exit_code(), 2);
     }

@@ -13,8 +13,10 @@ use crate::report::scan_json::ScanDocument;
 use crate::volume::findings::dll_findings;
 use crate::volume::target::Target;
 use crate::winsock::catalog::SystemCatalogs;
+use crate::winsock::findings::Finding;
 use crate::winsock::hive_structure::hive_structure;
 use crate::winsock::scan::{Scan, scan};
+use crate::winsock::what_to_run::{Destination, WhatToRun, what_to_run};
 use crate::winsock::windows_version::{
     SoftwareVersionFacts, SystemVersionFacts, WindowsVersion, detect, read_software_facts,
     read_system_facts,
@@ -76,9 +78,28 @@ pub struct HiveScan {
     pub result: Scan,
     /// Where in a disk image the hive was read, for an image TARGET.
     pub image: Option<ImageSource>,
+    /// TARGET as given, when it is a volume or lies in a Windows folder: a repair can go back
+    /// into the installation (`--install`).
+    pub install_target: Option<PathBuf>,
 }
 
 impl HiveScan {
+    /// What to run to repair it: into the installation when it is one, else into a copy.
+    pub fn what_to_run(&self) -> WhatToRun {
+        let problems: Vec<&Finding> = self
+            .result
+            .diagnoses
+            .iter()
+            .flat_map(|d| &d.findings)
+            .filter(|f| f.is_problem())
+            .collect();
+        let (target, destination) = match &self.install_target {
+            Some(given) => (given.as_path(), Destination::Install),
+            None => (self.hive.path(), Destination::Copy),
+        };
+        what_to_run(&problems, &self.windows, &typed(target), destination)
+    }
+
     /// The `scan --json` document.
     pub fn document(&self) -> ScanDocument<'_> {
         let mut document = ScanDocument::new(
@@ -91,6 +112,7 @@ impl HiveScan {
             &self.result,
         );
         document.image = self.image.as_ref();
+        document.what_to_run = self.what_to_run();
         document
     }
 }
@@ -109,14 +131,23 @@ pub fn scan_target(target: &Path, options: &ScanOptions) -> Result<HiveScan> {
         VolumeChecks::Never => None,
     };
     if let Some(report) = report {
-        let findings = dll_findings(&report, &diagnosed.catalogs.selected.control_set);
+        let findings = dll_findings(
+            &report,
+            &diagnosed.catalogs.selected.control_set,
+            Some(&diagnosed.windows),
+        );
         if let Some(selected) = diagnosed.result.diagnoses.first_mut() {
             selected.add(findings);
         }
     }
-    // History is looked for on a volume of the file system, not inside an image.
+    // A repair goes back into an installation on a volume of the file system, never into an
+    // image; history, too, is looked for on the file system only.
+    let on_a_volume = opened.image.is_none() && opened.target.windows_dir.is_some();
+    let install_target = on_a_volume.then(|| target.to_path_buf());
     let target = opened.image.is_none().then_some(opened.target);
-    Ok(diagnosed.into_scan(opened.hive, target, opened.image))
+    let mut scan = diagnosed.into_scan(opened.hive, target, opened.image);
+    scan.install_target = install_target;
+    Ok(scan)
 }
 
 /// Diagnose a hive already open (from a file, or from bytes with [`OpenedHive::from_bytes`]):
@@ -156,6 +187,7 @@ impl Diagnosed {
             software_note: self.software_note,
             result: self.result,
             image,
+            install_target: None,
         }
     }
 }
@@ -245,6 +277,16 @@ pub fn detect_windows(
 /// The SOFTWARE hive's description and version facts.
 fn read_software(software: Software) -> Result<(InputFile, SoftwareVersionFacts)> {
     let path = software.path().to_path_buf();
+    if let Software::File(path) = &software {
+        if path.is_dir() {
+            return Err(Error::Usage(format!(
+                "{}: a folder, not a regular file: --software takes the SOFTWARE hive file \
+                 (<Windows>\\System32\\config\\SOFTWARE), and a volume or Windows folder given as \
+                 TARGET finds it by itself",
+                path.display()
+            )));
+        }
+    }
     let opened = software.open()?;
     let facts = opened.read(read_software_facts)?.ok_or_else(|| {
         Error::Usage(format!(
@@ -253,4 +295,13 @@ fn read_software(software: Software) -> Result<(InputFile, SoftwareVersionFacts)
         ))
     })?;
     Ok((opened.input().clone(), facts))
+}
+
+/// A path as it is typed in a command line: quoted when it holds a space or a shell character.
+fn typed(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = text
+        .chars()
+        .all(|c| c.is_alphanumeric() || "/\\:._-+,=@%".contains(c));
+    if plain { text } else { format!("\"{text}\"") }
 }

@@ -33,7 +33,7 @@ pub struct ErrorRecord<'a> {
     pub exit: u8,
 }
 
-/// One compact JSON line (no trailing newline).
+/// One compact JSON line (no trailing newline), with the tool and the time in front.
 pub fn line(record: &impl Serialize) -> serde_json::Result<String> {
-    serde_json::to_string(record)
+    crate::report::json_document::line(record)
 }

@@ -8,6 +8,7 @@ use comfy_table::{ContentArrangement, Table, presets};
 use crate::hive::image::InputFile;
 use crate::hive::value::RawValue;
 use crate::report::catalog_json::HiveSummary;
+use crate::report::width::{fit, fit_lines, output_width};
 use crate::winsock::catalog::{
     CatalogList, CatalogRoot, ControlSetCatalogs, DEFAULT_NAMESPACE_CATALOG,
     DEFAULT_PROTOCOL_CATALOG, NamespaceEntry, ProtocolEntry, SystemCatalogs, WINSOCK2_PARAMETERS,
@@ -57,7 +58,7 @@ pub fn render(input: &InputFile, hive: &HiveSummary, catalogs: &SystemCatalogs) 
     for other in &catalogs.others {
         render_control_set(&mut out, other);
     }
-    out
+    fit_lines(&out, output_width())
 }
 
 pub(crate) fn new_table(header: &[&str]) -> Table {
@@ -105,7 +106,7 @@ fn render_control_set(out: &mut String, cs: &ControlSetCatalogs) {
         }
         Some(p) => {
             let _ = writeln!(out, "\nServices\\WinSock2\\Parameters");
-            let _ = writeln!(out, "{}", values_table(&p.values));
+            let _ = writeln!(out, "{}", fit(&values_table(&p.values), output_width()));
         }
     }
 
@@ -121,7 +122,11 @@ fn render_control_set(out: &mut String, cs: &ControlSetCatalogs) {
     render_root(out, "Protocol catalog", &cs.protocol_catalog, state);
     for list in &cs.protocol_catalogs {
         list_heading(out, list);
-        let _ = writeln!(out, "{}", protocol_table(&list.entries));
+        let _ = writeln!(
+            out,
+            "{}",
+            fit(&protocol_table(&list.entries), output_width())
+        );
     }
     let state = catalog_state(
         params.and_then(|p| p.current_namespace_catalog.as_ref()),
@@ -130,7 +135,11 @@ fn render_control_set(out: &mut String, cs: &ControlSetCatalogs) {
     render_root(out, "Namespace catalog", &cs.namespace_catalog, state);
     for list in &cs.namespace_catalogs {
         list_heading(out, list);
-        let _ = writeln!(out, "{}", namespace_table(&list.entries));
+        let _ = writeln!(
+            out,
+            "{}",
+            fit(&namespace_table(&list.entries), output_width())
+        );
     }
 
     match &cs.winsock_parameters {
@@ -146,7 +155,11 @@ fn render_control_set(out: &mut String, cs: &ControlSetCatalogs) {
                     .as_ref()
                     .map_or("(no Transports value)".to_string(), |t| t.join(", "))
             );
-            let _ = writeln!(out, "{}", transport_table(&cs.transports));
+            let _ = writeln!(
+                out,
+                "{}",
+                fit(&transport_table(&cs.transports), output_width())
+            );
         }
     }
     let _ = writeln!(out, "\nServices");
@@ -154,7 +167,7 @@ fn render_control_set(out: &mut String, cs: &ControlSetCatalogs) {
         ("AFD", &cs.afd, absent(cs, r"Services\AFD")),
         ("Tcpip", &cs.tcpip, absent(cs, r"Services\Tcpip")),
     ];
-    let _ = writeln!(out, "{}", services_table(&services));
+    let _ = writeln!(out, "{}", fit(&services_table(&services), output_width()));
 
     if !cs.read_errors.is_empty() {
         let _ = writeln!(out, "\nUnreadable keys");
@@ -171,7 +184,7 @@ fn render_root(out: &mut String, what: &str, root: &Option<CatalogRoot>, state: 
         }
         Some(r) => {
             let _ = writeln!(out, "\n{what} {}", r.key);
-            let _ = writeln!(out, "{}", values_table(&r.values));
+            let _ = writeln!(out, "{}", fit(&values_table(&r.values), output_width()));
             let _ = writeln!(out, "Subkeys: {}", r.subkeys.join(", "));
         }
     }

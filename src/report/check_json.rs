@@ -74,7 +74,6 @@ impl<'a> CheckDocument<'a> {
 
     /// Write the document, pretty-printed, followed by a newline.
     pub fn write(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
-        serde_json::to_writer_pretty(&mut out, self)?;
-        writeln!(out)
+        crate::report::json_document::write_pretty(&mut out, self)
     }
 }

@@ -4,6 +4,7 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 use crate::report::catalog_table::new_table;
+use crate::report::width::{fit, fit_lines, output_width};
 use crate::volume::discover::Discovery;
 
 pub fn render(discovery: &Discovery) -> String {
@@ -25,7 +26,7 @@ pub fn render(discovery: &Discovery) -> String {
                 shown(&found.software_hive),
             ]);
         }
-        let _ = writeln!(out, "{table}");
+        let _ = writeln!(out, "{}", fit(&table, output_width()));
     }
     for image in &discovery.images {
         let _ = writeln!(
@@ -68,5 +69,5 @@ pub fn render(discovery: &Discovery) -> String {
             let _ = writeln!(out, "{}: no Windows folder", searched.root.display());
         }
     }
-    out
+    fit_lines(&out, output_width())
 }

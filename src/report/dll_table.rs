@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use crate::report::catalog_table::new_table;
+use crate::report::width::{fit, fit_lines, output_width};
 use crate::volume::dll_check::{DllCheck, DllReport, DllRole};
 use crate::volume::library_path::View;
 use crate::volume::target::Target;
@@ -74,10 +75,14 @@ pub fn render(target: &Target, report: &DllReport, findings: &[Finding]) -> Stri
                 .as_ref()
                 .map(|h| h.chars().take(16).collect())
                 .unwrap_or_default(),
-            check.detail.clone().unwrap_or_default(),
+            check
+                .detail
+                .clone()
+                .or_else(|| check.image_error.clone())
+                .unwrap_or_default(),
         ]);
     }
-    let _ = writeln!(out, "\n{table}");
+    let _ = writeln!(out, "\n{}", fit(&table, output_width()));
 
     if findings.is_empty() {
         let _ = writeln!(out, "\nNo findings about the DLLs.");
@@ -98,10 +103,13 @@ pub fn render(target: &Target, report: &DllReport, findings: &[Finding]) -> Stri
             );
         }
     }
-    out
+    fit_lines(&out, output_width())
 }
 
 fn status_text(check: &DllCheck) -> String {
+    if check.image_error.is_some() {
+        return "found, cannot load".to_string();
+    }
     serde_json::to_value(check.status)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))

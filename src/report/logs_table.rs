@@ -6,6 +6,7 @@ use crate::hive::image::InputFile;
 use crate::hive::log::LogDescription;
 use crate::hive::log::describe::LogBody;
 use crate::report::catalog_table::new_table;
+use crate::report::width::{fit, fit_lines, output_width};
 
 pub fn render(input: &InputFile, description: &LogDescription) -> String {
     let header = &description.header;
@@ -61,12 +62,12 @@ pub fn render(input: &InputFile, description: &LogDescription) -> String {
                         e.dirty_bytes.to_string(),
                     ]);
                 }
-                let _ = writeln!(out, "{table}");
+                let _ = writeln!(out, "{}", fit(&table, output_width()));
             }
             if let Some(stop) = &body.stop {
                 let _ = writeln!(out, "End:      {stop}");
             }
         }
     }
-    out
+    fit_lines(&out, output_width())
 }

@@ -80,7 +80,6 @@ pub struct RepairDocument<'a> {
 
 impl RepairDocument<'_> {
     pub fn write(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
-        serde_json::to_writer_pretty(&mut out, self)?;
-        writeln!(out)
+        crate::report::json_document::write_pretty(&mut out, self)
     }
 }

@@ -7,12 +7,10 @@ use comfy_table::{ContentArrangement, Table, presets};
 
 use crate::hive::salvage::{Dropped, DroppedKind};
 use crate::report::repair_json::{RepairDocument, Status};
+use crate::report::width::{fit, fit_lines, output_width};
 use crate::report::windows_line::windows_line;
 use crate::winsock::repair::Edit;
 use crate::winsock::repair::plan::value_summary;
-
-/// Width of the tables when the output is not a terminal.
-const PLAIN_WIDTH: u16 = 140;
 
 pub fn render(doc: &RepairDocument<'_>) -> String {
     let mut out = String::new();
@@ -61,18 +59,22 @@ pub fn render(doc: &RepairDocument<'_>) -> String {
     if let Some(salvage) = &doc.salvage {
         let _ = writeln!(
             out,
-            "\nSalvage: rebuilt with {} keys and {} values; parts that could not be read, left out: {}",
+            "\nSalvage: rebuilt with {} keys and {} values;\n  parts that could not be read, left out: {}",
             salvage.keys, salvage.values, salvage.dropped_count
         );
         if !salvage.dropped.is_empty() {
-            let _ = writeln!(out, "{}", dropped_table(&salvage.dropped));
+            let _ = writeln!(
+                out,
+                "{}",
+                fit(&dropped_table(&salvage.dropped), output_width())
+            );
         }
     }
 
     for plan in doc.control_sets {
         let _ = writeln!(out, "\n{}: {} changes", plan.control_set, plan.edits.len());
         if !plan.edits.is_empty() {
-            let _ = writeln!(out, "{}", edits_table(&plan.edits));
+            let _ = writeln!(out, "{}", fit(&edits_table(&plan.edits), output_width()));
         }
         for removed in &plan.removed_providers {
             let what = removed
@@ -150,6 +152,8 @@ pub fn render(doc: &RepairDocument<'_>) -> String {
             let _ = writeln!(out, "  {}", log.display());
         }
     }
+    let mut out = fit_lines(&out, output_width());
+    // The undo command stays on one line, to be copied whole.
     if let Some(undo) = doc.output.as_ref().and_then(|o| o.undo.as_ref()) {
         let _ = writeln!(
             out,
@@ -159,14 +163,13 @@ pub fn render(doc: &RepairDocument<'_>) -> String {
     out
 }
 
-/// A plain-text table of `PLAIN_WIDTH` with `header`.
+/// A plain-text table with `header` (fitted to the width when printed).
 fn plain_table(header: [&str; 5]) -> Table {
     let mut table = Table::new();
     table
         .load_style(presets::ASCII_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .force_no_tty()
-        .set_width(PLAIN_WIDTH)
         .set_header(header.to_vec());
     table
 }

@@ -16,8 +16,7 @@ pub struct ReplayDocument<'a> {
 
 impl ReplayDocument<'_> {
     pub fn write_json(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
-        serde_json::to_writer_pretty(&mut out, self)?;
-        writeln!(out)
+        crate::report::json_document::write_pretty(&mut out, self)
     }
 
     pub fn render(&self) -> String {

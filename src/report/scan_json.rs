@@ -15,6 +15,7 @@ use crate::winsock::diagnose::{Diagnosis, Lsp};
 use crate::winsock::findings::{Finding, Severity};
 use crate::winsock::hive_structure::HiveStructure;
 use crate::winsock::scan::{LastKnownGood, Scan};
+use crate::winsock::what_to_run::WhatToRun;
 use crate::winsock::windows_version::WindowsVersion;
 
 /// Version of this document's shape.
@@ -49,6 +50,9 @@ pub struct ScanDocument<'a> {
     /// Where in a disk image the hive was read; absent for files.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<&'a ImageSource>,
+    /// The one repair command for every problem a repair fixes, its alternatives, and what
+    /// lies outside the registry.
+    pub what_to_run: WhatToRun,
 }
 
 #[derive(Debug, Serialize)]
@@ -107,13 +111,13 @@ impl<'a> ScanDocument<'a> {
             structure: &scan.structure,
             history: None,
             image: None,
+            what_to_run: WhatToRun::default(),
         }
     }
 
     /// Write the document, pretty-printed, followed by a newline.
     pub fn write(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
-        serde_json::to_writer_pretty(&mut out, self)?;
-        writeln!(out)
+        crate::report::json_document::write_pretty(&mut out, self)
     }
 }
 

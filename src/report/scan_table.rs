@@ -9,18 +9,17 @@ use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use crate::hive::image::InputFile;
 use crate::report::check_table;
 use crate::report::scan_json::roles;
+use crate::report::width::{fit, fit_lines, output_width};
 use crate::report::windows_line::windows_line;
 use crate::winsock::catalog::SystemCatalogs;
 use crate::winsock::diagnose::Lsp;
-use crate::winsock::findings::{Code, Finding, Severity};
+use crate::winsock::findings::{Finding, Severity};
 use crate::winsock::hive_structure::HiveStructure;
 use crate::winsock::scan::Scan;
+use crate::winsock::what_to_run::WhatToRun;
 use crate::winsock::windows_version::WindowsVersion;
 
-/// Width of the findings table when the output is not a terminal.
-const PLAIN_WIDTH: u16 = 140;
-
-/// Whether to colour the output (stdout is a terminal and NO_COLOR is unset).
+/// Whether to colour the output (decided in cli::colour).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Colour(pub bool);
 
@@ -39,6 +38,7 @@ pub fn render(
     catalogs: &SystemCatalogs,
     windows: &WindowsVersion,
     scan: &Scan,
+    what: &WhatToRun,
     colour: Colour,
 ) -> String {
     let mut out = String::new();
@@ -78,7 +78,11 @@ pub fn render(
 
     let findings: Vec<&Finding> = scan.diagnoses.iter().flat_map(|d| &d.findings).collect();
     if !findings.is_empty() {
-        let _ = writeln!(out, "\n{}", findings_table(&findings, scan, colour));
+        let _ = writeln!(
+            out,
+            "\n{}",
+            fit(&findings_table(&findings, scan, colour), output_width())
+        );
     }
     for lsp in scan.diagnoses.iter().flat_map(|d| &d.lsps) {
         lsp_block(&mut out, lsp, input);
@@ -126,41 +130,42 @@ pub fn render(
             let _ = writeln!(out, "  - {s}");
         }
     }
-    let mut commands: Vec<String> = Vec::new();
-    // Every other repair refuses a hive damaged outside the Winsock keys: salvage comes first,
-    // alone, and the salvaged copy is scanned again for what is left to repair.
-    let damaged = problems
-        .iter()
-        .copied()
-        .find(|f| f.code == Code::HiveStructureDamaged);
-    let problems = match damaged {
-        Some(damaged) => vec![damaged],
-        None => problems,
-    };
-    for f in &problems {
-        if let Some(c) = &f.repair.command {
-            let c = with_target(c, input);
-            if !commands.contains(&c) {
-                commands.push(c);
-            }
-        }
+    what_to_run_block(&mut out, what);
+    fit_lines(&out, output_width())
+}
+
+/// One block: the command, its alternatives, and what lies outside the registry.
+fn what_to_run_block(out: &mut String, what: &WhatToRun) {
+    if what.command.is_none() && what.then.is_none() && what.outside_the_registry.is_empty() {
+        return;
     }
-    if !commands.is_empty() {
+    let _ = writeln!(out, "\nWhat to run");
+    if let Some(command) = &what.command {
         let _ = writeln!(
             out,
-            "\nWhat to run (writes a repaired copy; the input is never changed):"
+            "  {command}\n    fixes every problem above that a repair can fix, in one run \
+             (the input is never changed)"
         );
-        for c in commands {
-            let _ = writeln!(out, "  {c}");
-        }
-        if damaged.is_some() {
-            let _ = writeln!(
-                out,
-                "  then scan OUT: the other repairs refuse this hive until it is whole"
-            );
+    }
+    for alternative in &what.alternatives {
+        let _ = writeln!(
+            out,
+            "  Alternatively, instead: {}\n    {}",
+            alternative.command, alternative.what
+        );
+    }
+    if let Some(then) = &what.then {
+        let _ = writeln!(out, "  Note: {then}");
+    }
+    if !what.outside_the_registry.is_empty() {
+        let _ = writeln!(
+            out,
+            "  Outside the registry (no repair of the hive fixes these):"
+        );
+        for step in &what.outside_the_registry {
+            let _ = writeln!(out, "    - {step}");
         }
     }
-    out
 }
 
 fn list_or_none(items: &[String]) -> String {
@@ -184,9 +189,7 @@ fn findings_table(findings: &[&Finding], scan: &Scan, colour: Colour) -> Table {
     if colour.0 {
         table.enforce_styling();
     } else {
-        // Not a terminal (or NO_COLOR): plain text, wrapped to a width that reads well in a
-        // file or a ticket.
-        table.force_no_tty().set_width(PLAIN_WIDTH);
+        table.force_no_tty();
     }
     let mut header = vec!["Severity", "Code", "Where", "Finding"];
     if several {

@@ -14,6 +14,7 @@ use crate::hive::image::{sha256_hex, sha256_of_reader};
 use crate::report::json_path;
 use crate::volume::confine::{Confined, VolumeRoot};
 use crate::volume::library_path::{Located, SystemLayout, View};
+use crate::volume::pe_image::{Machine, machine};
 use crate::volume::pe_version::{VersionStrings, read_version};
 use crate::winsock::catalog::{
     CATALOG_ENTRIES, CATALOG_ENTRIES64, CatalogList, ControlSetCatalogs,
@@ -86,6 +87,10 @@ pub struct DllCheck {
     pub version: Option<VersionStrings>,
     /// Why there is no version information, for a file that was found.
     pub version_error: Option<String>,
+    /// The processor the image is built for, for a file Windows can load.
+    pub machine: Option<Machine>,
+    /// Why Windows cannot load the file that was found (empty, not a PE image).
+    pub image_error: Option<String>,
     pub references: Vec<DllReference>,
 }
 
@@ -308,6 +313,8 @@ fn check_one(
         sha256: None,
         version: None,
         version_error: None,
+        machine: None,
+        image_error: None,
         references: Vec::new(),
     };
     let components = match layout.locate(stored, view) {
@@ -340,6 +347,11 @@ fn check_one(
                     match facts.version {
                         Ok(version) => check.version = Some(version),
                         Err(e) => check.version_error = Some(e),
+                    }
+                    match facts.machine {
+                        Some(Ok(machine)) => check.machine = Some(machine),
+                        Some(Err(e)) => check.image_error = Some(e),
+                        None => {}
                     }
                 }
                 Err(e) => {
@@ -376,6 +388,8 @@ pub struct FileFacts {
     size: u64,
     sha256: String,
     version: Result<VersionStrings, String>,
+    /// `None` when the file was too large to read.
+    machine: Option<Result<Machine, String>>,
 }
 
 /// Size, SHA-256 and version resource of a file of `size` bytes read from `file`, read once.
@@ -388,6 +402,7 @@ pub fn measure(file: impl Read, size: u64) -> std::io::Result<FileFacts> {
             version: Err(format!(
                 "larger than {MAX_PE_READ} bytes: version resource not read"
             )),
+            machine: None,
         });
     }
     let mut bytes = Vec::new();
@@ -396,6 +411,7 @@ pub fn measure(file: impl Read, size: u64) -> std::io::Result<FileFacts> {
         size: bytes.len() as u64,
         sha256: sha256_hex(&bytes),
         version: read_version(&bytes),
+        machine: Some(machine(&bytes)),
     })
 }
 

@@ -7,5 +7,6 @@ pub mod discover;
 pub mod dll_check;
 pub mod findings;
 pub mod library_path;
+pub mod pe_image;
 pub mod pe_version;
 pub mod target;

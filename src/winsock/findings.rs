@@ -58,6 +58,10 @@ pub enum Code {
     ProviderDllNotMicrosoft,
     ProviderDllOutsideVolume,
     HiveStructureDamaged,
+    CatalogEmptyBySerial,
+    CatalogValueInvalid,
+    ProviderDllUnloadable,
+    ProviderDllWrongArch,
 }
 
 impl Code {
@@ -92,6 +96,10 @@ impl Code {
             Self::ProviderDllNotMicrosoft => "provider_dll_not_microsoft",
             Self::ProviderDllOutsideVolume => "provider_dll_outside_volume",
             Self::HiveStructureDamaged => "hive_structure_damaged",
+            Self::CatalogEmptyBySerial => "catalog_empty_by_serial",
+            Self::CatalogValueInvalid => "catalog_value_invalid",
+            Self::ProviderDllUnloadable => "provider_dll_unloadable",
+            Self::ProviderDllWrongArch => "provider_dll_wrong_arch",
         }
     }
 
@@ -112,13 +120,16 @@ impl Code {
             | Self::KeyUnreadable
             | Self::CatalogKeyMissing
             | Self::CatalogGap
-            | Self::TruncatedCatalogItem => CATALOG_BROKEN,
+            | Self::TruncatedCatalogItem
+            | Self::CatalogEmptyBySerial
+            | Self::CatalogValueInvalid => CATALOG_BROKEN,
             Self::CatalogCountMismatch
             | Self::CatalogIdConflict
             | Self::DanglingChain
             | Self::DefaultProviderMissing
             | Self::TransportInvalid
-            | Self::ProviderDllMissing => SOCKETS_FAIL,
+            | Self::ProviderDllMissing
+            | Self::ProviderDllUnloadable => SOCKETS_FAIL,
             Self::LayeredProvider | Self::KnownMaliciousProvider | Self::ProviderPathTampered => {
                 &[PageCannotBeDisplayed, TrafficRedirected]
             }
@@ -129,6 +140,7 @@ impl Code {
             | Self::ProviderDllOutsideVolume => &[TrafficRedirected],
             Self::NamespaceEntryInvalid => &[NameResolutionFails, Error10107],
             Self::CatalogArchMismatch => &[OnlySomeProgramsFail],
+            Self::ProviderDllWrongArch => &[OnlySomeProgramsFail, NotASocket],
             Self::StaleCatalogLock => &[WinsockStalls],
             Self::AfdDisabled => &[NotASocket, NoIpAddress, PageCannotBeDisplayed],
             Self::TcpipDisabled => &[TcpipCode24, NoIpAddress, Error720],
@@ -148,19 +160,23 @@ impl Code {
             | Self::CatalogCountMismatch
             | Self::DormantCatalogEntry
             | Self::CatalogIdConflict
-            | Self::StaleCatalogLock => Fix,
+            | Self::StaleCatalogLock
+            | Self::CatalogEmptyBySerial => Fix,
             Self::Winsock2KeyMissing
             | Self::WinsockKeyMissing
             | Self::CatalogArchMismatch
             | Self::KeyUnreadable
             | Self::CatalogKeyMissing
+            | Self::CatalogValueInvalid
             | Self::TruncatedCatalogItem
             | Self::ProviderPathTampered
             | Self::ForeignProviderDll
             | Self::DefaultProviderMissing
             | Self::ProviderDllNotMicrosoft
             | Self::ProviderDllOutsideVolume => Reset,
-            Self::ProviderDllMissing => RestoreFile,
+            Self::ProviderDllMissing | Self::ProviderDllUnloadable | Self::ProviderDllWrongArch => {
+                RestoreFile
+            }
             Self::ForeignNamespaceProvider | Self::NamespaceEntryInvalid => ResetNamespace,
             Self::AfdDisabled
             | Self::TcpipDisabled
@@ -295,9 +311,11 @@ impl RepairStep {
             Self::RestoreFile => (
                 None,
                 vec![],
-                "restore the DLL from the installation (from WinPE, with the system's volume as \
-                 VOL: sfc /scannow /offbootdir=VOL /offwindir=VOL\\Windows); if a third-party or layered provider names it, \
-                 repair --mode reset or remove-lsp drops that provider instead",
+                "no registry repair restores a system file: run the offline system file check \
+                 from WinPE, with the system's volume as D: (sfc /scannow /offbootdir=D:\\ \
+                 /offwindir=D:\\Windows; Vista and later; on XP copy the file from the original \
+                 media); a third-party DLL comes back by reinstalling its program, or repair \
+                 --mode reset / remove-lsp drops the provider that names it",
             ),
             Self::Salvage => (
                 None,
@@ -381,6 +399,17 @@ impl Finding {
 
     pub fn evidence(mut self, evidence: serde_json::Value) -> Self {
         self.evidence = evidence;
+        self
+    }
+
+    /// What ws2_32 does with the problem when it loads the catalog, as `evidence.loader`.
+    pub fn loader(mut self, behaviour: &str) -> Self {
+        if !self.evidence.is_object() {
+            self.evidence = serde_json::json!({});
+        }
+        if let Some(map) = self.evidence.as_object_mut() {
+            map.insert("loader".into(), behaviour.into());
+        }
         self
     }
 

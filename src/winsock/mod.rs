@@ -21,5 +21,6 @@ pub mod scan;
 pub mod services;
 pub mod timeline;
 pub mod well_known;
+pub mod what_to_run;
 pub mod windows_version;
 pub mod winsock_keys;

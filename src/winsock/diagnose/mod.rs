@@ -2,6 +2,7 @@
 //! file per family of checks. Nothing here reads the hive or prints.
 
 mod arch;
+mod catalog_values;
 mod defaults;
 mod entries;
 pub mod lsp;

@@ -29,14 +29,13 @@ pub fn check(path: &str, entries: &[&NamespaceEntry], out: &mut Vec<Finding>) {
             ));
             continue;
         }
-        // Without these ws2_32 cannot load the provider, and refuses the catalog.
-        let essential = [
+        // ws2_32 reads these in turn and gives up on the first that fails: the whole namespace
+        // catalog is refused and WSAStartup returns the failure (ReactOS nscatent.c).
+        let required = [
             (LIBRARY_PATH, p.library_path.is_some()),
+            (DISPLAY_STRING, p.display_string.is_some()),
             (PROVIDER_ID, p.provider_id.is_some()),
             (SUPPORTED_NAME_SPACE, p.name_space.is_some()),
-        ];
-        let others = [
-            (DISPLAY_STRING, p.display_string.is_some()),
             (ENABLED, p.enabled.is_some()),
             (VERSION, p.version.is_some()),
             (
@@ -44,26 +43,28 @@ pub fn check(path: &str, entries: &[&NamespaceEntry], out: &mut Vec<Finding>) {
                 p.stores_service_class_info.is_some(),
             ),
         ];
-        let missing = |list: &[(&'static str, bool)]| -> Vec<&'static str> {
-            list.iter().filter(|(_, ok)| !ok).map(|&(n, _)| n).collect()
-        };
-        let (missing_essential, missing_other) = (missing(&essential), missing(&others));
-        if !missing_essential.is_empty() || !missing_other.is_empty() {
-            let all: Vec<&str> = missing_essential
-                .iter()
-                .chain(&missing_other)
-                .copied()
-                .collect();
-            out.push(invalid(
-                &key,
-                if missing_essential.is_empty() {
-                    Severity::Warning
-                } else {
-                    Severity::Critical
-                },
-                format!("{} missing or of the wrong type", all.join(", ")),
-                json!({ "missing": all, "other_values": p.other_values }),
-            ));
+        let missing: Vec<&str> = required
+            .iter()
+            .filter(|(_, ok)| !ok)
+            .map(|&(n, _)| n)
+            .collect();
+        if !missing.is_empty() {
+            out.push(
+                invalid(
+                    &key,
+                    Severity::Critical,
+                    format!(
+                        "{} missing or of the wrong type: ws2_32 refuses the whole namespace \
+                         catalog and WSAStartup fails with it",
+                        missing.join(", ")
+                    ),
+                    json!({ "missing": missing, "other_values": p.other_values }),
+                )
+                .loader(
+                    "WsNcEntryInitializeFromRegistry returns the first failed query; \
+                     WsNcRefreshFromRegistry drops every entry and returns that error.",
+                ),
+            );
         }
         if let Some(guid) = p.provider_id {
             by_guid
@@ -132,9 +133,13 @@ pub fn check(path: &str, entries: &[&NamespaceEntry], out: &mut Vec<Finding>) {
         out.push(invalid(
             path,
             Severity::Warning,
-            format!("entries {} share the provider GUID {guid}", keys.join(", ")),
+            format!(
+                "entries {} share the provider GUID {guid}: a lookup by GUID reaches only the first",
+                keys.join(", ")
+            ),
             json!({ "provider_id": guid, "keys": keys }),
-        ));
+        )
+        .loader("both load; a lookup by GUID takes the first in catalog order."));
     }
 }
 
@@ -143,7 +148,7 @@ fn invalid(key: &str, severity: Severity, problem: String, evidence: serde_json:
         Code::NamespaceEntryInvalid,
         severity,
         key,
-        format!("Namespace entry {key}: {problem}. Name resolution through Winsock may fail."),
+        format!("Namespace entry {key}: {problem}."),
     )
     .evidence(evidence)
 }

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::json;
 
 use super::{
-    EntryKey, covered_by_read_error, entry_index, loaded, namespace_list_path, namespace_root_path,
-    protocol_list_path, protocol_root_path, relative,
+    EntryKey, catalog_values, covered_by_read_error, entry_index, loaded, namespace_list_path,
+    namespace_root_path, protocol_list_path, protocol_root_path, relative,
 };
 use crate::hive::value::{hex, names_equal};
 use crate::winsock::catalog::{
@@ -37,31 +37,7 @@ pub fn check(cs: &ControlSetCatalogs, windows: &WindowsVersion, out: &mut Vec<Fi
         return;
     };
     let x64 = windows.arch == Arch::Amd64;
-    for (value, present) in [
-        (
-            "Current_Protocol_Catalog",
-            params.current_protocol_catalog.is_some(),
-        ),
-        (
-            "Current_NameSpace_Catalog",
-            params.current_namespace_catalog.is_some(),
-        ),
-    ] {
-        if !present {
-            out.push(
-                Finding::new(
-                    Code::CatalogKeyMissing,
-                    Severity::Critical,
-                    WINSOCK2_PARAMETERS,
-                    format!(
-                        "{value} is missing: ws2_32 cannot tell which catalog key to load and \
-                         starts from an empty catalog."
-                    ),
-                )
-                .value(value),
-            );
-        }
-    }
+    catalog_values::catalog_names(params, out);
 
     let protocol_root = protocol_root_path(cs);
     match &cs.protocol_catalog {
@@ -70,7 +46,7 @@ pub fn check(cs: &ControlSetCatalogs, windows: &WindowsVersion, out: &mut Vec<Fi
         }
         None => {}
         Some(root) => {
-            required_values(&protocol_root, root, true, x64, out);
+            catalog_values::root_values(&protocol_root, root, true, x64, out);
             required_lists(&protocol_root, &cs.protocol_catalogs, x64, out);
             stale_lock(&protocol_root, root, out);
             for list in &cs.protocol_catalogs {
@@ -89,7 +65,7 @@ pub fn check(cs: &ControlSetCatalogs, windows: &WindowsVersion, out: &mut Vec<Fi
         }
         None => {}
         Some(root) => {
-            required_values(&namespace_root, root, false, x64, out);
+            catalog_values::root_values(&namespace_root, root, false, x64, out);
             required_lists(&namespace_root, &cs.namespace_catalogs, x64, out);
             stale_lock(&namespace_root, root, out);
             for list in &cs.namespace_catalogs {
@@ -126,39 +102,6 @@ fn missing_key(path: &str, what: &str) -> Finding {
         path,
         format!("{path} ({what}) is missing: Winsock loads an empty catalog (error 10107)."),
     )
-}
-
-fn missing_value(path: &str, value: &str, why: &str) -> Finding {
-    Finding::new(
-        Code::CatalogKeyMissing,
-        Severity::Critical,
-        path,
-        format!("{value} is missing from {path}: {why}"),
-    )
-    .value(value)
-}
-
-fn required_values(
-    path: &str,
-    root: &CatalogRoot,
-    protocol: bool,
-    x64: bool,
-    out: &mut Vec<Finding>,
-) {
-    let fails = "ws2_32 refuses the whole catalog (WSASYSCALLFAILURE, error 10107).";
-    if root.num_catalog_entries.is_none() {
-        out.push(missing_value(path, "Num_Catalog_Entries", fails));
-    }
-    if protocol && root.next_catalog_entry_id.is_none() {
-        out.push(missing_value(path, "Next_Catalog_Entry_ID", fails));
-    }
-    if x64 && root.num_catalog_entries64.is_none() {
-        out.push(missing_value(
-            path,
-            "Num_Catalog_Entries64",
-            "64-bit programs on this x64 system find no catalog.",
-        ));
-    }
 }
 
 fn required_lists<E>(path: &str, lists: &[CatalogList<E>], x64: bool, out: &mut Vec<Finding>) {
@@ -266,7 +209,8 @@ fn numbering<E: EntryKey>(path: &str, list: &CatalogList<E>, out: &mut Vec<Findi
                      malware that raises the count later."
                 ),
             )
-            .evidence(json!({ "count": count })),
+            .evidence(json!({ "count": count }))
+            .loader("never read: ws2_32 builds the names 1..count and stops there."),
         );
     }
     let numbered = indices.len() as u64;
@@ -282,7 +226,11 @@ fn numbering<E: EntryKey>(path: &str, list: &CatalogList<E>, out: &mut Vec<Findi
                 ),
             )
             .value(count_value)
-            .evidence(json!({ "count": count, "numbered_keys": numbered })),
+            .evidence(json!({ "count": count, "numbered_keys": numbered }))
+            .loader(
+                "loads the keys 1..count: keys past the count are ignored, a missing one \
+                 below it fails the catalog (catalog_gap).",
+            ),
         );
     }
 }
@@ -320,7 +268,14 @@ fn truncated(path: &str, list: &CatalogList<ProtocolEntry>, out: &mut Vec<Findin
                 "expected_length": PACKED_ITEM_LEN,
                 "type": entry.packed_catalog_item_type,
                 "first_bytes_hex": head,
-            })),
+            }))
+            .loader(if raw_len.is_some() {
+                "WsTcEntryInitializeFromRegistry copies the path and WSAPROTOCOL_INFOW without \
+                 checking the length: a short item is over-read, the provider gets garbage \
+                 fields or no DLL; the type is not checked."
+            } else {
+                "a missing or unreadable PackedCatalogItem fails the query: the catalog is refused."
+            }),
         );
     }
 }
@@ -371,7 +326,11 @@ fn id_conflicts(
                         keys.join(", ")
                     ),
                 )
-                .evidence(json!({ "catalog_entry_id": id, "keys": keys })),
+                .evidence(json!({ "catalog_entry_id": id, "keys": keys }))
+                .loader(
+                    "loads both entries; a lookup by ID (chains, WSASocket with a protocol \
+                     info) takes the first in catalog order.",
+                ),
             );
         }
     }

@@ -20,13 +20,14 @@ use crate::winsock::repair::layout::{
 };
 use crate::winsock::repair::plan::{Removed, RepairPlan};
 
-const CODES: [Code; 6] = [
+const CODES: [Code; 7] = [
     Code::CatalogGap,
     Code::CatalogCountMismatch,
     Code::DormantCatalogEntry,
     Code::CatalogIdConflict,
     Code::StaleCatalogLock,
     Code::DanglingChain,
+    Code::CatalogEmptyBySerial,
 ];
 
 /// `with_namespace`: also renumber the namespace catalog (not when it is rebuilt anyway).
@@ -260,14 +261,15 @@ fn needs_work<E: AsCurrent + EntryKey>(
     let lock = root
         .serial_access_num
         .is_some_and(|s| root.lock_key(s).is_some());
-    lock || lists.iter().any(|(list, wanted)| {
-        list.num_entries != Some(wanted.len() as u32)
-            || list.entries.len() != wanted.len()
-            || wanted.iter().enumerate().any(|(i, _)| {
-                !list
-                    .entries
-                    .iter()
-                    .any(|e| e.key_name() == format!("{:012}", i + 1))
-            })
-    })
+    lock || root.serial_access_num == Some(0)
+        || lists.iter().any(|(list, wanted)| {
+            list.num_entries != Some(wanted.len() as u32)
+                || list.entries.len() != wanted.len()
+                || wanted.iter().enumerate().any(|(i, _)| {
+                    !list
+                        .entries
+                        .iter()
+                        .any(|e| e.key_name() == format!("{:012}", i + 1))
+                })
+        })
 }

@@ -2,7 +2,7 @@
 //! counters (`Num_Catalog_Entries[64]`, `Next_Catalog_Entry_ID`, `Serial_Access_Num`) and the
 //! writer lock key (format doc §1.2-1.6).
 
-use crate::hive::value::{RawValue, names_equal};
+use crate::hive::value::{RawValue, find, names_equal};
 use crate::winsock::catalog::{
     CATALOG_ENTRIES, CATALOG_ENTRIES64, CatalogList, CatalogRoot, ControlSetCatalogs,
     DEFAULT_NAMESPACE_CATALOG, DEFAULT_PROTOCOL_CATALOG, NamespaceEntry, ProtocolEntry,
@@ -129,9 +129,14 @@ pub fn counters(
             RawValue::dword(NEXT_CATALOG_ENTRY_ID, next),
         );
     }
+    // Never 0 (ws2_32 would take the catalog for loaded and read nothing); a value that is not
+    // a DWORD starts again at 1.
     let serial = match root {
         None => Some(1),
-        Some(r) => r.serial_access_num.map(|s| s.wrapping_add(1)),
+        Some(r) => match r.serial_access_num {
+            Some(s) => Some(s.checked_add(1).unwrap_or(1)),
+            None => find(&r.values, SERIAL_ACCESS_NUM).map(|_| 1),
+        },
     };
     if let Some(serial) = serial {
         plan.set(

@@ -16,7 +16,7 @@ use crate::winsock::repair::layout::{
 use crate::winsock::repair::plan::RepairPlan;
 use crate::winsock::repair::services;
 
-const CODES: [Code; 8] = [
+const CODES: [Code; 10] = [
     Code::CatalogKeyMissing,
     Code::CatalogGap,
     Code::CatalogCountMismatch,
@@ -25,6 +25,8 @@ const CODES: [Code; 8] = [
     Code::ForeignNamespaceProvider,
     Code::KnownMaliciousProvider,
     Code::StaleCatalogLock,
+    Code::CatalogEmptyBySerial,
+    Code::CatalogValueInvalid,
 ];
 
 /// Whether the diagnosis found problems in the namespace catalog.

@@ -86,7 +86,14 @@ impl RepairPlan {
     /// Whether the plan changes anything besides the catalogs' change counters.
     pub fn changes_anything(&self) -> bool {
         self.edits.iter().any(|e| match e {
-            Edit::SetValue { after, .. } => !after.is_named(SERIAL_ACCESS_NUM),
+            // A bumped serial number alone is no change, unless the old one broke loading (0, or
+            // not a DWORD).
+            Edit::SetValue { before, after, .. } => {
+                !after.is_named(SERIAL_ACCESS_NUM)
+                    || before
+                        .as_ref()
+                        .is_some_and(|b| b.as_dword().is_none_or(|s| s == 0))
+            }
             _ => true,
         })
     }
@@ -287,7 +294,8 @@ pub fn entry_key_name(position: usize) -> String {
 /// PackedCatalogItem decoded (here, so that the printer does not parse).
 pub fn value_summary(value: &RawValue) -> String {
     if let Some(text) = value.as_string() {
-        return format!("{text:?}");
+        // As stored: no escapes (a Debug string would double every backslash).
+        return format!("\"{text}\"");
     }
     if let Some(number) = value.as_dword() {
         return number.to_string();

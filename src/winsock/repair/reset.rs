@@ -33,7 +33,7 @@ use crate::winsock::repair::plan::{Removed, RepairPlan};
 use crate::winsock::repair::{Context, PlanError, RepairOptions, namespace, services};
 
 /// What reset fixes in the protocol catalog.
-const PROTOCOL_CODES: [Code; 14] = [
+const PROTOCOL_CODES: [Code; 16] = [
     Code::CatalogKeyMissing,
     Code::CatalogGap,
     Code::CatalogCountMismatch,
@@ -48,6 +48,8 @@ const PROTOCOL_CODES: [Code; 14] = [
     Code::DefaultProviderMissing,
     Code::StaleCatalogLock,
     Code::CatalogArchMismatch,
+    Code::CatalogEmptyBySerial,
+    Code::CatalogValueInvalid,
 ];
 
 /// Which provider an entry is: (ProviderId, af, type, protocol).
@@ -235,7 +237,11 @@ pub fn plan(
     plan.claim(context.findings, &PROTOCOL_CODES, relative(cs, &root_path));
     plan.claim(
         context.findings,
-        &[Code::Winsock2KeyMissing, Code::CatalogKeyMissing],
+        &[
+            Code::Winsock2KeyMissing,
+            Code::CatalogKeyMissing,
+            Code::CatalogValueInvalid,
+        ],
         relative(cs, &parameters_path(cs)),
     );
     let namespace_root = namespace_root_path(cs);
@@ -340,9 +346,19 @@ fn restore_parameters(cs: &ControlSetCatalogs, family: Family, plan: &mut Repair
             }
         }
         Some(params) => {
+            // Missing, or not REG_SZ (ws2_32 refuses any other type): REG_SZ, same name.
             for value in winsock2_parameters(family).into_iter().take(2) {
-                if !params.values.iter().any(|v| v.is_named(&value.name)) {
-                    plan.set(&key, &params.values, value);
+                match params.values.iter().find(|v| v.is_named(&value.name)) {
+                    None => plan.set(&key, &params.values, value),
+                    Some(v) if v.data_type != REG_SZ => {
+                        let text = v.as_string().filter(|t| !t.is_empty() && !t.contains('\\'));
+                        let wanted = match text {
+                            Some(text) => RawValue::string(&value.name, REG_SZ, &text),
+                            None => value,
+                        };
+                        plan.set(&key, &params.values, wanted);
+                    }
+                    Some(_) => {}
                 }
             }
         }
