@@ -161,20 +161,29 @@ fn scan_json(target: &Path) -> Value {
 /// The document without what names files: the image section, every `path` and the logs
 /// to move aside.
 fn paths_aside(mut document: Value) -> Value {
-    fn strip(value: &mut Value) {
+    document.as_object_mut().unwrap().remove("image");
+    without(document, &["path", "path_bytes_hex", "logs_to_move_aside"])
+}
+
+/// `document` without the time of the run (two runs differ in it) and without the fields named
+/// `keys` at any depth.
+fn without(mut document: Value, keys: &[&str]) -> Value {
+    fn strip(value: &mut Value, keys: &[&str]) {
         match value {
             Value::Object(map) => {
-                map.remove("path");
-                map.remove("path_bytes_hex");
-                map.remove("logs_to_move_aside");
-                map.values_mut().for_each(strip);
+                for key in keys {
+                    map.remove(*key);
+                }
+                map.values_mut().for_each(|v| strip(v, keys));
             }
-            Value::Array(items) => items.iter_mut().for_each(strip),
+            Value::Array(items) => items.iter_mut().for_each(|v| strip(v, keys)),
             _ => {}
         }
     }
-    document.as_object_mut().unwrap().remove("image");
-    strip(&mut document);
+    if let Some(map) = document.as_object_mut() {
+        map.remove("created");
+    }
+    strip(&mut document, keys);
     document
 }
 
@@ -262,24 +271,14 @@ fn mounted_scan(dir: &Path, volume: &Path, root: &str) -> String {
     );
     let document = scan_json(&mount);
     run("umount", &[mount.to_str().unwrap()]);
-    let text = serde_json::to_string(&without_path_bytes(document)).unwrap();
+    let text = serde_json::to_string(&comparable(document)).unwrap();
     text.replace(mount.to_str().unwrap(), root)
 }
 
-/// The document without `path_bytes_hex` (the bytes of a path, which differs by construction).
-fn without_path_bytes(mut document: Value) -> Value {
-    fn strip(value: &mut Value) {
-        match value {
-            Value::Object(map) => {
-                map.remove("path_bytes_hex");
-                map.values_mut().for_each(strip);
-            }
-            Value::Array(items) => items.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    strip(&mut document);
-    document
+/// `document` without what differs between two scans of the same files: the bytes of paths
+/// (image paths are not the volume's) and the time of the run.
+fn comparable(document: Value) -> Value {
+    without(document, &["path_bytes_hex"])
 }
 
 #[test]
@@ -370,7 +369,7 @@ fn every_container_scans_as_the_mounted_volume() {
         assert_eq!(document["input"]["path"], name.as_str());
         assert_eq!(document["image"]["partition"], *partition);
         document.as_object_mut().unwrap().remove("image");
-        let document = serde_json::to_string(&without_path_bytes(document)).unwrap();
+        let document = serde_json::to_string(&comparable(document)).unwrap();
         assert_eq!(document, expected, "{}", image.display());
     }
     // The DLLs inside, with their hashes and versions, as on the mounted volume.
