@@ -115,7 +115,8 @@ if have scan && command -v mkntfs >/dev/null && command -v ewfacquire >/dev/null
   ntfs-3g "$IMG/vol.img" "$IMG/mnt"
   mkdir -p "$IMG/mnt/Windows/System32/config"
   cp "$HIVE" "$IMG/mnt/Windows/System32/config/SYSTEM"
-  umount "$IMG/mnt"
+  # FUSE releases closed files asynchronously: umount may find the mount busy for a moment.
+  for _ in $(seq 50); do umount "$IMG/mnt" 2>/dev/null && break; sleep 0.1; done
   truncate -s 66M "$IMG/disk.img"
   printf 'label: dos\nstart=2048, size=131072, type=7\n' | sfdisk -q "$IMG/disk.img"
   dd if="$IMG/vol.img" of="$IMG/disk.img" bs=1M seek=1 conv=notrunc status=none

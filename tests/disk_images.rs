@@ -62,19 +62,93 @@ fn ntfs_volume(dir: &Path, files: &[(&str, &Path)]) -> PathBuf {
     let file = std::fs::File::create(&volume).unwrap();
     file.set_len(64 << 20).unwrap();
     run("mkntfs", &["-F", "-Q", "-q", volume.to_str().unwrap()]);
-    let mount = dir.join("mnt");
-    std::fs::create_dir_all(&mount).unwrap();
-    run(
-        "ntfs-3g",
-        &[volume.to_str().unwrap(), mount.to_str().unwrap()],
-    );
+    let mount = Mount::new(&volume, &dir.join("mnt"), false);
     for (inside, source) in files {
-        let target = mount.join(inside);
+        let target = mount.path.join(inside);
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::copy(source, &target).unwrap();
     }
-    run("umount", &[mount.to_str().unwrap()]);
+    mount.unmount();
     volume
+}
+
+/// An NTFS volume mounted by ntfs-3g, kept in the foreground so that unmounting waits for it
+/// to have written the volume back and exited.
+struct Mount {
+    path: PathBuf,
+    daemon: std::process::Child,
+}
+
+impl Mount {
+    fn new(volume: &Path, path: &Path, read_only: bool) -> Mount {
+        std::fs::create_dir_all(path).unwrap();
+        let options = if read_only {
+            "ro,no_detach"
+        } else {
+            "no_detach"
+        };
+        // no_detach also prints debug lines: kept in a file, read when mounting fails.
+        let log = path.with_extension("ntfs-3g.log");
+        let mut daemon = Process::new("ntfs-3g")
+            .args(["-o", options])
+            .arg(volume)
+            .arg(path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        for _ in 0..200 {
+            if let Some(status) = daemon.try_wait().unwrap() {
+                let said = std::fs::read_to_string(&log).unwrap_or_default();
+                panic!(
+                    "ntfs-3g {} ended ({status}) before mounting: {said}",
+                    volume.display()
+                );
+            }
+            if Process::new("mountpoint")
+                .arg("-q")
+                .arg(path)
+                .status()
+                .is_ok_and(|s| s.success())
+            {
+                return Mount {
+                    path: path.to_path_buf(),
+                    daemon,
+                };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = daemon.kill();
+        panic!("ntfs-3g did not mount {} in 10 s", volume.display());
+    }
+
+    /// Unmounts, retrying while the kernel still holds files just closed (FUSE releases them
+    /// asynchronously: "target is busy"), then waits for ntfs-3g to finish writing.
+    fn unmount(mut self) {
+        let mut last = String::new();
+        for _ in 0..200 {
+            let out = Process::new("umount").arg(&self.path).output().unwrap();
+            if out.status.success() {
+                let status = self.daemon.wait().unwrap();
+                assert!(status.success(), "ntfs-3g ended with {status}");
+                return;
+            }
+            last = String::from_utf8_lossy(&out.stderr).into_owned();
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("umount {}: {last}", self.path.display());
+    }
+}
+
+/// A test that failed while mounted leaves no mount behind.
+impl Drop for Mount {
+    fn drop(&mut self) {
+        if self.daemon.try_wait().is_ok_and(|s| s.is_none()) {
+            let _ = Process::new("umount").arg("-l").arg(&self.path).status();
+            let _ = self.daemon.kill();
+            let _ = self.daemon.wait();
+        }
+    }
 }
 
 /// `volume` as partition 1 of a disk with an MBR (`dos`) or GPT table, at 1 MiB.
@@ -258,21 +332,12 @@ fn microsoft_dll(dir: &Path, name: &str) -> PathBuf {
 /// `scan --json` of the volume mounted read-only by ntfs-3g, its mount point spelled as
 /// `root` (how an image names the partition) so that it compares with an image's scan.
 fn mounted_scan(dir: &Path, volume: &Path, root: &str) -> String {
-    let mount = dir.join("ro");
-    std::fs::create_dir_all(&mount).unwrap();
-    run(
-        "ntfs-3g",
-        &[
-            "-o",
-            "ro",
-            volume.to_str().unwrap(),
-            mount.to_str().unwrap(),
-        ],
-    );
-    let document = scan_json(&mount);
-    run("umount", &[mount.to_str().unwrap()]);
+    let mount = Mount::new(volume, &dir.join("ro"), true);
+    let document = scan_json(&mount.path);
+    let path = mount.path.to_str().unwrap().to_string();
+    mount.unmount();
     let text = serde_json::to_string(&comparable(document)).unwrap();
-    text.replace(mount.to_str().unwrap(), root)
+    text.replace(&path, root)
 }
 
 /// `document` without what differs between two scans of the same files: the bytes of paths

@@ -5,13 +5,15 @@ use std::fmt::Write;
 
 use crate::hive::filetime::filetime_to_rfc3339;
 use crate::pipeline::history::History;
+use crate::report::width::{fit_lines, output_width};
 use crate::winsock::catalog_diff::{CatalogDiff, ProviderLine};
 
 pub fn render(history: &History) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\nKnown-good candidates (newest first; `repair --mode restore --from auto` takes the first marked *):"
+        "\nKnown-good candidates, newest first (`repair --mode restore --from auto` takes \
+         the one marked *):"
     );
     if history.candidates.is_empty() {
         let _ = writeln!(out, "  none: no other control set, no older copy of SYSTEM");
@@ -67,7 +69,7 @@ pub fn render(history: &History) -> String {
             skipped.reason
         );
     }
-    out
+    fit_lines(&out, output_width())
 }
 
 /// What restoring the candidate would do, in one line.
