@@ -1,5 +1,5 @@
-//! With COLUMNS=80 no line of `catalog`, `scan`, `dlls`, `repair --dry-run`, `logs` or
-//! `discover` is wider than 80 characters, on the bundled hives and on the real ones: wide tables
+//! With COLUMNS=80 no line of `catalog`, `scan`, `dlls`, `repair --dry-run`, `logs`, `replay`
+//! or `discover` is wider than 80 characters, on the bundled hives and on the real ones: wide tables
 //! become one block per entry, prose wraps at spaces.
 
 mod common;
@@ -88,4 +88,13 @@ fn the_real_hives_and_their_logs_fit_in_80_columns() {
     let mut args: Vec<&std::ffi::OsStr> = vec!["logs".as_ref()];
     args.extend(logs.iter().map(|l| l.as_os_str()));
     assert_fits(&args);
+    let out = tempfile::tempdir().unwrap();
+    let replayed = out.path().join("replayed");
+    let dirty = hives.join("real/win10-1709-x64-dirty-with-logs/SYSTEM");
+    assert_fits(&[
+        "replay".as_ref(),
+        dirty.as_os_str(),
+        "--out".as_ref(),
+        replayed.as_os_str(),
+    ]);
 }

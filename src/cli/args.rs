@@ -272,12 +272,12 @@ pub struct ScanArgs {
     #[arg(long, value_name = "LETTER", default_value = "C", value_parser = parse_drive_letter)]
     pub system_drive: char,
 
-    /// Print JSON (shape: docs/json-scan.md) instead of a report (one TARGET)
     /// List the known-good copies of the Winsock configuration (the other control sets; on a
     /// volume, always, also RegBack, restore points, repair, Windows.old and --install backups)
     #[arg(long, conflicts_with = "recursive")]
     pub history: bool,
 
+    /// Print JSON (shape: docs/json-scan.md) instead of a report (one TARGET)
     #[arg(long, conflicts_with = "recursive")]
     pub json: bool,
 

@@ -19,6 +19,7 @@ pub mod reg_file;
 pub mod repair_json;
 pub mod repair_table;
 pub mod replay_report;
+pub mod restore_table;
 pub mod scan_json;
 pub mod scan_table;
 pub mod timeline_bodyfile;

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::hive::image::InputFile;
 use crate::input::LogsReport;
+use crate::report::width::{fit_lines, output_width};
 
 #[derive(Debug, Serialize)]
 pub struct ReplayDocument<'a> {
@@ -75,6 +76,6 @@ impl ReplayDocument<'_> {
                 let _ = writeln!(out, "  {}", log.display());
             }
         }
-        out
+        fit_lines(&out, output_width())
     }
 }
