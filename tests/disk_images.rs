@@ -501,7 +501,11 @@ fn discover_lists_partitions_file_systems_and_windows() {
         .unwrap();
     let document: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
-        document["image"]["sha256"],
+        document["image"]["hashed"][0]["path"],
+        gpt.to_str().unwrap()
+    );
+    assert_eq!(
+        document["image"]["hashed"][0]["sha256"],
         common::sha256_of(&gpt).as_str()
     );
     // --partition names one that holds no Windows: said, with what the image holds.
@@ -663,4 +667,33 @@ fn several_windows_are_told_apart_by_partition() {
             common::sha256_of(expected).as_str()
         );
     }
+}
+
+/// What scan tells to run for a hive inside an image names the image and its partition (a
+/// path inside an image is no file a command can open), and works as printed.
+#[test]
+fn the_suggested_repair_of_a_hive_in_an_image_runs_as_printed() {
+    if !have_tools(&["mkntfs", "ntfs-3g", "sfdisk"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let lsp = Path::new(env!("CARGO_MANIFEST_DIR")).join("hives/win10-x64-lsp.hive");
+    let volume = ntfs_volume(dir.path(), &[("Windows/System32/config/SYSTEM", &lsp)]);
+    let mbr = disk(dir.path(), &volume, "dos");
+    let document = scan_json(&mbr);
+    let command = document["what_to_run"]["command"].as_str().unwrap();
+    let expected = format!(
+        "winsock-doctor repair {} --partition 1 --mode remove-lsp --out OUT",
+        mbr.display()
+    );
+    assert_eq!(command, expected);
+    let out = dir.path().join("repaired");
+    let words: Vec<String> = command
+        .split(' ')
+        .skip(1)
+        .map(|w| w.replace("OUT", out.to_str().unwrap()))
+        .collect();
+    doctor().args(&words).assert().success();
+    doctor().arg("scan").arg(&out).assert().success();
+    common::repair::assert_written_hive_ok(&lsp, &out, &common::repair::WINSOCK_KEYS);
 }

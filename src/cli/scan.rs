@@ -50,21 +50,11 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         let hive = &scanned.hive;
         print_dirty_notice(&hive.logs, hive.path());
         let colour = Colour(crate::cli::colour::for_stdout());
-        write!(
-            stdout.lock(),
-            "{}",
-            scan_table::render(
-                hive.input(),
-                &scanned.catalogs,
-                &scanned.windows,
-                &scanned.result,
-                &scanned.what_to_run(),
-                colour
-            )
-        )
-        .and_then(|()| match &history {
-            Some(history) => write!(stdout.lock(), "{}", history_table::render(history)),
-            None => Ok(()),
+        write!(stdout.lock(), "{}", scan_table::render(&scanned, colour)).and_then(|()| {
+            match &history {
+                Some(history) => write!(stdout.lock(), "{}", history_table::render(history)),
+                None => Ok(()),
+            }
         })
     };
     written.map_err(|e| Error::io("standard output", "write to", e))?;

@@ -39,11 +39,21 @@ pub struct ImageSource {
     pub container: &'static str,
     /// The size of the virtual disk.
     pub disk_size: u64,
-    /// The image file's own sha256, with `--hash-image`.
-    pub sha256: Option<String>,
+    /// With `--hash-image`, every file of the image (each segment of an EWF set), hashed
+    /// whole; empty without.
+    pub hashed: Vec<HashedFile>,
     pub partition: u32,
     /// The Windows folder on the partition, as stored.
     pub windows: String,
+}
+
+/// A file of the image and its own sha256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HashedFile {
+    #[serde(serialize_with = "json_path::lossy")]
+    pub path: PathBuf,
+    pub size: u64,
+    pub sha256: String,
 }
 
 impl ImageSource {
@@ -306,20 +316,24 @@ pub fn read_installation(
         Some((record, names)) => Some(volume.read_file(record, &name(&names))?),
         None => None,
     };
-    let sha256 = if options.hash_image {
-        Some(hash_file(path)?)
-    } else {
-        None
+    let mut source = ImageSource {
+        image: path.to_path_buf(),
+        container: container.name(),
+        disk_size,
+        hashed: Vec::new(),
+        partition: partition.number,
+        windows: windows.clone(),
     };
+    if options.hash_image {
+        let mut files = source.files();
+        files[1..].sort();
+        source.hashed = files
+            .into_iter()
+            .map(hash_file)
+            .collect::<Result<Vec<_>>>()?;
+    }
     Ok(ImageFiles {
-        source: ImageSource {
-            image: path.to_path_buf(),
-            container: container.name(),
-            disk_size,
-            sha256,
-            partition: partition.number,
-            windows: windows.clone(),
-        },
+        source,
         system,
         logs,
         software,
@@ -372,20 +386,26 @@ fn no_installation(path: &Path, surveyed: &[SurveyedPartition], partition: Optio
 }
 
 /// The sha256 of the file at `path`, read whole.
-fn hash_file(path: &Path) -> Result<String> {
-    let mut file = open_regular(path)?;
+fn hash_file(path: PathBuf) -> Result<HashedFile> {
+    let mut file = open_regular(&path)?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0; 1 << 20];
+    let mut size = 0u64;
     loop {
         let read = file
             .read(&mut buffer)
-            .map_err(|e| Error::io(path, "hash", e))?;
+            .map_err(|e| Error::io(&path, "hash", e))?;
         if read == 0 {
             break;
         }
         hasher.update(&buffer[..read]);
+        size = size.saturating_add(read as u64);
     }
-    Ok(hex(&hasher.finalize()))
+    Ok(HashedFile {
+        path,
+        size,
+        sha256: hex(&hasher.finalize()),
+    })
 }
 
 #[cfg(test)]
@@ -409,7 +429,7 @@ mod tests {
             image: dir.path().join("case.E01"),
             container,
             disk_size: 0,
-            sha256: None,
+            hashed: Vec::new(),
             partition: 1,
             windows: "Windows".into(),
         };

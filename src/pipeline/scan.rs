@@ -16,7 +16,7 @@ use crate::winsock::catalog::SystemCatalogs;
 use crate::winsock::findings::Finding;
 use crate::winsock::hive_structure::hive_structure;
 use crate::winsock::scan::{Scan, scan};
-use crate::winsock::what_to_run::{Destination, WhatToRun, what_to_run};
+use crate::winsock::what_to_run::{Destination, WhatToRun, remove_lsp_command, what_to_run};
 use crate::winsock::windows_version::{
     SoftwareVersionFacts, SystemVersionFacts, WindowsVersion, detect, read_software_facts,
     read_system_facts,
@@ -93,11 +93,30 @@ impl HiveScan {
             .flat_map(|d| &d.findings)
             .filter(|f| f.is_problem())
             .collect();
-        let (target, destination) = match &self.install_target {
-            Some(given) => (given.as_path(), Destination::Install),
-            None => (self.hive.path(), Destination::Copy),
-        };
-        what_to_run(&problems, &self.windows, &typed(target), destination)
+        let (target, destination) = self.repair_target();
+        what_to_run(&problems, &self.windows, &target, destination)
+    }
+
+    /// The command that removes the layered providers, and only them.
+    pub fn remove_lsp_command(&self) -> String {
+        let (target, destination) = self.repair_target();
+        remove_lsp_command(&target, destination)
+    }
+
+    /// TARGET as a repair is to be given it, and where that repair writes: back into the
+    /// installation on a volume; a copy from the image's partition (a path inside an image is
+    /// not a file a command can open), or from the hive file.
+    fn repair_target(&self) -> (String, Destination) {
+        if let Some(given) = &self.install_target {
+            return (typed(given), Destination::Install);
+        }
+        match &self.image {
+            Some(image) => (
+                format!("{} --partition {}", typed(&image.image), image.partition),
+                Destination::Copy,
+            ),
+            None => (typed(self.hive.path()), Destination::Copy),
+        }
     }
 
     /// The `scan --json` document.

@@ -6,18 +6,17 @@ use std::fmt::Write;
 
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
-use crate::hive::image::InputFile;
+use crate::image::installation::ImageSource;
+use crate::pipeline::scan::HiveScan;
 use crate::report::check_table;
 use crate::report::scan_json::roles;
 use crate::report::width::{fit, fit_lines, output_width};
 use crate::report::windows_line::windows_line;
-use crate::winsock::catalog::SystemCatalogs;
 use crate::winsock::diagnose::Lsp;
 use crate::winsock::findings::{Finding, Severity};
 use crate::winsock::hive_structure::HiveStructure;
 use crate::winsock::scan::Scan;
 use crate::winsock::what_to_run::WhatToRun;
-use crate::winsock::windows_version::WindowsVersion;
 
 /// Whether to colour the output (decided in cli::colour).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,15 +32,13 @@ impl Colour {
     }
 }
 
-pub fn render(
-    input: &InputFile,
-    catalogs: &SystemCatalogs,
-    windows: &WindowsVersion,
-    scan: &Scan,
-    what: &WhatToRun,
-    colour: Colour,
-) -> String {
+pub fn render(scanned: &HiveScan, colour: Colour) -> String {
+    let input = scanned.hive.input();
+    let (catalogs, windows, scan) = (&scanned.catalogs, &scanned.windows, &scanned.result);
     let mut out = String::new();
+    if let Some(image) = &scanned.image {
+        image_lines(&mut out, image);
+    }
     let _ = writeln!(out, "Hive:        {}", input.path.display());
     let _ = writeln!(out, "SHA-256:     {} ({} bytes)", input.sha256, input.size);
     let _ = writeln!(out, "{}", windows_line(windows));
@@ -84,8 +81,9 @@ pub fn render(
             fit(&findings_table(&findings, scan, colour), output_width())
         );
     }
+    let remove_lsp = scanned.remove_lsp_command();
     for lsp in scan.diagnoses.iter().flat_map(|d| &d.lsps) {
-        lsp_block(&mut out, lsp, input);
+        lsp_block(&mut out, lsp, &remove_lsp);
     }
     // LastKnownGood is another control set that was not scanned.
     let lkg_elsewhere = catalogs
@@ -130,8 +128,30 @@ pub fn render(
             let _ = writeln!(out, "  - {s}");
         }
     }
-    what_to_run_block(&mut out, what);
+    what_to_run_block(&mut out, &scanned.what_to_run());
     fit_lines(&out, output_width())
+}
+
+/// Where in a disk image the hive was read, and the image's own hash when asked for.
+fn image_lines(out: &mut String, image: &ImageSource) {
+    let _ = writeln!(
+        out,
+        "Image:       {} ({}, a disk of {} bytes), partition {}, folder {}",
+        image.image.display(),
+        image.container,
+        image.disk_size,
+        image.partition,
+        image.windows
+    );
+    for file in &image.hashed {
+        let _ = writeln!(
+            out,
+            "Image file:  {} ({} bytes)\n  SHA-256:   {}",
+            file.path.display(),
+            file.size,
+            file.sha256
+        );
+    }
 }
 
 /// One block: the command, its alternatives, and what lies outside the registry.
@@ -176,10 +196,6 @@ fn list_or_none(items: &[String]) -> String {
     }
 }
 
-fn with_target(command: &str, input: &InputFile) -> String {
-    command.replace("TARGET", &format!("\"{}\"", input.path.display()))
-}
-
 fn findings_table(findings: &[&Finding], scan: &Scan, colour: Colour) -> Table {
     let several = scan.diagnoses.len() > 1;
     let mut table = Table::new();
@@ -220,7 +236,7 @@ fn findings_table(findings: &[&Finding], scan: &Scan, colour: Colour) -> Table {
     table
 }
 
-fn lsp_block(out: &mut String, lsp: &Lsp, input: &InputFile) {
+fn lsp_block(out: &mut String, lsp: &Lsp, remove_lsp: &str) {
     let _ = writeln!(
         out,
         "\nLayered service provider \"{}\" (in {} {})",
@@ -280,14 +296,7 @@ fn lsp_block(out: &mut String, lsp: &Lsp, input: &InputFile) {
             lsp.wraps.join(", ")
         }
     );
-    let _ = writeln!(
-        out,
-        "  To remove:   {}",
-        with_target(
-            "winsock-doctor repair TARGET --mode remove-lsp --out OUT",
-            input
-        )
-    );
+    let _ = writeln!(out, "  To remove:   {remove_lsp}");
 }
 
 /// The structure check's verdict, with the first problems.

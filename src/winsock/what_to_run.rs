@@ -145,6 +145,11 @@ pub fn what_to_run(
     out
 }
 
+/// The command that removes the layered providers of `target` and nothing else.
+pub fn remove_lsp_command(target: &str, destination: Destination) -> String {
+    command(target, Some("remove-lsp"), &[], None, destination)
+}
+
 fn command(
     target: &str,
     mode: Option<&str>,
