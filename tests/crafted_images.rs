@@ -168,3 +168,19 @@ fn a_partition_starting_at_sector_0() {
     let image = write(dir.path(), "zero.img", &disk);
     scan_fails_with(&image, "damaged partition table");
 }
+
+#[test]
+fn restore_of_an_image_says_restore_is_for_volumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut disk = mbr(7, 2048, 2048);
+    disk.resize(4096 * 512, 0);
+    let image = write(dir.path(), "disk.img", &disk);
+    Command::cargo_bin("winsock-doctor")
+        .unwrap()
+        .args(["restore", "--list"])
+        .arg(&image)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("a disk image (raw)"))
+        .stderr(predicates::str::contains("restore works on a volume"));
+}

@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::hive::image::sha256_of_reader;
 use crate::hive::log::discover_logs;
+use crate::image::open::image_container;
 use crate::pipeline::backup_folder::{BackupState, FoundBackup, list_backups, open_backup_folder};
 use crate::pipeline::backup_manifest::{
     BackedUpFile, BackupManifest, Changes, MANIFEST_VERSION, Operation, Tool,
@@ -31,6 +32,15 @@ pub struct ConfigFolder {
 impl ConfigFolder {
     /// A config folder (holding SYSTEM), or anything [`Target::resolve`] takes.
     pub fn resolve(target: &Path) -> Result<Self> {
+        if let Some(container) = image_container(target) {
+            return Err(Error::Usage(format!(
+                "{}: a disk image ({}): repair --install never writes into an image, so it \
+                 holds no backup of this tool's; restore works on a volume (a mounted \
+                 partition or a drive letter)",
+                target.display(),
+                container.name()
+            )));
+        }
         let hive_here = target
             .is_dir()
             .then(|| find_child(target, SYSTEM_HIVE).ok().flatten())
