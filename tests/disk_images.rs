@@ -12,8 +12,6 @@ use std::process::Command as Process;
 use assert_cmd::Command;
 use common::pe::{self, Bits, Version};
 use serde_json::Value;
-use winsock_doctor::hive::builder::{KeySpec, ValueSpec, build_hive};
-use winsock_doctor::hive::value::REG_SZ;
 
 const WIN7: &str = "real/win7-sp1-x86/SYSTEM";
 const DIRTY: &str = "real/win10-1709-x64-dirty-with-logs";
@@ -277,40 +275,8 @@ fn ntfscat_sha256(volume: &Path, inside: &str) -> String {
 
 /// A SOFTWARE hive saying Windows 7 SP1 (build 7601), built here (the shared hives have none).
 fn software_hive(dir: &Path) -> PathBuf {
-    let sz = |name: &str, text: &str| ValueSpec {
-        name: name.to_string(),
-        data_type: REG_SZ,
-        data: text
-            .encode_utf16()
-            .chain([0])
-            .flat_map(u16::to_le_bytes)
-            .collect(),
-    };
-    let key = |name: &str, values: Vec<ValueSpec>, subkeys: Vec<KeySpec>| KeySpec {
-        name: name.to_string(),
-        values,
-        subkeys,
-    };
-    let current = key(
-        "CurrentVersion",
-        vec![
-            sz("ProductName", "Windows 7 Professional"),
-            sz("CurrentBuild", "7601"),
-            sz("CSDVersion", "Service Pack 1"),
-        ],
-        vec![],
-    );
-    let root = key(
-        "ROOT",
-        vec![],
-        vec![key(
-            "Microsoft",
-            vec![],
-            vec![key("Windows NT", vec![], vec![current])],
-        )],
-    );
     let path = dir.join("SOFTWARE");
-    std::fs::write(&path, build_hive(5, &root, 0).unwrap()).unwrap();
+    std::fs::write(&path, common::software::windows7_software(7601)).unwrap();
     path
 }
 

@@ -11,6 +11,7 @@ use common::repair::{WINSOCK_KEYS, assert_healthy, assert_written_hive_ok, catal
 use common::restore::{
     GAP, assert_other_windows, assert_source_contains, restore_of, stored_entries, without_keys,
 };
+use common::software::windows7_software;
 use serde_json::Value;
 
 const WIN7: &str = "real/win7-sp1-x86/SYSTEM";
@@ -320,4 +321,52 @@ fn the_repair_folder_and_windows_old_are_listed() {
     assert_eq!(repair_folder["other_windows"], Value::Null);
     let windows_old = candidate(&history, "windows_old");
     assert_other_windows(windows_old, "Windows Vista / 7");
+}
+
+#[test]
+fn a_copy_of_another_build_is_told_by_the_software_saved_with_it() {
+    // Windows.old of Windows 7 RTM (7600) beside a damaged Windows 7 SP1 (7601): the SYSTEM
+    // hives alone look alike; each SOFTWARE tells the build.
+    let Some((volume, system)) = Volume::damaged(WIN7, SYSTEM) else {
+        return;
+    };
+    let config = system.parent().unwrap();
+    std::fs::write(config.join("SOFTWARE"), windows7_software(7601)).unwrap();
+    let old = ["Windows.old", "Windows", "System32", "config"];
+    let old_system = volume.put(&[&old[..], &["SYSTEM"]].concat(), &volume.real(WIN7));
+    volume.put(
+        &[&old[..], &["SOFTWARE"]].concat(),
+        &windows7_software(7600),
+    );
+    let history = volume.history();
+    assert_other_windows(candidate(&history, "windows_old"), "build 7600");
+    let (report, _) = volume.repair_auto();
+    assert!(
+        restore_of(&report)["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("ControlSet002"),
+        "{report:#}"
+    );
+    // Named, it is refused unless another Windows is allowed.
+    let out = volume.root().join("SYSTEM.from-old");
+    let from = ["--mode", "restore", "--from", old_system.to_str().unwrap()];
+    let (code, _, stderr) = run(&[
+        &[
+            "repair",
+            volume.root().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ][..],
+        &from[..],
+    ]
+    .concat());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("build 7600"), "{stderr}");
+    let allowed = repair(
+        volume.root(),
+        &out,
+        &[&from[..], &["--allow-other-windows"]].concat(),
+    );
+    assert_eq!(allowed["status"], "repaired", "{allowed:#}");
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::hive::filetime::serialize_filetime;
 use crate::input::{LogOptions, OpenedHive};
 use crate::pipeline::history_files::{HistoryKind, Skipped, history_files};
+use crate::pipeline::open_target::Software;
 use crate::pipeline::restore_source::restored_keys;
 use crate::pipeline::scan::detect_windows;
 use crate::report::json_path;
@@ -143,7 +144,7 @@ fn volume_candidates(current: &Current<'_>, target: &Target, history: &mut Histo
     history.skipped.extend(found.skipped);
     for file in found.files {
         let candidate = match OpenedHive::open(&file.path, LogOptions::default()) {
-            Ok(hive) => judge_file(current, &hive),
+            Ok(hive) => judge_file(current, &hive, file.software.clone()),
             Err(e) => Err(e.to_string()),
         };
         let location = file.path.display().to_string();
@@ -162,9 +163,15 @@ fn volume_candidates(current: &Current<'_>, target: &Target, history: &mut Histo
     }
 }
 
-fn judge_file(current: &Current<'_>, hive: &OpenedHive) -> Result<Candidate, String> {
+/// `software`, the SOFTWARE saved with the copy, gives its build: without it a copy of
+/// another build of the same Windows could not be told apart.
+fn judge_file(
+    current: &Current<'_>,
+    hive: &OpenedHive,
+    software: Option<PathBuf>,
+) -> Result<Candidate, String> {
     let catalogs = hive.catalogs(None, false).map_err(|e| e.to_string())?;
-    let windows = detect_windows(hive, &catalogs, None, None)
+    let windows = detect_windows(hive, &catalogs, None, software.map(Software::File))
         .map_err(|e| e.to_string())?
         .windows;
     Ok(judge(current, hive, catalogs.selected, windows))

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::pipeline::backup_folder::{BackupState, list_backups};
 use crate::report::json_path;
+use crate::volume::case_insensitive::find_child;
 use crate::volume::confine::{Confined, VolumeRoot};
 use crate::volume::target::{CONFIG_FROM_WINDOWS, SYSTEM_HIVE};
 
@@ -36,6 +37,8 @@ pub enum HistoryKind {
 pub struct HistoryFile {
     pub kind: HistoryKind,
     pub path: PathBuf,
+    /// The SOFTWARE hive saved with it (same folder), which tells its exact Windows build.
+    pub software: Option<PathBuf>,
 }
 
 /// A copy found that cannot serve, and why.
@@ -106,7 +109,11 @@ impl HistoryFiles {
                              empty unless EnablePeriodicBackup is set)"
                         .into(),
                 }),
-                Ok(_) => self.files.push(HistoryFile { kind, path }),
+                Ok(_) => self.files.push(HistoryFile {
+                    kind,
+                    software: software_beside(&path),
+                    path,
+                }),
                 Err(e) => self.skipped.push(Skipped {
                     path,
                     reason: e.to_string(),
@@ -137,9 +144,11 @@ impl HistoryFiles {
             match backup.state {
                 BackupState::Usable { manifest } => {
                     if let Some(hive) = manifest.files.first() {
+                        // A backup holds SYSTEM and its logs only.
                         self.files.push(HistoryFile {
                             kind: HistoryKind::ToolBackup,
                             path: backup.path.join(&hive.name),
+                            software: None,
                         });
                     }
                 }
@@ -150,6 +159,22 @@ impl HistoryFiles {
             }
         }
     }
+}
+
+/// The SOFTWARE copy saved beside the SYSTEM copy `system` (`SOFTWARE` beside `SYSTEM`,
+/// `_REGISTRY_MACHINE_SOFTWARE` beside `_REGISTRY_MACHINE_SYSTEM`, any letter case): a
+/// non-empty regular file of the same folder, never a link, so it stays where `system` is.
+pub fn software_beside(system: &Path) -> Option<PathBuf> {
+    let name = system.file_name()?.to_str()?;
+    let stem = name.len().checked_sub("SYSTEM".len())?;
+    if !name.get(stem..)?.eq_ignore_ascii_case("SYSTEM") {
+        return None;
+    }
+    let folder = system.parent()?;
+    let software = find_child(folder, &format!("{}SOFTWARE", &name[..stem])).ok()??;
+    std::fs::symlink_metadata(&software)
+        .is_ok_and(|m| m.is_file() && m.len() > 0)
+        .then_some(software)
 }
 
 /// The `(_restore{GUID}, RPn)` folder pairs of the volume, in name order.

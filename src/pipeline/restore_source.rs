@@ -11,6 +11,8 @@ use crate::hive::subtree::{SubtreeKey, read_subtree};
 use crate::hive::value::key_at_or_below;
 use crate::input::{LogOptions, OpenedHive};
 use crate::pipeline::history::{Current, find_history};
+use crate::pipeline::history_files::software_beside;
+use crate::pipeline::open_target::Software;
 use crate::pipeline::scan::detect_windows;
 use crate::volume::dll_check::DllStatus;
 use crate::volume::target::Target;
@@ -162,7 +164,10 @@ fn other_hive(hive: &OpenedHive, path: &Path) -> Result<Loaded> {
     }
     let source = OpenedHive::open(path, LogOptions::default())?;
     let catalogs = source.catalogs(None, false)?;
-    let windows = detect_windows(&source, &catalogs, None, None)?.windows;
+    // The SOFTWARE saved with it tells its build: another build of the same Windows is then
+    // told apart.
+    let software = software_beside(path).map(Software::File);
+    let windows = detect_windows(&source, &catalogs, None, software)?.windows;
     let keys = source.read(|r| restored_keys(r, &catalogs.selected.control_set))?;
     let label = format!(
         "{} (sha256 {}, {})",

@@ -6,6 +6,7 @@ pub mod patchable;
 pub mod pe;
 pub mod repair;
 pub mod restore;
+pub mod software;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
