@@ -459,7 +459,23 @@ fn discover_lists_partitions_file_systems_and_windows() {
     let document = scan_json(&gpt);
     let name = format!("{}#p1/WINDOWS/system32/Config/system", gpt.display());
     assert_eq!(document["input"]["path"], name.as_str());
-    // --hash-image: the image's own sha256.
+    // For people, in 80 columns as every table.
+    let out = doctor()
+        .env("COLUMNS", "80")
+        .arg("discover")
+        .arg(&gpt)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Microsoft basic data"), "{text}");
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+    // A table is whole or becomes blocks; never a table with its rows broken across lines.
+    let whole = |l: &&str| {
+        let edge = |c: char| l.starts_with(c) == l.ends_with(c);
+        edge('+') && edge('|')
+    };
+    assert!(text.lines().all(|l| whole(&l)), "{text}");
+    // --hash-image: every image file's own sha256.
     let out = doctor()
         .args(["scan", "--json", "--hash-image"])
         .arg(&gpt)

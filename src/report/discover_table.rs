@@ -60,7 +60,7 @@ pub fn render(discovery: &Discovery) -> String {
                 },
             ]);
         }
-        let _ = writeln!(out, "{table}");
+        let _ = writeln!(out, "{}", fit(&table, output_width()));
     }
     for searched in &discovery.searched {
         if let Some(error) = &searched.error {
