@@ -12,6 +12,9 @@ use crate::hive::panic_guard::contained;
 use crate::image::disk::{Disk, disk_size, invalid, read_at};
 
 const SECTOR: u64 = 512;
+/// A GPT's sector size is not written anywhere: its header is in sector 1, at byte 512 on a
+/// disk of 512-byte sectors and at byte 4096 on one of 4096-byte sectors (4Kn).
+const GPT_SECTOR_SIZES: [u64; 2] = [512, 4096];
 /// GPT entries: 128 is what every tool writes; the bound keeps a hostile count cheap.
 const MAX_GPT_ENTRIES: u32 = 4096;
 
@@ -76,13 +79,20 @@ pub fn partitions(disk: &mut dyn Disk) -> io::Result<Vec<Partition>> {
 /// The partitions of the GPT whose header is in sector 1.
 fn gpt(disk: &mut dyn Disk) -> io::Result<Vec<Partition>> {
     let mut header = [0; 512];
-    read_at(disk, SECTOR, &mut header)?;
-    if !header.starts_with(b"EFI PART") {
+    let mut found_at = None;
+    for size in GPT_SECTOR_SIZES {
+        if read_at(disk, size, &mut header).is_ok() && header.starts_with(b"EFI PART") {
+            found_at = Some(size);
+            break;
+        }
+    }
+    let Some(sector) = found_at else {
         return Err(invalid(
             SECTOR,
-            "a protective MBR, but no GPT header \"EFI PART\" in sector 1",
+            "a protective MBR, but no GPT header \"EFI PART\" in sector 1 (of 512 or 4096 \
+             bytes)",
         ));
-    }
+    };
     let field = |at: usize, n: usize| {
         header[at..at + n]
             .iter()
@@ -94,15 +104,15 @@ fn gpt(disk: &mut dyn Disk) -> io::Result<Vec<Partition>> {
     let entry_size = field(84, 4) as u32;
     if count > MAX_GPT_ENTRIES || !(128..=4096).contains(&entry_size) || entry_size % 8 != 0 {
         return Err(invalid(
-            SECTOR + 80,
+            sector + 80,
             format!(
                 "{count} GPT entries of {entry_size} bytes: expected at most {MAX_GPT_ENTRIES} of 128 to 4096"
             ),
         ));
     }
     let at = table
-        .checked_mul(SECTOR)
-        .ok_or_else(|| invalid(SECTOR + 72, "the GPT entries lie beyond any disk"))?;
+        .checked_mul(sector)
+        .ok_or_else(|| invalid(sector + 72, "the GPT entries lie beyond any disk"))?;
     let mut entries = vec![0; count as usize * entry_size as usize];
     read_at(disk, at, &mut entries)
         .map_err(|e| invalid(at, format!("the GPT entries cannot be read: {e}")))?;
@@ -117,7 +127,7 @@ fn gpt(disk: &mut dyn Disk) -> io::Result<Vec<Partition>> {
             .checked_add(1)
             .and_then(|end| end.checked_sub(first))
             .filter(|&s| s > 0);
-        let (Some(sectors), Some(start)) = (sectors, first.checked_mul(SECTOR)) else {
+        let (Some(sectors), Some(start)) = (sectors, first.checked_mul(sector)) else {
             return Err(invalid(
                 at + (index * entry_size as usize) as u64 + 32,
                 format!("GPT entry {}: sectors {first} to {last}", index + 1),
@@ -128,7 +138,7 @@ fn gpt(disk: &mut dyn Disk) -> io::Result<Vec<Partition>> {
             scheme: "GPT",
             kind: gpt_type(&entry[..16]),
             start,
-            length: sectors.saturating_mul(SECTOR),
+            length: sectors.saturating_mul(sector),
         });
     }
     Ok(found)
@@ -226,6 +236,34 @@ mod tests {
     fn an_ebr_chain_that_loops_is_an_error() {
         let error = partitions(&mut Cursor::new(disk(&[0, 500, 500]))).unwrap_err();
         assert!(error.to_string().contains("MBR"), "{error}");
+    }
+
+    /// A GPT disk of `sectors` sectors of `size` bytes with one entry, sectors 34 to 99.
+    fn gpt_disk(size: usize, sectors: usize) -> Vec<u8> {
+        let mut disk = vec![0; sectors * size];
+        entry(&mut disk[..512], 0, 0xEE, 1, (sectors - 1) as u32);
+        let header = &mut disk[size..size + 512];
+        header[..8].copy_from_slice(b"EFI PART");
+        header[72..80].copy_from_slice(&2u64.to_le_bytes());
+        header[80..84].copy_from_slice(&4u32.to_le_bytes());
+        header[84..88].copy_from_slice(&128u32.to_le_bytes());
+        let first = &mut disk[2 * size..2 * size + 128];
+        first[..16].copy_from_slice(&[0xA2; 16]);
+        first[32..40].copy_from_slice(&34u64.to_le_bytes());
+        first[40..48].copy_from_slice(&99u64.to_le_bytes());
+        disk
+    }
+
+    #[test]
+    fn a_gpt_of_512_or_4096_byte_sectors_gives_its_partition_in_bytes() {
+        for size in [512, 4096] {
+            let found = partitions(&mut Cursor::new(gpt_disk(size, 128))).unwrap();
+            let placed: Vec<(u32, u64, u64)> = found
+                .iter()
+                .map(|p| (p.number, p.start, p.length))
+                .collect();
+            assert_eq!(placed, [(1, 34 * size as u64, 66 * size as u64)], "{size}");
+        }
     }
 
     #[test]
