@@ -3,6 +3,7 @@
 //!
 //! Data flows one way: bytes ([`hive`]), catalogs and findings ([`winsock`]), then reports.
 
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod error;
 pub mod fleet;

@@ -9,7 +9,8 @@ use crate::hive::image::InputFile;
 use crate::hive::write_file::write_new_file;
 use crate::input::LogOptions;
 use crate::pipeline::open_target::open_hive;
-use crate::report::replay_report::ReplayDocument;
+use crate::report::replay_json::ReplayDocument;
+use crate::report::replay_table;
 
 pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     let options = LogOptions {
@@ -49,7 +50,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     let written = if args.json {
         document.write_json(stdout.lock())
     } else {
-        write!(stdout.lock(), "{}", document.render())
+        write!(stdout.lock(), "{}", replay_table::render(&document))
     };
     written.map_err(|e| Error::io("standard output", "write to", e))?;
     Ok(ExitCode::SUCCESS)

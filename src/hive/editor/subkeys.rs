@@ -272,7 +272,7 @@ impl Editor {
 impl Editor {
     /// Create the subkeys `names` (each in its stored form) of `parent`, which has none yet, in
     /// one go: key nodes sharing the parent's security descriptor, and sorted leaves of at most
-    /// [`MAX_LEAF_ENTRIES`] (under an `ri` when there are more). Returns the new keys in the
+    /// 500 entries (`MAX_LEAF_ENTRIES`, under an `ri` when there are more). Returns the new keys in the
     /// order of `names`. Names must differ ignoring case.
     pub fn create_subkeys(
         &mut self,
