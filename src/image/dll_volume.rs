@@ -7,7 +7,6 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::image::disk::Disk;
-use crate::image::installation::name_below;
 use crate::image::ntfs_volume::{Lookup, NtfsVolume};
 use crate::image::window::Window;
 use crate::volume::confine::Confined;
@@ -92,4 +91,12 @@ impl DllVolume for ImageVolume {
             .with_data(record, |reader, len| measure(reader, len))
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?
     }
+}
+
+/// `names` (as stored) below the partition `root`; the root itself when there are none.
+pub fn name_below(root: &Path, names: &[String]) -> PathBuf {
+    if names.is_empty() {
+        return root.to_path_buf();
+    }
+    PathBuf::from(format!("{}/{}", root.display(), names.join("/")))
 }

@@ -13,7 +13,7 @@ use crate::hive::log::discover::is_log_name;
 use crate::hive::read_file::{ReadFile, open_regular};
 use crate::hive::value::hex;
 use crate::image::disk::{Disk, read_at};
-use crate::image::dll_volume::ImageVolume;
+use crate::image::dll_volume::{ImageVolume, name_below};
 use crate::image::ntfs_volume::{Lookup, NtfsVolume};
 use crate::image::open::{OpenedImage, open_image};
 use crate::image::partitions::{Partition, file_system, partitions};
@@ -106,14 +106,6 @@ fn is_segment_extension(extension: &str) -> bool {
 
 fn partition_root(image: &Path, partition: u32) -> PathBuf {
     PathBuf::from(format!("{}#p{partition}", image.display()))
-}
-
-/// `names` (as stored) below the partition `root`; the root itself when there are none.
-pub fn name_below(root: &Path, names: &[String]) -> PathBuf {
-    if names.is_empty() {
-        return root.to_path_buf();
-    }
-    PathBuf::from(format!("{}/{}", root.display(), names.join("/")))
 }
 
 /// One partition of an image, as `discover` shows it.

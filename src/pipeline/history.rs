@@ -11,7 +11,6 @@ use crate::hive::filetime::serialize_filetime;
 use crate::input::{LogOptions, OpenedHive};
 use crate::pipeline::history_files::{HistoryKind, Skipped, history_files};
 use crate::pipeline::open_target::Software;
-use crate::pipeline::restore_source::restored_keys;
 use crate::pipeline::scan::detect_windows;
 use crate::report::json_path;
 use crate::volume::confine::VolumeRoot;
@@ -21,7 +20,7 @@ use crate::winsock::catalog_diff::{CatalogDiff, diff_catalogs};
 use crate::winsock::control_set::control_set_number;
 use crate::winsock::diagnose::diagnose;
 use crate::winsock::findings::Code;
-use crate::winsock::repair::restore_from::other_windows;
+use crate::winsock::repair::restore_from::{other_windows, restored_keys};
 use crate::winsock::windows_version::WindowsVersion;
 
 /// One older copy of the Winsock configuration.

@@ -15,7 +15,7 @@ use crate::hive::reader::HiveReader;
 use crate::hive::salvage::{Dropped, salvage};
 use crate::input::{LogsReport, OpenedHive};
 use crate::pipeline::open_target::Software;
-use crate::pipeline::restore_source::{load_source, restored_keys};
+use crate::pipeline::restore_source::load_source;
 use crate::pipeline::scan::detect_windows;
 use crate::volume::target::Target;
 use crate::winsock::catalog::{ControlSetCatalogs, SystemCatalogs, read_system_catalogs};
@@ -25,6 +25,7 @@ use crate::winsock::family::{Arch, Family};
 use crate::winsock::findings::Finding;
 use crate::winsock::hive_structure::{SHOWN, winsock_scopes};
 use crate::winsock::repair::apply::apply;
+use crate::winsock::repair::restore_from::restored_keys;
 use crate::winsock::repair::{
     Context, Mode, PlanError, RepairOptions, RepairPlan, RestoreInputs, RestoreSource, plan,
 };

@@ -6,8 +6,7 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::hive::reader::HiveReader;
-use crate::hive::subtree::{SubtreeKey, read_subtree};
+use crate::hive::subtree::SubtreeKey;
 use crate::hive::value::key_at_or_below;
 use crate::input::{LogOptions, OpenedHive};
 use crate::pipeline::history::{Current, find_history};
@@ -19,7 +18,9 @@ use crate::volume::target::Target;
 use crate::winsock::catalog::{ControlSetCatalogs, SystemCatalogs};
 use crate::winsock::control_set::{control_set_name, control_set_number};
 use crate::winsock::diagnose::diagnose;
-use crate::winsock::repair::restore_from::{RESTORED_KEYS, RestoreFrom, RestoreSource};
+use crate::winsock::repair::restore_from::{
+    RESTORED_KEYS, RestoreFrom, RestoreSource, restored_keys,
+};
 use crate::winsock::windows_version::WindowsVersion;
 
 /// The drive letter the provider DLL paths of a source are placed with.
@@ -176,29 +177,6 @@ fn other_hive(hive: &OpenedHive, path: &Path) -> Result<Loaded> {
         catalogs.selected.control_set
     );
     Ok((label, catalogs.selected, windows, keys))
-}
-
-/// Every key of [`RESTORED_KEYS`] in `control_set`, paths from the control set.
-pub fn restored_keys(
-    reader: &HiveReader<'_>,
-    control_set: &str,
-) -> Result<Vec<SubtreeKey>, crate::error::FormatError> {
-    let mut out = Vec::new();
-    for key in RESTORED_KEYS {
-        let Some(keys) = read_subtree(reader, &format!(r"{control_set}\{key}"))? else {
-            continue;
-        };
-        out.extend(keys.into_iter().map(|k| {
-            SubtreeKey {
-                path: k
-                    .path
-                    .split_once('\\')
-                    .map_or_else(|| k.path.clone(), |(_, rest)| rest.to_string()),
-                values: k.values,
-            }
-        }));
-    }
-    Ok(out)
 }
 
 /// The provider DLLs the restored keys of `catalogs` name that are not on the volume of

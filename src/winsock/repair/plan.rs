@@ -7,10 +7,10 @@ use serde::Serialize;
 
 use crate::hive::value::{RawValue, hex, key_at_or_below, names_equal};
 use crate::winsock::catalog::PACKED_CATALOG_ITEM;
+use crate::winsock::catalog_diff::CatalogDiff;
 use crate::winsock::findings::{Code, Finding};
 use crate::winsock::namespace_entry::NamespaceProvider;
 use crate::winsock::packed_item::PackedCatalogItem;
-use crate::winsock::repair::restore_from::RestoreReport;
 
 /// One change to the hive. Key paths are from the hive root (`ControlSet001\Services\...`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -330,6 +330,21 @@ impl RepairPlan {
             })
             .collect()
     }
+}
+
+/// What the restore costs and where it came from, for the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RestoreReport {
+    pub source: String,
+    pub source_windows: String,
+    /// Why the source's Windows differs from the repaired one (restored with
+    /// `--allow-other-windows`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_windows: Option<String>,
+    /// The providers and transports the restore adds, removes and changes.
+    pub catalogs: CatalogDiff,
+    /// Provider DLLs the source names that are missing on the volume.
+    pub missing_dlls: Vec<String>,
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::hive::subtree::SubtreeKey;
+use crate::error::FormatError;
+use crate::hive::reader::HiveReader;
+use crate::hive::subtree::{SubtreeKey, read_subtree};
 use crate::hive::value::{RawValue, key_at_or_below, names_equal};
 use crate::winsock::catalog::{CatalogList, CatalogRoot, ControlSetCatalogs};
 use crate::winsock::catalog_diff::{Catalog, CatalogDiff, ProviderLine, diff_catalogs};
@@ -22,7 +24,7 @@ use crate::winsock::findings::Code;
 use crate::winsock::repair::layout::{
     NEXT_CATALOG_ENTRY_ID, namespace_root_path, protocol_root_path, relative,
 };
-use crate::winsock::repair::plan::{Removed, RepairPlan, SERIAL_ACCESS_NUM};
+use crate::winsock::repair::plan::{Removed, RepairPlan, RestoreReport, SERIAL_ACCESS_NUM};
 use crate::winsock::repair::{Context, PlanError};
 use crate::winsock::windows_version::WindowsVersion;
 
@@ -102,21 +104,6 @@ pub struct RestoreInputs<'a> {
     pub current: Vec<SubtreeKey>,
     /// `--allow-other-windows`: the user insists on a source of another Windows.
     pub allow_other_windows: bool,
-}
-
-/// What the restore costs and where it came from, for the report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RestoreReport {
-    pub source: String,
-    pub source_windows: String,
-    /// Why the source's Windows differs from the repaired one (restored with
-    /// `--allow-other-windows`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub other_windows: Option<String>,
-    /// The providers and transports the restore adds, removes and changes.
-    pub catalogs: CatalogDiff,
-    /// Provider DLLs the source names that are missing on the volume.
-    pub missing_dlls: Vec<String>,
 }
 
 /// Why a source of another Windows is not the same configuration, or `None` when it is.
@@ -397,6 +384,29 @@ fn explain(source: &RestoreSource, other: Option<&str>, diff: &CatalogDiff, plan
             diff.source_lsps
         ));
     }
+}
+
+/// Every key of [`RESTORED_KEYS`] in `control_set`, paths from the control set.
+pub fn restored_keys(
+    reader: &HiveReader<'_>,
+    control_set: &str,
+) -> Result<Vec<SubtreeKey>, FormatError> {
+    let mut out = Vec::new();
+    for key in RESTORED_KEYS {
+        let Some(keys) = read_subtree(reader, &format!(r"{control_set}\{key}"))? else {
+            continue;
+        };
+        out.extend(keys.into_iter().map(|k| {
+            SubtreeKey {
+                path: k
+                    .path
+                    .split_once('\\')
+                    .map_or_else(|| k.path.clone(), |(_, rest)| rest.to_string()),
+                values: k.values,
+            }
+        }));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
