@@ -476,6 +476,7 @@ fn dlls_windows_cannot_load_are_critical_with_the_system_file_check() {
     );
 }
 
+#[cfg(unix)] // the link is made with std::os::unix
 #[test]
 fn a_link_out_of_the_volume_is_reported_and_not_read() {
     let Some(hives) = common::hives_dir() else {
