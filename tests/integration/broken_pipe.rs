@@ -77,7 +77,6 @@ fn assert_quiet_success(args: &[&std::ffi::OsStr]) {
     );
 }
 
-#[test]
 fn every_printing_subcommand_stops_quietly_on_a_closed_pipe() {
     let lsp = bundled("win10-x64-lsp.hive");
     let xp = bundled("winxp-sp3-x86.hive");
@@ -128,7 +127,6 @@ fn every_printing_subcommand_stops_quietly_on_a_closed_pipe() {
     }
 }
 
-#[test]
 fn logs_replay_and_export_stop_quietly_on_a_closed_pipe() {
     let Some(source) = common::hive_path("real/win10-1709-x64-dirty-with-logs") else {
         return;
@@ -174,4 +172,13 @@ fn logs_replay_and_export_stop_quietly_on_a_closed_pipe() {
     ]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(!stderr.contains("Broken pipe") && reg.is_file(), "{stderr}");
+}
+
+common::registry::register_tests! {
+    Nothing: [
+        every_printing_subcommand_stops_quietly_on_a_closed_pipe,
+    ],
+    Hives: [
+        logs_replay_and_export_stop_quietly_on_a_closed_pipe,
+    ],
 }

@@ -31,7 +31,6 @@ fn run_json(args: &[&str], hive: &Path) -> (i32, serde_json::Value) {
     (output.status.code().unwrap(), doc)
 }
 
-#[test]
 fn every_bundled_hive_is_what_its_description_builds() {
     let mut checked = 0;
     for entry in std::fs::read_dir(bundled("")).unwrap() {
@@ -100,7 +99,6 @@ fn manifest_entries(hive: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-#[test]
 fn clean_bundled_hives_hold_the_catalogs_of_their_real_sources() {
     let Some(dir) = common::hives_dir() else {
         return;
@@ -132,7 +130,6 @@ fn clean_bundled_hives_hold_the_catalogs_of_their_real_sources() {
     }
 }
 
-#[test]
 fn clean_bundled_hives_scan_healthy_and_the_lsp_hive_does_not() {
     for name in ["win10-x64.hive", "winxp-sp3-x86.hive"] {
         let (code, doc) = run_json(&["scan", "--json"], &bundled(name));
@@ -152,7 +149,6 @@ fn clean_bundled_hives_scan_healthy_and_the_lsp_hive_does_not() {
     }
 }
 
-#[test]
 fn removing_the_bundled_lsp_gives_back_the_clean_bundled_catalogs() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("SYSTEM.repaired");
@@ -181,4 +177,15 @@ fn removing_the_bundled_lsp_gives_back_the_clean_bundled_catalogs() {
         &out,
         &common::repair::WINSOCK_KEYS,
     );
+}
+
+common::registry::register_tests! {
+    Nothing: [
+        every_bundled_hive_is_what_its_description_builds,
+        clean_bundled_hives_scan_healthy_and_the_lsp_hive_does_not,
+        removing_the_bundled_lsp_gives_back_the_clean_bundled_catalogs,
+    ],
+    Hives: [
+        clean_bundled_hives_hold_the_catalogs_of_their_real_sources,
+    ],
 }

@@ -42,7 +42,6 @@ fn check(path: &Path, json: bool) {
     assert_eq!(common::sha256_of(path), before, "{shown} changed");
 }
 
-#[test]
 fn every_zoo_file_gives_a_result_or_a_clean_error() {
     let Some(dir) = common::hives_dir() else {
         return;
@@ -55,7 +54,6 @@ fn every_zoo_file_gives_a_result_or_a_clean_error() {
     }
 }
 
-#[test]
 fn the_damaged_hive_and_the_logs_give_a_result_or_a_clean_error() {
     let Some(dir) = common::hives_dir() else {
         return;
@@ -75,7 +73,6 @@ fn the_damaged_hive_and_the_logs_give_a_result_or_a_clean_error() {
     }
 }
 
-#[test]
 fn a_missing_file_is_a_clean_error() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("SYSTEM");
@@ -117,7 +114,6 @@ fn le_u32(bytes: &[u8], off: usize) -> u32 {
     u32::from_le_bytes(bytes[off..off + 4].try_into().unwrap())
 }
 
-#[test]
 fn a_cell_offset_of_all_ones_in_the_root_subkey_list_is_a_clean_error() {
     let Some(dir) = common::hives_dir() else {
         return;
@@ -135,7 +131,6 @@ fn a_cell_offset_of_all_ones_in_the_root_subkey_list_is_a_clean_error() {
     check(&path, false);
 }
 
-#[test]
 fn one_unreadable_catalog_entry_does_not_lose_the_others() {
     let Some(dir) = common::hives_dir() else {
         return;
@@ -194,4 +189,16 @@ fn one_unreadable_catalog_entry_does_not_lose_the_others() {
             .filter(|e| e["error"].is_null())
             .all(|e| e["catalog_entry_id"].is_number())
     );
+}
+
+common::registry::register_tests! {
+    Nothing: [
+        a_missing_file_is_a_clean_error,
+    ],
+    Hives: [
+        every_zoo_file_gives_a_result_or_a_clean_error,
+        the_damaged_hive_and_the_logs_give_a_result_or_a_clean_error,
+        a_cell_offset_of_all_ones_in_the_root_subkey_list_is_a_clean_error,
+        one_unreadable_catalog_entry_does_not_lose_the_others,
+    ],
 }

@@ -245,7 +245,6 @@ fn check_hive(dir: &std::path::Path, hive: &Value) {
     );
 }
 
-#[test]
 fn every_readable_real_hive_matches_the_manifest() {
     let Some(dir) = common::hives_dir() else {
         return;
@@ -267,7 +266,6 @@ fn every_readable_real_hive_matches_the_manifest() {
     }
 }
 
-#[test]
 fn all_control_sets_match_the_manifest_counts() {
     let Some(dir) = common::hives_dir() else {
         return;
@@ -297,7 +295,6 @@ fn all_control_sets_match_the_manifest_counts() {
     }
 }
 
-#[test]
 fn control_set_can_be_chosen_by_number_and_a_missing_one_is_an_error() {
     let Some(dir) = common::hives_dir() else {
         return;
@@ -325,7 +322,6 @@ fn control_set_can_be_chosen_by_number_and_a_missing_one_is_an_error() {
         .stderr(predicates::str::contains("ControlSet999 does not exist"));
 }
 
-#[test]
 fn table_output_names_providers_and_warns_about_dirty_hives() {
     let Some(dir) = common::hives_dir() else {
         return;
@@ -362,7 +358,6 @@ fn table_output_names_providers_and_warns_about_dirty_hives() {
     }
 }
 
-#[test]
 fn reading_does_not_change_the_input() {
     let Some(dir) = common::hives_dir() else {
         return;
@@ -379,4 +374,14 @@ fn reading_does_not_change_the_input() {
             .unwrap();
         assert_eq!(common::sha256_of(&path), before, "{}", path.display());
     }
+}
+
+common::registry::register_tests! {
+    Hives: [
+        every_readable_real_hive_matches_the_manifest,
+        all_control_sets_match_the_manifest_counts,
+        control_set_can_be_chosen_by_number_and_a_missing_one_is_an_error,
+        table_output_names_providers_and_warns_about_dirty_hives,
+        reading_does_not_change_the_input,
+    ],
 }

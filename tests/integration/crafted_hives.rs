@@ -459,13 +459,11 @@ fn protocol_entries(doc: &serde_json::Value) -> &serde_json::Value {
     &doc["protocol_catalogs"][0]["entries"]
 }
 
-#[test]
 fn the_sound_hive_reads() {
     let doc = json(&check_every_reader("sound", &system_hive()));
     assert_eq!(protocol_entries(&doc)[0]["key"], "000000000001");
 }
 
-#[test]
 fn a_key_that_is_its_own_subkey_ends() {
     let outcome = check_every_reader("own subkey", &key_is_its_own_subkey());
     let doc = json(&outcome);
@@ -487,28 +485,24 @@ fn assert_catalog_error(doc: &serde_json::Value, offset: &str) {
     );
 }
 
-#[test]
 fn an_index_root_pointing_to_itself_is_an_error_for_that_catalog() {
     let hive = index_root_pointing_to_itself();
     let doc = json(&check_every_reader("ri loop", &hive));
     assert_catalog_error(&doc, "expected the signature");
 }
 
-#[test]
 fn a_subkey_list_count_past_its_cell_is_an_error_for_that_catalog() {
     let hive = subkey_list_count_past_its_cell();
     let doc = json(&check_every_reader("count past cell", &hive));
     assert_catalog_error(&doc, "claims 524280 bytes"); // 65535 elements of 8 bytes
 }
 
-#[test]
 fn a_value_claiming_2_gib_is_an_error_for_that_entry() {
     let doc = json(&check_every_reader("2 GiB value", &value_claiming_2_gib()));
     let entry = &protocol_entries(&doc)[0];
     assert!(entry["error"].is_string(), "{entry:#}");
 }
 
-#[test]
 fn a_key_claiming_2_pow_31_entries_is_an_error_for_that_entry() {
     let outcome = check_every_reader("2^31 entries", &key_claiming_2_pow_31_entries());
     let doc = json(&outcome);
@@ -525,7 +519,6 @@ fn a_key_claiming_2_pow_31_entries_is_an_error_for_that_entry() {
     );
 }
 
-#[test]
 fn a_4_gib_bins_size_is_refused() {
     let outcome = check_every_reader("4 GiB bins", &bins_size_of_4_gib());
     assert_eq!(outcome.code, Some(2));
@@ -536,9 +529,21 @@ fn a_4_gib_bins_size_is_refused() {
     );
 }
 
-#[test]
 fn a_chain_of_100000_nested_keys_ends() {
     let hive = nested_chain(100_000);
     let doc = json(&check_every_reader("100000 nested keys", &hive));
     assert_eq!(protocol_entries(&doc)[0]["subkeys"][0], "K");
+}
+
+crate::common::registry::register_tests! {
+    Nothing: [
+        the_sound_hive_reads,
+        a_key_that_is_its_own_subkey_ends,
+        an_index_root_pointing_to_itself_is_an_error_for_that_catalog,
+        a_subkey_list_count_past_its_cell_is_an_error_for_that_catalog,
+        a_value_claiming_2_gib_is_an_error_for_that_entry,
+        a_key_claiming_2_pow_31_entries_is_an_error_for_that_entry,
+        a_4_gib_bins_size_is_refused,
+        a_chain_of_100000_nested_keys_ends,
+    ],
 }

@@ -39,7 +39,6 @@ fn mbr(kind: u8, start: u32, sectors: u32) -> Vec<u8> {
     disk
 }
 
-#[test]
 fn a_partition_past_the_end_of_the_disk() {
     let dir = tempfile::tempdir().unwrap();
     let mut disk = mbr(7, 2048, 1 << 20);
@@ -48,7 +47,6 @@ fn a_partition_past_the_end_of_the_disk() {
     scan_fails_with(&image, "past the end of the disk");
 }
 
-#[test]
 fn a_disk_that_is_no_volume_and_no_table() {
     let dir = tempfile::tempdir().unwrap();
     // An NTFS boot sector name with nothing behind it.
@@ -79,14 +77,12 @@ fn dynamic_vhd(entry: u32, size: u64) -> Vec<u8> {
     file
 }
 
-#[test]
 fn a_vhd_block_table_pointing_past_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let image = write(dir.path(), "bat.vhd", &dynamic_vhd(0x00FF_FFFF, 2 << 20));
     scan_fails_with(&image, "past the end of the file");
 }
 
-#[test]
 fn a_vhd_too_small_for_its_table() {
     let dir = tempfile::tempdir().unwrap();
     // One table entry cannot map 1 TiB.
@@ -94,7 +90,6 @@ fn a_vhd_too_small_for_its_table() {
     scan_fails_with(&image, "table entries cannot map");
 }
 
-#[test]
 fn a_vmdk_grain_directory_out_of_range() {
     let dir = tempfile::tempdir().unwrap();
     let mut file = vec![0; 1024];
@@ -110,7 +105,6 @@ fn a_vmdk_grain_directory_out_of_range() {
     scan_fails_with(&image, "a table entry cannot be read");
 }
 
-#[test]
 fn a_stream_optimized_vmdk_is_refused_with_the_way_out() {
     let dir = tempfile::tempdir().unwrap();
     let mut file = vec![0; 1024];
@@ -120,7 +114,6 @@ fn a_stream_optimized_vmdk_is_refused_with_the_way_out() {
     scan_fails_with(&image, "qemu-img convert");
 }
 
-#[test]
 fn a_vmdk_descriptor_naming_a_file_elsewhere() {
     let dir = tempfile::tempdir().unwrap();
     let text = "# Disk DescriptorFile\nRW 2048 FLAT \"../../etc/passwd\" 0\n";
@@ -128,7 +121,6 @@ fn a_vmdk_descriptor_naming_a_file_elsewhere() {
     scan_fails_with(&image, "only a file beside the descriptor");
 }
 
-#[test]
 fn a_vhdx_without_its_headers() {
     let dir = tempfile::tempdir().unwrap();
     let mut file = vec![0; 320 << 10];
@@ -137,7 +129,6 @@ fn a_vhdx_without_its_headers() {
     scan_fails_with(&image, "VHDX header");
 }
 
-#[test]
 fn a_damaged_e01() {
     let dir = tempfile::tempdir().unwrap();
     let mut file = b"EVF\x09\x0d\x0a\xff\x00\x01\x01\x00\x00\x00".to_vec();
@@ -146,7 +137,6 @@ fn a_damaged_e01() {
     scan_fails_with(&image, "EWF");
 }
 
-#[test]
 fn partition_options_are_for_images_only() {
     let dir = tempfile::tempdir().unwrap();
     let hive = write(dir.path(), "SYSTEM", b"regf");
@@ -159,7 +149,6 @@ fn partition_options_are_for_images_only() {
         .stderr(predicates::str::contains("for disk images"));
 }
 
-#[test]
 fn a_partition_starting_at_sector_0() {
     // mbrman's alignment guess unwraps None on it (found by the image_raw fuzz target).
     let dir = tempfile::tempdir().unwrap();
@@ -167,4 +156,20 @@ fn a_partition_starting_at_sector_0() {
     disk.resize(4096, 0);
     let image = write(dir.path(), "zero.img", &disk);
     scan_fails_with(&image, "damaged partition table");
+}
+
+crate::common::registry::register_tests! {
+    Nothing: [
+        a_partition_past_the_end_of_the_disk,
+        a_disk_that_is_no_volume_and_no_table,
+        a_vhd_block_table_pointing_past_the_file,
+        a_vhd_too_small_for_its_table,
+        a_vmdk_grain_directory_out_of_range,
+        a_stream_optimized_vmdk_is_refused_with_the_way_out,
+        a_vmdk_descriptor_naming_a_file_elsewhere,
+        a_vhdx_without_its_headers,
+        a_damaged_e01,
+        partition_options_are_for_images_only,
+        a_partition_starting_at_sector_0,
+    ],
 }

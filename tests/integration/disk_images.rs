@@ -346,7 +346,6 @@ fn comparable(document: Value) -> Value {
     without(document, &["path_bytes_hex"])
 }
 
-#[test]
 fn every_container_scans_as_the_mounted_volume() {
     let Some(hive) = common::hive_path(WIN7) else {
         return;
@@ -465,7 +464,6 @@ fn every_container_scans_as_the_mounted_volume() {
     }
 }
 
-#[test]
 fn discover_lists_partitions_file_systems_and_windows() {
     let Some(hive) = common::hive_path(WIN7) else {
         return;
@@ -513,7 +511,6 @@ fn discover_lists_partitions_file_systems_and_windows() {
         .stderr(predicates::str::contains("no Windows installation"));
 }
 
-#[test]
 fn the_dirty_1709_hive_in_an_image_is_replayed_as_from_files() {
     let Some(dirty) = common::hive_path(DIRTY) else {
         return;
@@ -591,7 +588,6 @@ fn the_dirty_1709_hive_in_an_image_is_replayed_as_from_files() {
         .stderr(predicates::str::contains("--out"));
 }
 
-#[test]
 fn several_windows_are_told_apart_by_partition() {
     let (Some(win7), Some(dirty)) = (common::hive_path(WIN7), common::hive_path(DIRTY)) else {
         return;
@@ -663,4 +659,13 @@ fn several_windows_are_told_apart_by_partition() {
             common::sha256_of(expected).as_str()
         );
     }
+}
+
+common::registry::register_tests! {
+    Hives: [
+        every_container_scans_as_the_mounted_volume,
+        discover_lists_partitions_file_systems_and_windows,
+        the_dirty_1709_hive_in_an_image_is_replayed_as_from_files,
+        several_windows_are_told_apart_by_partition,
+    ],
 }

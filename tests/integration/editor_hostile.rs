@@ -63,20 +63,18 @@ fn build_sample() -> Vec<u8> {
     build_hive(5, &root, 1).unwrap()
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
-
-    #[test]
-    fn edits_of_a_corrupted_hive_never_panic(
-        corruptions in prop::collection::vec((4096usize..200_000, any::<u8>()), 1..24),
-    ) {
+fn edits_of_a_corrupted_hive_never_panic() {
+    let corruptions = prop::collection::vec((4096usize..200_000, any::<u8>()), 1..24);
+    common::property::check(64, corruptions, |corruptions| {
         let mut image = sample_hive();
         let len = image.len();
         for (at, byte) in corruptions {
             image[at % len] = byte;
         }
         write_checksum(&mut image);
-        let Ok(mut editor) = Editor::open(&image) else { return Ok(()) };
+        let Ok(mut editor) = Editor::open(&image) else {
+            return Ok(());
+        };
         let _ = editor.create_key("A\\New\\Deeper");
         let _ = editor.set_value("A", "small", 4, &[2, 0, 0, 0]);
         let _ = editor.set_value("B\\C", "big", 3, &[3; 30_000]);
@@ -87,10 +85,10 @@ proptest! {
         let _ = editor.value("A", "big");
         let _ = editor.subkey_names("Many");
         let _ = editor.finish();
-    }
+        Ok(())
+    });
 }
 
-#[test]
 fn the_sample_hive_edits_cleanly() {
     // The fuzz above is only meaningful if the same edits succeed on the intact hive.
     let mut editor = Editor::open(&sample_hive()).unwrap();
@@ -102,7 +100,6 @@ fn the_sample_hive_edits_cleanly() {
     assert_eq!(editor.subkey_names("Many").unwrap().len(), 519);
 }
 
-#[test]
 fn a_hive_with_a_broken_bin_is_refused_at_that_bin() {
     let Some(input) = common::read_hive("real/winxp-sp3-x86-damaged/SYSTEM") else {
         return;
@@ -116,7 +113,6 @@ fn a_hive_with_a_broken_bin_is_refused_at_that_bin() {
     assert!(err.message.contains("hbin"), "{err}");
 }
 
-#[test]
 fn every_zoo_hive_is_edited_or_refused_without_panic() {
     let Some(dir) = common::hives_dir() else {
         return;
@@ -143,4 +139,15 @@ fn every_zoo_hive_is_edited_or_refused_without_panic() {
         edited >= 10,
         "most zoo hives are sound enough to edit, only {edited} were"
     );
+}
+
+common::registry::register_tests! {
+    Nothing: [
+        edits_of_a_corrupted_hive_never_panic,
+        the_sample_hive_edits_cleanly,
+    ],
+    Hives: [
+        a_hive_with_a_broken_bin_is_refused_at_that_bin,
+        every_zoo_hive_is_edited_or_refused_without_panic,
+    ],
 }

@@ -200,15 +200,15 @@ fn names_with(extra: &[&str]) -> Vec<String> {
     NAMES.iter().chain(extra).map(|s| s.to_string()).collect()
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
-
-    #[test]
-    fn random_edits_of_an_empty_hive_match_the_model(
-        minor in 3..=6u32,
-        ops in prop::collection::vec(op_strategy(names_with(&[])), 1..40),
-    ) {
-        let input = Editor::new_empty(minor, "ROOT", &DEFAULT_SECURITY_DESCRIPTOR).unwrap().finish();
+fn random_edits_of_an_empty_hive_match_the_model() {
+    let cases = (
+        3..=6u32,
+        prop::collection::vec(op_strategy(names_with(&[])), 1..40),
+    );
+    common::property::check(32, cases, |(minor, ops)| {
+        let input = Editor::new_empty(minor, "ROOT", &DEFAULT_SECURITY_DESCRIPTOR)
+            .unwrap()
+            .finish();
         let before = walk_with_nt_hive(&input);
         let output = check(&input, &before, "", &ops);
         // Deterministic: the same edits give the same bytes.
@@ -216,7 +216,8 @@ proptest! {
         apply(&mut again, &mut before.clone(), "", &ops);
         again.set_timestamp(0x01d9_0000_0000_0000);
         prop_assert_eq!(again.finish(), output);
-    }
+        Ok(())
+    });
 }
 
 /// Run random edit sequences under `base` of the hive at `relative`.
@@ -249,17 +250,14 @@ const WINSOCK_NAMES: &[&str] = &[
     "000000000002",
 ];
 
-#[test]
 fn random_edits_of_the_xp_hive_match_the_model() {
     real_hive("real/winxp-sp3-x86-m57/SYSTEM", WINSOCK, WINSOCK_NAMES, 8);
 }
 
-#[test]
 fn random_edits_of_the_windows7_hive_match_the_model() {
     real_hive("real/win7-sp1-x86/SYSTEM", WINSOCK, WINSOCK_NAMES, 6);
 }
 
-#[test]
 fn random_edits_of_a_key_with_an_index_root_match_the_model() {
     real_hive(
         "zoo/ManySubkeysHive",
@@ -276,12 +274,23 @@ fn random_edits_of_a_key_with_an_index_root_match_the_model() {
     );
 }
 
-#[test]
 fn random_edits_of_a_hive_with_big_data_match_the_model() {
     real_hive("zoo/BigDataHive", "", &["key_with_bigdata"], 32);
 }
 
-#[test]
 fn random_edits_of_a_hive_with_unicode_names_match_the_model() {
     real_hive("zoo/UnicodeHive", "", &["Привет", "ПРИВЕТ", "Ключ"], 32);
+}
+
+common::registry::register_tests! {
+    Nothing: [
+        random_edits_of_an_empty_hive_match_the_model,
+    ],
+    Hives: [
+        random_edits_of_the_xp_hive_match_the_model,
+        random_edits_of_the_windows7_hive_match_the_model,
+        random_edits_of_a_key_with_an_index_root_match_the_model,
+        random_edits_of_a_hive_with_big_data_match_the_model,
+        random_edits_of_a_hive_with_unicode_names_match_the_model,
+    ],
 }

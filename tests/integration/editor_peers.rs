@@ -149,22 +149,18 @@ fn check(relative: &str) {
     assert!(ok && diff.starts_with("IDENTICAL"), "{relative}: {diff}");
 }
 
-#[test]
 fn edited_xp_hive_passes_the_peers() {
     check("real/winxp-sp3-x86-m57/SYSTEM");
 }
 
-#[test]
 fn edited_windows7_hive_passes_the_peers() {
     check("real/win7-sp1-x86/SYSTEM");
 }
 
-#[test]
 fn edited_windows10_hive_passes_the_peers() {
     check("real/win10-1709-x64-dirty-with-logs/expected/SYSTEM.recovered");
 }
 
-#[test]
 fn edited_nt4_hive_passes_the_peers() {
     // Format 1.3: fast leaves, no big data.
     check("real/nt4-sp3-x86-dc/SYSTEM");
@@ -208,7 +204,6 @@ fn sample_tree() -> KeySpec {
     )
 }
 
-#[test]
 fn built_hives_pass_the_peers() {
     if !peers_installed(&["validate_hive.sh"]) {
         return;
@@ -236,4 +231,16 @@ fn built_hives_pass_the_peers() {
         );
         assert!(report.contains("605 keys"), "1.{minor}: every key is seen");
     }
+}
+
+common::registry::register_tests! {
+    Nothing: [
+        built_hives_pass_the_peers,
+    ],
+    Hives: [
+        edited_xp_hive_passes_the_peers,
+        edited_windows7_hive_passes_the_peers,
+        edited_windows10_hive_passes_the_peers,
+        edited_nt4_hive_passes_the_peers,
+    ],
 }

@@ -55,7 +55,6 @@ fn edit_one_value(
         .collect()
 }
 
-#[test]
 fn a_copy_without_edits_keeps_every_bin_byte() {
     for relative in HIVES {
         let Some(input) = common::read_hive(relative) else {
@@ -71,7 +70,6 @@ fn a_copy_without_edits_keeps_every_bin_byte() {
     }
 }
 
-#[test]
 fn replacing_a_dword_changes_only_its_value_and_its_key_time() {
     let key = "ControlSet001\\Services\\WinSock2\\Parameters\\Protocol_Catalog9";
     for relative in HIVES {
@@ -92,7 +90,6 @@ fn replacing_a_dword_changes_only_its_value_and_its_key_time() {
     }
 }
 
-#[test]
 fn rewriting_a_catalog_entry_in_place_changes_only_its_bytes_and_time() {
     let key = "ControlSet001\\Services\\WinSock2\\Parameters\\Protocol_Catalog9\\Catalog_Entries\\000000000001";
     for relative in HIVES {
@@ -111,4 +108,12 @@ fn rewriting_a_catalog_entry_in_place_changes_only_its_bytes_and_time() {
             "{relative}: changed bytes at {changed:x?}"
         );
     }
+}
+
+common::registry::register_tests! {
+    Hives: [
+        a_copy_without_edits_keeps_every_bin_byte,
+        replacing_a_dword_changes_only_its_value_and_its_key_time,
+        rewriting_a_catalog_entry_in_place_changes_only_its_bytes_and_time,
+    ],
 }

@@ -22,7 +22,6 @@ fn fingerprint(files: &[PathBuf]) -> Vec<(PathBuf, String, SystemTime)> {
         .collect()
 }
 
-#[test]
 fn no_subcommand_changes_the_hive_or_its_logs() {
     let Some(source) = common::hive_path(HIVE_DIR) else {
         return;
@@ -98,7 +97,6 @@ fn no_subcommand_changes_the_hive_or_its_logs() {
 /// output into a closed pipe, a link out of the volume. The hive and its logs keep their
 /// content and modification time, and nothing new appears beside them.
 #[cfg(unix)]
-#[test]
 fn refused_and_interrupted_runs_leave_the_evidence_alone() {
     let Some(source) = common::hive_path(HIVE_DIR) else {
         return;
@@ -180,4 +178,11 @@ fn refused_and_interrupted_runs_leave_the_evidence_alone() {
         .collect();
     names.sort();
     assert_eq!(names, FILES, "nothing was written beside the evidence");
+}
+
+common::registry::register_tests! {
+    Hives: [
+        no_subcommand_changes_the_hive_or_its_logs,
+        #[cfg(unix)] refused_and_interrupted_runs_leave_the_evidence_alone,
+    ],
 }

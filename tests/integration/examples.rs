@@ -24,7 +24,6 @@ fn example(name: &str) -> PathBuf {
         .with_extension(std::env::consts::EXE_EXTENSION)
 }
 
-#[test]
 fn embed_prints_the_lsp_finding_and_writes_a_healthy_hive() {
     let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("hives/win10-x64-lsp.hive");
     let dir = tempfile::tempdir().unwrap();
@@ -51,4 +50,10 @@ fn embed_prints_the_lsp_finding_and_writes_a_healthy_hive() {
     let doc: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
     assert_eq!(scan.status.code(), Some(0), "{doc}");
     assert_eq!(doc["healthy"], true, "{doc}");
+}
+
+common::registry::register_tests! {
+    Nothing: [
+        embed_prints_the_lsp_finding_and_writes_a_healthy_hive,
+    ],
 }

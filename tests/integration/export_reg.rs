@@ -102,7 +102,6 @@ fn parents_of(text: &str) -> KeySpec {
     root
 }
 
-#[test]
 fn the_reg_export_of_each_real_hive_merges_back_to_the_same_keys() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -196,7 +195,6 @@ fn the_reg_export_of_each_real_hive_merges_back_to_the_same_keys() {
     );
 }
 
-#[test]
 fn an_existing_file_is_kept_unless_forced() {
     let Some(hive) = common::hive_path("real/winxp-sp3-x86-m57/SYSTEM") else {
         return;
@@ -218,4 +216,11 @@ fn an_existing_file_is_kept_unless_forced() {
     assert_eq!(fs::read(&reg).unwrap(), b"keep me");
     assert!(run(true).status.success());
     assert!(fs::read(&reg).unwrap().starts_with(&[0xFF, 0xFE]));
+}
+
+common::registry::register_tests! {
+    Hives: [
+        the_reg_export_of_each_real_hive_merges_back_to_the_same_keys,
+        an_existing_file_is_kept_unless_forced,
+    ],
 }

@@ -88,7 +88,6 @@ fn records(stdout: &[u8]) -> BTreeMap<PathBuf, Value> {
     out
 }
 
-#[test]
 fn a_collection_gives_one_record_per_hive_with_the_right_verdicts() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -160,7 +159,6 @@ fn a_collection_gives_one_record_per_hive_with_the_right_verdicts() {
     assert!(summary.contains("key_unreadable"), "{summary}");
 }
 
-#[test]
 fn exit_code_1_for_findings_and_0_for_healthy_batches() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -205,7 +203,6 @@ fn exit_code_1_for_findings_and_0_for_healthy_batches() {
 
 /// A dirty hive whose logs are not beside it is not shown HEALTHY: its latest changes may be
 /// missing. A batch over a folder without hives says so and exits 2.
-#[test]
 fn dirty_hives_without_logs_are_not_healthy_and_an_empty_batch_is_an_error() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -246,7 +243,6 @@ fn dirty_hives_without_logs_are_not_healthy_and_an_empty_batch_is_an_error() {
 /// A SOFTWARE hive beside SYSTEM that cannot be read costs only the exact version: single and
 /// batch scans say so once on standard error (a batch through its progress-aware writer, with
 /// the hive's path), and the record is still written.
-#[test]
 fn an_unreadable_software_hive_beside_system_is_a_note() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -291,4 +287,13 @@ fn an_unreadable_software_hive_beside_system_is_a_note() {
         "{note}"
     );
     assert_eq!(String::from_utf8_lossy(&batch.stdout).lines().count(), 1);
+}
+
+common::registry::register_tests! {
+    Hives: [
+        a_collection_gives_one_record_per_hive_with_the_right_verdicts,
+        exit_code_1_for_findings_and_0_for_healthy_batches,
+        dirty_hives_without_logs_are_not_healthy_and_an_empty_batch_is_an_error,
+        an_unreadable_software_hive_beside_system_is_a_note,
+    ],
 }

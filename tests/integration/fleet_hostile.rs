@@ -20,7 +20,6 @@ fn assert_clean(args: &[&std::ffi::OsStr], what: &str) -> std::process::Output {
     out
 }
 
-#[test]
 fn zoo_hives_give_results_or_clean_errors() {
     let Some(zoo) = common::hive_path("zoo") else {
         return;
@@ -68,4 +67,10 @@ fn zoo_hives_give_results_or_clean_errors() {
             "{line}"
         );
     }
+}
+
+common::registry::register_tests! {
+    Hives: [
+        zoo_hives_give_results_or_clean_errors,
+    ],
 }

@@ -25,7 +25,6 @@ fn run(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-#[test]
 fn the_man_page_lists_every_subcommand() {
     let page = run(&["manpage"]);
     assert!(page.starts_with(".ie") || page.contains(".TH"), "roff");
@@ -35,7 +34,6 @@ fn the_man_page_lists_every_subcommand() {
     }
 }
 
-#[test]
 fn completions_know_the_subcommands_and_the_new_options() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let script = run(&["completions", shell]);
@@ -61,8 +59,15 @@ fn completions_know_the_subcommands_and_the_new_options() {
     }
 }
 
-#[test]
 fn the_batch_exit_codes_are_in_the_help() {
     let help = run(&["scan", "--help"]);
     assert!(help.contains("2 if any hive could not be read, else 1 if any hive has problems"));
+}
+
+crate::common::registry::register_tests! {
+    Nothing: [
+        the_man_page_lists_every_subcommand,
+        completions_know_the_subcommands_and_the_new_options,
+        the_batch_exit_codes_are_in_the_help,
+    ],
 }

@@ -204,7 +204,6 @@ fn config_files(volume: &Volume) -> Vec<(PathBuf, Option<String>)> {
         .collect()
 }
 
-#[test]
 fn install_then_restore_gives_back_the_bundled_hive_and_logs() {
     let volume = Volume::bundled();
     let system = volume.config().join("SYSTEM");
@@ -259,7 +258,6 @@ fn set_mode(_: &Path, _: u32) {}
 #[cfg(not(unix))]
 fn assert_mode(_: &Path, _: u32, _: &str) {}
 
-#[test]
 fn install_then_restore_gives_back_the_real_dirty_hive_and_logs() {
     let Some(volume) = Volume::real() else {
         return;
@@ -343,7 +341,6 @@ fn install_then_restore_gives_back_the_real_dirty_hive_and_logs() {
     assert_eq!(sha256_of(&kept.join("SYSTEM")), repaired);
 }
 
-#[test]
 fn two_installs_in_the_same_second_get_distinct_backups() {
     let volume = Volume::bundled();
     // Whatever second the installs run in, its first folder name is taken already.
@@ -391,7 +388,6 @@ fn two_installs_in_the_same_second_get_distinct_backups() {
     assert_eq!(left, ["SYSTEM"], "no staged file is left");
 }
 
-#[test]
 fn a_backup_altered_after_the_install_is_refused_and_nothing_changes() {
     let volume = Volume::bundled();
     let report = install(&volume, &["--mode", "remove-lsp"]);
@@ -418,7 +414,6 @@ fn a_backup_altered_after_the_install_is_refused_and_nothing_changes() {
 }
 
 #[cfg(unix)]
-#[test]
 fn a_linked_backup_folder_or_a_manifest_leading_outside_is_refused() {
     let volume = Volume::bundled();
     let report = install(&volume, &["--mode", "remove-lsp"]);
@@ -552,7 +547,6 @@ fn install_on_a_full_volume(
 
 const MIB: u64 = 1024 * 1024;
 
-#[test]
 fn a_volume_too_small_for_the_new_hive_is_left_as_it_was() {
     let bundled = |v: &Volume| {
         v.fill_bundled();
@@ -573,7 +567,6 @@ fn a_volume_too_small_for_the_new_hive_is_left_as_it_was() {
     );
 }
 
-#[test]
 fn a_volume_too_small_for_the_backup_is_left_as_it_was() {
     let bundled = |v: &Volume| {
         v.fill_bundled();
@@ -590,7 +583,6 @@ fn a_volume_too_small_for_the_backup_is_left_as_it_was() {
     );
 }
 
-#[test]
 fn install_needs_a_windows_folder_not_a_hive_file() {
     let dir = tempfile::tempdir().unwrap();
     let hive = dir.path().join("SYSTEM");
@@ -606,4 +598,19 @@ fn install_needs_a_windows_folder_not_a_hive_file() {
     assert_eq!(code, 2);
     assert!(stderr.contains("--install needs"), "{stderr}");
     assert_eq!(listing(dir.path()), before);
+}
+
+common::registry::register_tests! {
+    Nothing: [
+        install_then_restore_gives_back_the_bundled_hive_and_logs,
+        two_installs_in_the_same_second_get_distinct_backups,
+        a_backup_altered_after_the_install_is_refused_and_nothing_changes,
+        #[cfg(unix)] a_linked_backup_folder_or_a_manifest_leading_outside_is_refused,
+        install_needs_a_windows_folder_not_a_hive_file,
+    ],
+    Hives: [
+        a_volume_too_small_for_the_new_hive_is_left_as_it_was,
+        a_volume_too_small_for_the_backup_is_left_as_it_was,
+        install_then_restore_gives_back_the_real_dirty_hive_and_logs,
+    ],
 }

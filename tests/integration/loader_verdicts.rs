@@ -68,7 +68,6 @@ fn edit(path: &Path, change: impl FnOnce(&mut Editor)) {
     std::fs::write(path, editor.finish()).unwrap();
 }
 
-#[test]
 fn serial_access_num_0_empties_the_protocol_catalog() {
     let Some(mut hive) = copy(WIN7) else { return };
     hive.set_dword(PROTO, "Serial_Access_Num", 0);
@@ -85,7 +84,6 @@ fn serial_access_num_0_empties_the_protocol_catalog() {
     repaired_as_named(path, &found);
 }
 
-#[test]
 fn serial_access_num_0_empties_the_namespace_catalog() {
     let Some(mut hive) = copy(WIN7) else { return };
     hive.set_dword(NS, "Serial_Access_Num", 0);
@@ -100,7 +98,6 @@ fn serial_access_num_0_empties_the_namespace_catalog() {
     repaired_as_named(path, &found);
 }
 
-#[test]
 fn current_protocol_catalog_of_another_type_than_reg_sz_fails_the_loader() {
     let Some(mut hive) = copy(XP) else { return };
     hive.set_value_type(PARAMS, "Current_Protocol_Catalog", REG_EXPAND_SZ);
@@ -116,7 +113,6 @@ fn current_protocol_catalog_of_another_type_than_reg_sz_fails_the_loader() {
     repaired_as_named(path, &found);
 }
 
-#[test]
 fn missing_current_protocol_catalog_stays_critical() {
     let Some(mut hive) = copy(XP) else { return };
     hive.rename_value(
@@ -139,7 +135,6 @@ fn missing_current_protocol_catalog_stays_critical() {
     );
 }
 
-#[test]
 fn namespace_entry_without_stores_service_class_info_fails_the_namespace_catalog() {
     let Some(mut hive) = copy(WIN7) else { return };
     let key = format!(r"{NS}\Catalog_Entries\000000000002");
@@ -161,7 +156,6 @@ fn namespace_entry_without_stores_service_class_info_fails_the_namespace_catalog
     repaired_as_named(path, &found);
 }
 
-#[test]
 fn counts_longer_than_4_bytes_are_the_wrong_size_not_missing() {
     let Some(hive) = copy(XP) else { return };
     let path = hive.save().to_path_buf();
@@ -211,7 +205,6 @@ fn counts_longer_than_4_bytes_are_the_wrong_size_not_missing() {
     repaired_as_named(&path, &found);
 }
 
-#[test]
 fn serial_access_num_longer_than_4_bytes_is_rewritten_by_the_loader() {
     let Some(hive) = copy(XP) else { return };
     let path = hive.save().to_path_buf();
@@ -236,7 +229,6 @@ fn serial_access_num_longer_than_4_bytes_is_rewritten_by_the_loader() {
     repaired_as_named(&path, &found);
 }
 
-#[test]
 fn tolerated_problems_keep_their_flags_and_say_what_the_loader_does() {
     let Some(mut hive) = copy(WIN7) else { return };
     hive.set_dword(PROTO, "Num_Catalog_Entries", 23);
@@ -267,4 +259,17 @@ fn tolerated_problems_keep_their_flags_and_say_what_the_loader_does() {
         let loader = found["evidence"]["loader"].as_str().unwrap_or_default();
         assert!(loader.contains(says), "{code}: {found:#}");
     }
+}
+
+common::registry::register_tests! {
+    Hives: [
+        serial_access_num_0_empties_the_protocol_catalog,
+        serial_access_num_0_empties_the_namespace_catalog,
+        current_protocol_catalog_of_another_type_than_reg_sz_fails_the_loader,
+        missing_current_protocol_catalog_stays_critical,
+        namespace_entry_without_stores_service_class_info_fails_the_namespace_catalog,
+        counts_longer_than_4_bytes_are_the_wrong_size_not_missing,
+        serial_access_num_longer_than_4_bytes_is_rewritten_by_the_loader,
+        tolerated_problems_keep_their_flags_and_say_what_the_loader_does,
+    ],
 }

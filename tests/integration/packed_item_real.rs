@@ -5,7 +5,6 @@ use crate::common;
 use winsock_doctor::input::{LogOptions, OpenedHive};
 use winsock_doctor::winsock::packed_item::{PACKED_ITEM_LEN, PATH_LEN, PackedCatalogItem};
 
-#[test]
 fn every_real_entry_round_trips_through_encode() {
     let Some(dir) = common::hives_dir() else {
         return;
@@ -52,4 +51,10 @@ fn every_real_entry_round_trips_through_encode() {
         }
     }
     assert!(entries > 100, "only {entries} entries checked");
+}
+
+common::registry::register_tests! {
+    Hives: [
+        every_real_entry_round_trips_through_encode,
+    ],
 }

@@ -37,7 +37,6 @@ fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
-#[test]
 fn scan_batch_and_repair_json_carry_a_non_utf8_path() {
     let dir = tempfile::tempdir().unwrap();
     let name = OsStr::from_bytes(b"inv\xffalid.hive");
@@ -114,7 +113,6 @@ fn scan_batch_and_repair_json_carry_a_non_utf8_path() {
 
 /// 16 folders of 254 characters, then SYSTEM: 4,087 bytes relative, past PATH_MAX (4,096) once
 /// the temporary folder is put in front.
-#[test]
 fn a_long_relative_path_is_not_made_absolute() {
     let dir = tempfile::tempdir().unwrap();
     let folder = vec!["f".repeat(254); 16].join("/");
@@ -139,4 +137,11 @@ fn a_long_relative_path_is_not_made_absolute() {
     assert_eq!(json(&stdout)["input"]["path"], hive);
     let (code, _, stderr) = run(dir.path(), &["catalog".as_ref(), hive.as_ref()]);
     assert_eq!(code, Some(0), "{stderr}");
+}
+
+common::registry::register_tests! {
+    Nothing: [
+        scan_batch_and_repair_json_carry_a_non_utf8_path,
+        a_long_relative_path_is_not_made_absolute,
+    ],
 }

@@ -6,7 +6,6 @@ use crate::common;
 use common::patchable::{XP, copy, entry};
 use common::repair::run;
 
-#[test]
 fn fix_refuses_when_no_fresh_catalog_id_is_left() {
     let Some(mut hive) = copy(XP) else { return };
     // Entries 1 and 2 share the last ID: the second needs a fresh one, and none is left.
@@ -29,4 +28,10 @@ fn fix_refuses_when_no_fresh_catalog_id_is_left() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("no catalog entry ID is left"), "{stderr}");
     assert!(!out.exists(), "nothing is written");
+}
+
+common::registry::register_tests! {
+    Hives: [
+        fix_refuses_when_no_fresh_catalog_id_is_left,
+    ],
 }

@@ -73,7 +73,6 @@ fn the_command_to_run_fixes_it(input: &Path, doc: &serde_json::Value) {
     assert_written_hive_ok(input, &out, &keys_changed_by(&words));
 }
 
-#[test]
 fn gap_from_a_deleted_entry_key_is_fixed() {
     // Key 8 is a NetBIOS binding: an entry Windows does not always have, so after closing
     // the gap nothing expected is missing.
@@ -85,7 +84,6 @@ fn gap_from_a_deleted_entry_key_is_fixed() {
     repaired_by_hint(&path, "catalog_gap");
 }
 
-#[test]
 fn gap_and_dormant_key_in_the_64bit_list_are_fixed() {
     // A cleaner moved key 5 past the count (HJT-style renumbering gone wrong).
     let Some(mut hive) = copy(WIN10) else { return };
@@ -93,21 +91,18 @@ fn gap_and_dormant_key_in_the_64bit_list_are_fixed() {
     repaired_by_hint(hive.save(), "catalog_gap");
 }
 
-#[test]
 fn lowered_count_is_fixed() {
     let Some(mut hive) = copy(WIN7) else { return };
     hive.set_dword(PROTO, "Num_Catalog_Entries", 23);
     repaired_by_hint(hive.save(), "catalog_count_mismatch");
 }
 
-#[test]
 fn truncated_entry_is_reset() {
     let Some(mut hive) = copy(WIN7) else { return };
     hive.shorten_value(&entry("Catalog_Entries", 2), "PackedCatalogItem", 600);
     repaired_by_hint(hive.save(), "truncated_catalog_item");
 }
 
-#[test]
 fn deleted_winsock_keys_are_recreated_xp() {
     let Some(hive) = copy(XP) else { return };
     let path = hive.save().to_path_buf();
@@ -118,7 +113,6 @@ fn deleted_winsock_keys_are_recreated_xp() {
     repaired_by_hint(&path, "winsock2_key_missing");
 }
 
-#[test]
 fn deleted_winsock_keys_are_recreated_win7() {
     let Some(hive) = copy(WIN7) else { return };
     let path = hive.save().to_path_buf();
@@ -131,7 +125,6 @@ fn deleted_winsock_keys_are_recreated_win7() {
 
 /// KB 811259 step 1 on Windows 10: its services pin the family, so the rebuilt catalog is
 /// Windows 10's (Hyper-V RAW, AF_UNIX, Bluetooth), never Vista/7's.
-#[test]
 fn deleted_winsock_keys_are_recreated_win10_as_windows_10() {
     let Some(hive) = copy(WIN10) else { return };
     let path = hive.save().to_path_buf();
@@ -162,7 +155,6 @@ fn deleted_winsock_keys_are_recreated_win10_as_windows_10() {
 /// KB 811259 step 1 on a hive whose family nothing pins (the bundled Windows 10 hive has only
 /// the services Winsock needs): reset refuses with the way to pin it, and with `--windows 10
 /// --arch amd64` writes the Windows 10 catalog.
-#[test]
 fn reset_of_an_unpinned_family_refuses_until_the_version_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("SYSTEM");
@@ -204,7 +196,6 @@ fn reset_of_an_unpinned_family_refuses_until_the_version_is_named() {
     assert_written_hive_ok(&path, &out, &keys_changed_by(&[]));
 }
 
-#[test]
 fn stale_locks_are_deleted() {
     let Some(hive) = copy(XP) else { return };
     let serial = u32::from_le_bytes(
@@ -222,7 +213,6 @@ fn stale_locks_are_deleted() {
     repaired_by_hint(&path, "stale_catalog_lock");
 }
 
-#[test]
 fn tampered_microsoft_path_is_reset() {
     let Some(mut hive) = copy(WIN10) else { return };
     let key = entry("Catalog_Entries64", 3);
@@ -232,7 +222,6 @@ fn tampered_microsoft_path_is_reset() {
     repaired_by_hint(hive.save(), "provider_path_tampered");
 }
 
-#[test]
 fn disabled_afd_and_tcpip_are_fixed_with_fix_services() {
     let Some(mut hive) = copy(XP) else { return };
     hive.set_dword(&format!(r"{SERVICES}\AFD"), "Start", 4);
@@ -241,7 +230,6 @@ fn disabled_afd_and_tcpip_are_fixed_with_fix_services() {
     repaired_by_hint(&path, "afd_disabled");
 }
 
-#[test]
 fn foreign_namespace_provider_is_reset_with_reset_namespace() {
     let Some(mut hive) = copy(WIN7) else { return };
     let key = format!(r"{NS}\Catalog_Entries\000000000002");
@@ -249,7 +237,6 @@ fn foreign_namespace_provider_is_reset_with_reset_namespace() {
     repaired_by_hint(hive.save(), "foreign_namespace_provider");
 }
 
-#[test]
 fn hook_dlls_moved_out_of_the_system_directory_are_put_back() {
     // No longer than the originals: set_string patches the data in place.
     let params = r"ControlSet001\Services\WinSock2\Parameters";
@@ -262,4 +249,24 @@ fn hook_dlls_moved_out_of_the_system_directory_are_put_back() {
     );
     let path = hive.save().to_path_buf();
     repaired_by_hint(&path, "winsock_hook_dll");
+}
+
+common::registry::register_tests! {
+    Nothing: [
+        reset_of_an_unpinned_family_refuses_until_the_version_is_named,
+    ],
+    Hives: [
+        gap_from_a_deleted_entry_key_is_fixed,
+        gap_and_dormant_key_in_the_64bit_list_are_fixed,
+        lowered_count_is_fixed,
+        truncated_entry_is_reset,
+        deleted_winsock_keys_are_recreated_xp,
+        deleted_winsock_keys_are_recreated_win7,
+        deleted_winsock_keys_are_recreated_win10_as_windows_10,
+        stale_locks_are_deleted,
+        tampered_microsoft_path_is_reset,
+        disabled_afd_and_tcpip_are_fixed_with_fix_services,
+        foreign_namespace_provider_is_reset_with_reset_namespace,
+        hook_dlls_moved_out_of_the_system_directory_are_put_back,
+    ],
 }

@@ -102,7 +102,6 @@ fn candidate<'h>(history: &'h Value, kind: &str) -> &'h Value {
         .unwrap_or_else(|| panic!("no {kind} candidate: {history:#}"))
 }
 
-#[test]
 fn a_healthy_regback_copy_is_listed_and_chosen_by_auto() {
     let Some((volume, system)) = Volume::damaged(WIN7, SYSTEM) else {
         return;
@@ -169,7 +168,6 @@ fn text_scan(path: &Path) -> (i32, String, String) {
     )
 }
 
-#[test]
 fn an_xp_restore_point_snapshot_is_listed_and_chosen_by_auto() {
     let Some((volume, system)) = Volume::damaged(XP, XP_SYSTEM) else {
         return;
@@ -196,7 +194,6 @@ fn an_xp_restore_point_snapshot_is_listed_and_chosen_by_auto() {
     assert_source_contains(&report, "_REGISTRY_MACHINE_SYSTEM");
 }
 
-#[test]
 fn auto_passes_over_a_copy_of_another_windows() {
     // An XP RegBack beside a damaged Windows 7 hive: listed, marked, never chosen.
     let Some((volume, _)) = Volume::damaged(WIN7, SYSTEM) else {
@@ -216,7 +213,6 @@ fn auto_passes_over_a_copy_of_another_windows() {
     );
 }
 
-#[test]
 fn scan_of_a_hive_file_lists_its_control_sets_with_history() {
     let Some(hive) = common::hive_path("real/winxp-sp3-x86-iecompat/SYSTEM") else {
         return;
@@ -235,7 +231,6 @@ fn scan_of_a_hive_file_lists_its_control_sets_with_history() {
 }
 
 #[cfg(unix)]
-#[test]
 fn a_link_leading_off_the_volume_is_not_followed_and_is_said() {
     let Some((volume, _)) = Volume::damaged(WIN7, SYSTEM) else {
         return;
@@ -266,7 +261,6 @@ fn a_link_leading_off_the_volume_is_not_followed_and_is_said() {
     );
 }
 
-#[test]
 fn a_restore_installs_as_every_repair_does_and_restore_undoes_it() {
     let Some((volume, system)) = Volume::damaged(WIN7, SYSTEM) else {
         return;
@@ -302,7 +296,6 @@ fn a_restore_installs_as_every_repair_does_and_restore_undoes_it() {
     assert_eq!(common::sha256_of(&system), damaged_sha);
 }
 
-#[test]
 fn the_repair_folder_and_windows_old_are_listed() {
     let Some(volume) = Volume::new() else {
         return;
@@ -320,4 +313,16 @@ fn the_repair_folder_and_windows_old_are_listed() {
     assert_eq!(repair_folder["other_windows"], Value::Null);
     let windows_old = candidate(&history, "windows_old");
     assert_other_windows(windows_old, "Windows Vista / 7");
+}
+
+common::registry::register_tests! {
+    Hives: [
+        a_healthy_regback_copy_is_listed_and_chosen_by_auto,
+        an_xp_restore_point_snapshot_is_listed_and_chosen_by_auto,
+        auto_passes_over_a_copy_of_another_windows,
+        #[cfg(unix)] a_link_leading_off_the_volume_is_not_followed_and_is_said,
+        a_restore_installs_as_every_repair_does_and_restore_undoes_it,
+        the_repair_folder_and_windows_old_are_listed,
+        scan_of_a_hive_file_lists_its_control_sets_with_history,
+    ],
 }

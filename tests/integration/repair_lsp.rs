@@ -205,27 +205,22 @@ fn remove_and_reset(folder: &str, name: &str, half_removed: bool) {
     assert_written_hive_ok(&input, &reset, &WINSOCK_KEYS);
 }
 
-#[test]
 fn xp_lsp_is_removed_exactly() {
     remove_and_reset("real/winxp-sp3-x86-m57", "SYSTEM", false);
 }
 
-#[test]
 fn xp_half_removed_lsp() {
     remove_and_reset("real/winxp-sp3-x86-m57", "SYSTEM", true);
 }
 
-#[test]
 fn win7_lsp_is_removed_exactly() {
     remove_and_reset("real/win7-sp1-x86", "SYSTEM", false);
 }
 
-#[test]
 fn win7_half_removed_lsp() {
     remove_and_reset("real/win7-sp1-x86", "SYSTEM", true);
 }
 
-#[test]
 fn win10_lsp_in_both_catalogs_is_removed_exactly() {
     remove_and_reset(
         "real/win10-1709-x64-dirty-with-logs/expected",
@@ -234,7 +229,6 @@ fn win10_lsp_in_both_catalogs_is_removed_exactly() {
     );
 }
 
-#[test]
 fn win10_half_removed_lsp_in_both_catalogs() {
     remove_and_reset(
         "real/win10-1709-x64-dirty-with-logs/expected",
@@ -244,7 +238,6 @@ fn win10_half_removed_lsp_in_both_catalogs() {
 }
 
 /// `--lsp` names one LSP by DLL or GUID; a name that matches nothing is an error.
-#[test]
 fn selected_lsp_by_dll_or_guid_and_unknown_selector() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -277,7 +270,6 @@ fn selected_lsp_by_dll_or_guid_and_unknown_selector() {
 /// DLL by name or path — removes the whole LSP from both lists: the output is the one
 /// `remove-lsp` without `--lsp` writes. On the bundled hive (32- and 64-bit DLLs differ) and on
 /// an LSP built into a real Windows 10 hive.
-#[test]
 fn every_selector_kind_removes_the_whole_lsp() {
     let dir = tempfile::tempdir().unwrap();
     let bundled = Path::new("hives/win10-x64-lsp.hive");
@@ -327,4 +319,17 @@ fn assert_selectors_remove_all(input: &Path, dir: &Path, selectors: &[&str]) {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("the layered providers here"), "{stderr}");
     assert!(!out.exists());
+}
+
+common::registry::register_tests! {
+    Hives: [
+        xp_lsp_is_removed_exactly,
+        xp_half_removed_lsp,
+        win7_lsp_is_removed_exactly,
+        win7_half_removed_lsp,
+        win10_lsp_in_both_catalogs_is_removed_exactly,
+        win10_half_removed_lsp_in_both_catalogs,
+        selected_lsp_by_dll_or_guid_and_unknown_selector,
+        every_selector_kind_removes_the_whole_lsp,
+    ],
 }

@@ -76,7 +76,6 @@ fn env_number(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-#[test]
 fn repairs_of_damaged_hives_refuse_or_write_whole_hives() {
     let sources = sources();
     let count = env_number("WINSOCK_DOCTOR_MUTATIONS", 24);
@@ -204,4 +203,10 @@ fn judge(input: &Path, out: &Path, mode: &[&str]) -> Result<Outcome, String> {
         ));
     }
     Ok(Outcome::Written)
+}
+
+common::registry::register_tests! {
+    Hives: [
+        repairs_of_damaged_hives_refuse_or_write_whole_hives,
+    ],
 }

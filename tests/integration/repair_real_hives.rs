@@ -115,37 +115,30 @@ fn reset_and_check(relative: &str) {
     assert_written_hive_ok(&input, &out, &WINSOCK_KEYS);
 }
 
-#[test]
 fn reset_xp_m57_keeps_its_microsoft_providers_with_peers() {
     reset_and_check("real/winxp-sp3-x86-m57/SYSTEM");
 }
 
-#[test]
 fn reset_xp_iecompat() {
     reset_and_check("real/winxp-sp3-x86-iecompat/SYSTEM");
 }
 
-#[test]
 fn reset_win7_drops_vmware_and_keeps_netbios_with_peers() {
     reset_and_check("real/win7-sp1-x86/SYSTEM");
 }
 
-#[test]
 fn reset_nt4() {
     reset_and_check("real/nt4-sp3-x86-dc/SYSTEM");
 }
 
-#[test]
 fn reset_win81_dirty_without_logs() {
     reset_and_check("real/win81-x64-dirty/SYSTEM");
 }
 
-#[test]
 fn reset_win10_1903_both_catalogs_with_peers() {
     reset_and_check("real/win10-1903-x64-dirty/SYSTEM");
 }
 
-#[test]
 fn reset_win10_1709_recovered() {
     reset_and_check("real/win10-1709-x64-dirty-with-logs/expected/SYSTEM.recovered");
 }
@@ -153,7 +146,6 @@ fn reset_win10_1709_recovered() {
 /// The dirty 1709 hive with its two logs: the output is the replayed hive, repaired, clean,
 /// with sequence numbers above every log's, and identical to the independently recovered hive
 /// outside the Winsock keys.
-#[test]
 fn reset_of_a_dirty_hive_with_logs_writes_a_clean_replayed_hive() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -206,7 +198,6 @@ fn reset_of_a_dirty_hive_with_logs_writes_a_clean_replayed_hive() {
 
 /// `--dry-run` writes nothing; the same input and arguments give the same bytes; an existing
 /// --out is replaced only with --force; the input can never be the output.
-#[test]
 fn dry_run_reproducibility_and_refusals() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -266,7 +257,6 @@ fn dry_run_reproducibility_and_refusals() {
 }
 
 /// A clean hive needs no structural fix: nothing is written, and the report says so.
-#[test]
 fn nothing_to_do_writes_nothing() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -280,7 +270,6 @@ fn nothing_to_do_writes_nothing() {
 
 /// `--install` on a Windows folder: the original SYSTEM and its logs are backed up beside it,
 /// then replaced by the checked repaired hive.
-#[test]
 fn install_backs_up_and_replaces_system() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -330,7 +319,6 @@ fn install_backs_up_and_replaces_system() {
 
 /// The dry run is the real run without the final rename: for every hive of the corpus (bundled,
 /// real, zoo) and every mode, `--dry-run` exits as the real run does.
-#[test]
 fn the_dry_run_exits_as_the_real_run_on_every_hive_and_mode() {
     let mut hives: Vec<std::path::PathBuf> =
         ["win10-x64-lsp.hive", "win10-x64.hive", "winxp-sp3-x86.hive"]
@@ -377,4 +365,21 @@ fn the_dry_run_exits_as_the_real_run_on_every_hive_and_mode() {
         }
     }
     assert!(compared >= 9, "compared {compared} runs");
+}
+
+common::registry::register_tests! {
+    Hives: [
+        reset_xp_m57_keeps_its_microsoft_providers_with_peers,
+        reset_xp_iecompat,
+        reset_win7_drops_vmware_and_keeps_netbios_with_peers,
+        reset_nt4,
+        reset_win81_dirty_without_logs,
+        reset_win10_1903_both_catalogs_with_peers,
+        reset_win10_1709_recovered,
+        reset_of_a_dirty_hive_with_logs_writes_a_clean_replayed_hive,
+        dry_run_reproducibility_and_refusals,
+        nothing_to_do_writes_nothing,
+        install_backs_up_and_replaces_system,
+        the_dry_run_exits_as_the_real_run_on_every_hive_and_mode,
+    ],
 }

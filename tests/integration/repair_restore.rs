@@ -120,7 +120,6 @@ fn control_set<'c>(catalogs: &'c SystemCatalogs, name: &str) -> &'c ControlSetCa
         .unwrap_or_else(|| panic!("no {name}"))
 }
 
-#[test]
 fn a_catalog_gap_is_restored_from_control_set_002_ids_and_vmware_included() {
     let Some(case) = damaged_copy(WIN7, &[GAP]) else {
         return;
@@ -153,7 +152,6 @@ fn a_catalog_gap_is_restored_from_control_set_002_ids_and_vmware_included() {
     assert_healthy(&case.out);
 }
 
-#[test]
 fn a_half_removed_lsp_is_restored_away_from_control_set_002() {
     let Some(case) = half_removed_lsp_copy() else {
         return;
@@ -179,7 +177,6 @@ fn a_half_removed_lsp_is_restored_away_from_control_set_002() {
     assert_healthy(&case.out);
 }
 
-#[test]
 fn last_known_good_names_the_control_set_select_points_at() {
     let Some(case) = damaged_copy(WIN7, &[GAP]) else {
         return;
@@ -189,7 +186,6 @@ fn last_known_good_names_the_control_set_select_points_at() {
     assert_healthy(&case.out);
 }
 
-#[test]
 fn a_donor_hive_of_the_same_windows_is_restored_from_and_only_read() {
     let (Some(case), Some(donor)) = (damaged_copy(WIN7, &[GAP]), common::hive_path(WIN7)) else {
         return;
@@ -201,7 +197,6 @@ fn a_donor_hive_of_the_same_windows_is_restored_from_and_only_read() {
     case.assert_restored_from(&all_catalogs(&donor).selected);
 }
 
-#[test]
 fn a_donor_of_another_family_is_refused_and_with_the_flag_says_what_it_changed() {
     let xp = "real/winxp-sp3-x86-m57/SYSTEM";
     let (Some(case), Some(donor)) = (damaged_copy(WIN7, &[GAP]), common::hive_path(xp)) else {
@@ -237,7 +232,6 @@ fn a_donor_of_another_family_is_refused_and_with_the_flag_says_what_it_changed()
     case.assert_restored_from(&all_catalogs(Path::new(donor)).selected);
 }
 
-#[test]
 fn restoring_an_identical_copy_changes_nothing() {
     let Some(input) = common::hive_path(WIN7) else {
         return;
@@ -248,7 +242,6 @@ fn restoring_an_identical_copy_changes_nothing() {
     assert_eq!(json["status"], "nothing_to_do", "{json:#}");
 }
 
-#[test]
 fn what_restore_needs_is_asked_for() {
     let Some(input) = common::hive_path(WIN7) else {
         return;
@@ -281,7 +274,6 @@ fn what_restore_needs_is_asked_for() {
     }
 }
 
-#[test]
 fn both_x64_lists_come_back_from_a_donor_of_the_same_build() {
     let relative = "real/win10-1903-x64-dirty/SYSTEM";
     let gap64 = r"ControlSet001\Services\WinSock2\Parameters\Protocol_Catalog9\Catalog_Entries64\000000000003";
@@ -301,4 +293,17 @@ fn both_x64_lists_come_back_from_a_donor_of_the_same_build() {
             .iter()
             .any(|l| l.name == "Catalog_Entries64" && loaded(l).len() == 16)
     );
+}
+
+common::registry::register_tests! {
+    Hives: [
+        a_catalog_gap_is_restored_from_control_set_002_ids_and_vmware_included,
+        a_half_removed_lsp_is_restored_away_from_control_set_002,
+        last_known_good_names_the_control_set_select_points_at,
+        a_donor_hive_of_the_same_windows_is_restored_from_and_only_read,
+        a_donor_of_another_family_is_refused_and_with_the_flag_says_what_it_changed,
+        restoring_an_identical_copy_changes_nothing,
+        what_restore_needs_is_asked_for,
+        both_x64_lists_come_back_from_a_donor_of_the_same_build,
+    ],
 }

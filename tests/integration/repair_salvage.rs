@@ -42,14 +42,12 @@ fn assert_salvaged_whole(input: &Path, before: &Path) {
     assert_unchanged_outside(before, &out, &[NOTHING]);
 }
 
-#[test]
 fn bundled_hives_are_salvaged_with_nothing_lost() {
     for name in ["win10-x64.hive", "win10-x64-lsp.hive", "winxp-sp3-x86.hive"] {
         assert_salvaged_whole(&bundled(name), &bundled(name));
     }
 }
 
-#[test]
 fn clean_and_dirty_real_hives_are_salvaged_with_nothing_lost() {
     let Some(hives) = hives_dir() else { return };
     for folder in [
@@ -66,7 +64,6 @@ fn clean_and_dirty_real_hives_are_salvaged_with_nothing_lost() {
     }
 }
 
-#[test]
 fn a_dirty_hive_is_salvaged_after_its_logs_are_replayed() {
     let Some(hives) = hives_dir() else { return };
     let folder = "real/win10-1709-x64-dirty-with-logs";
@@ -75,7 +72,6 @@ fn a_dirty_hive_is_salvaged_after_its_logs_are_replayed() {
     assert_salvaged_whole(&system, &replayed);
 }
 
-#[test]
 fn the_damaged_xp_hive_is_salvaged_with_its_losses_listed_and_scan_tells_winsock_is_gone() {
     let Some(hives) = hives_dir() else { return };
     let system = hives.join("real/winxp-sp3-x86-damaged/SYSTEM");
@@ -137,7 +133,6 @@ fn the_damaged_xp_hive_is_salvaged_with_its_losses_listed_and_scan_tells_winsock
 /// The reproduction: the LSP's hidden entry lists a value of namespace entry 5. The
 /// salvage keeps the value where it was read first and drops the second use, so removing the
 /// LSP frees nothing another key needs.
-#[test]
 fn salvage_then_remove_lsp_on_a_value_shared_between_two_keys() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("shared-value.hive");
@@ -192,7 +187,6 @@ fn peers_accept(hive: &Path) -> Option<bool> {
 /// different ways (Latin-1 bytes above 0x7F, surrogate pairs, an order only the regf crate
 /// disputes) are kept as Windows reads them: such an output may differ between peers only
 /// when the input does too. The CLI refuses those that are not SYSTEM hives.
-#[test]
 fn zoo_hives_salvage_to_a_valid_hive_or_a_clear_error() {
     let Some(hives) = hives_dir() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -240,7 +234,6 @@ impl XorShift {
 /// 300 seeded mutations of the bundled hives (bytes flipped, words zeroed or set to offsets of
 /// other cells): salvage never panics and writes a hive that nt-hive walks whole, the editor
 /// opens and a second salvage finds nothing to drop in; the peers check every 25th.
-#[test]
 fn mutated_hives_salvage_to_whole_hives() {
     let dir = tempfile::tempdir().unwrap();
     let originals: Vec<Vec<u8>> = ["win10-x64-lsp.hive", "winxp-sp3-x86.hive"]
@@ -279,4 +272,18 @@ fn mutated_hives_salvage_to_whole_hives() {
         }
     }
     eprintln!("300 mutated hives: {refused} refused, {lossy} salvaged with losses");
+}
+
+common::registry::register_tests! {
+    Nothing: [
+        bundled_hives_are_salvaged_with_nothing_lost,
+        salvage_then_remove_lsp_on_a_value_shared_between_two_keys,
+        mutated_hives_salvage_to_whole_hives,
+    ],
+    Hives: [
+        clean_and_dirty_real_hives_are_salvaged_with_nothing_lost,
+        a_dirty_hive_is_salvaged_after_its_logs_are_replayed,
+        the_damaged_xp_hive_is_salvaged_with_its_losses_listed_and_scan_tells_winsock_is_gone,
+        zoo_hives_salvage_to_a_valid_hive_or_a_clear_error,
+    ],
 }

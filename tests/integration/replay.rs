@@ -119,7 +119,6 @@ fn manifest_entry<'m>(
         .unwrap_or_else(|| panic!("{path} not in manifest {list}"))
 }
 
-#[test]
 fn win10_1709_logs_recover_the_expected_hive() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -192,7 +191,6 @@ fn win10_1709_logs_recover_the_expected_hive() {
     common::assert_peers_pass(&out);
 }
 
-#[test]
 fn zoo_dirty_hives_recover_to_valid_hives() {
     for (hive, format) in [
         ("zoo/OldDirtyHive/OldDirtyHive", "old"),
@@ -219,7 +217,6 @@ fn zoo_dirty_hives_recover_to_valid_hives() {
     }
 }
 
-#[test]
 fn new_dirty_hive_skips_the_log_already_in_the_primary() {
     let Some(path) = common::hive_path("zoo/NewDirtyHive2/NewDirtyHive") else {
         return;
@@ -243,7 +240,6 @@ fn new_dirty_hive_skips_the_log_already_in_the_primary() {
     assert_eq!(applied.first_sequence, Some(primary.secondary_sequence));
 }
 
-#[test]
 fn broken_logs_and_hives_give_reasons_not_panics() {
     // Each: hive, the reason a skipped log must mention.
     let cases = [
@@ -271,7 +267,6 @@ fn broken_logs_and_hives_give_reasons_not_panics() {
     }
 }
 
-#[test]
 fn bad_primary_base_block_is_recovered_from_the_log() {
     let Some(path) = common::hive_path("zoo/BadBaseBlockHive/BadBaseBlockHive") else {
         return;
@@ -300,7 +295,6 @@ fn bad_primary_base_block_is_recovered_from_the_log() {
     common::assert_peers_pass(&out);
 }
 
-#[test]
 fn truncated_dirty_hive_without_logs_reports_missing_data() {
     let Some(path) = common::hive_path("zoo/TruncatedDirtyHive") else {
         return;
@@ -313,7 +307,6 @@ fn truncated_dirty_hive_without_logs_reports_missing_data() {
     assert!(result.recovered.is_none(), "the primary is read as it is");
 }
 
-#[test]
 fn dirty_hives_without_logs_stay_readable() {
     for hive in [
         "real/win81-x64-dirty/SYSTEM",
@@ -339,7 +332,6 @@ fn dirty_hives_without_logs_stay_readable() {
     }
 }
 
-#[test]
 fn clean_hive_is_returned_without_a_copy() {
     let Some(path) = common::hive_path("real/winxp-sp3-x86-m57/SYSTEM") else {
         return;
@@ -351,7 +343,6 @@ fn clean_hive_is_returned_without_a_copy() {
     assert!(result.recovered.is_none());
 }
 
-#[test]
 fn orphan_and_real_logs_parse_as_the_manifest_says() {
     let Some(dir) = common::hives_dir() else {
         return;
@@ -408,7 +399,6 @@ fn orphan_and_real_logs_parse_as_the_manifest_says() {
     assert!(seen >= 12, "the manifest lists the real and orphan logs");
 }
 
-#[test]
 fn discovery_finds_logs_in_any_case() {
     let Some(dir) = common::hive_path("zoo/Discovery") else {
         return;
@@ -427,7 +417,6 @@ fn discovery_finds_logs_in_any_case() {
     assert!(names("5", "aa").is_empty());
 }
 
-#[test]
 fn truncated_and_mutated_logs_never_panic() {
     for (hive, log) in [
         (
@@ -471,4 +460,20 @@ fn truncated_and_mutated_logs_never_panic() {
             let _ = describe_log(bytes);
         }
     }
+}
+
+common::registry::register_tests! {
+    Hives: [
+        win10_1709_logs_recover_the_expected_hive,
+        zoo_dirty_hives_recover_to_valid_hives,
+        new_dirty_hive_skips_the_log_already_in_the_primary,
+        broken_logs_and_hives_give_reasons_not_panics,
+        bad_primary_base_block_is_recovered_from_the_log,
+        truncated_dirty_hive_without_logs_reports_missing_data,
+        dirty_hives_without_logs_stay_readable,
+        clean_hive_is_returned_without_a_copy,
+        orphan_and_real_logs_parse_as_the_manifest_says,
+        discovery_finds_logs_in_any_case,
+        truncated_and_mutated_logs_never_panic,
+    ],
 }

@@ -6,7 +6,6 @@ use crate::common;
 use assert_cmd::Command;
 use serde_json::Value;
 
-#[test]
 fn replay_writes_the_recovered_1709_hive_and_leaves_the_inputs_alone() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -79,7 +78,6 @@ fn replay_writes_the_recovered_1709_hive_and_leaves_the_inputs_alone() {
     }
 }
 
-#[test]
 fn a_dirty_hive_without_logs_is_not_written_as_recovered() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -101,7 +99,6 @@ fn a_dirty_hive_without_logs_is_not_written_as_recovered() {
     assert!(!out.exists());
 }
 
-#[test]
 fn logs_describes_every_log_as_the_manifest_does() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -152,4 +149,12 @@ fn logs_describes_every_log_as_the_manifest_does() {
             assert_eq!(body["last_sequence"], base["log_seq_range"][1], "{name}");
         }
     }
+}
+
+common::registry::register_tests! {
+    Hives: [
+        replay_writes_the_recovered_1709_hive_and_leaves_the_inputs_alone,
+        a_dirty_hive_without_logs_is_not_written_as_recovered,
+        logs_describes_every_log_as_the_manifest_does,
+    ],
 }

@@ -61,7 +61,6 @@ fn summary(doc: &serde_json::Value) -> String {
     )
 }
 
-#[test]
 fn the_zoo_table_is_current() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -89,4 +88,10 @@ fn the_zoo_table_is_current() {
         "the outcome on the zoo changed; check it, then run with UPDATE_ROBUSTNESS_DOC=1.\n\
          documented:\n{current}\nnow:\n{table}"
     );
+}
+
+common::registry::register_tests! {
+    Hives: [
+        the_zoo_table_is_current,
+    ],
 }

@@ -26,7 +26,6 @@ fn stdout_of(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, String) {
     )
 }
 
-#[test]
 fn every_json_document_names_the_tool_its_version_and_the_time() {
     let hive = bundled("win10-x64-lsp.hive");
     let volume = tempfile::tempdir().unwrap();
@@ -69,7 +68,6 @@ fn every_json_document_names_the_tool_its_version_and_the_time() {
     }
 }
 
-#[test]
 fn the_top_level_help_lists_exit_code_3() {
     let (code, help, _) = stdout_of(&["--help".as_ref()]);
     assert_eq!(code, Some(0));
@@ -83,7 +81,6 @@ fn the_top_level_help_lists_exit_code_3() {
     }
 }
 
-#[test]
 fn software_given_a_folder_says_it_wants_the_hive_file() {
     let folder = tempfile::tempdir().unwrap();
     let (code, _, stderr) = stdout_of(&[
@@ -101,7 +98,6 @@ fn software_given_a_folder_says_it_wants_the_hive_file() {
 
 /// On a volume the one command repairs the installation itself (`--install`, with a backup
 /// `restore` puts back), not a copy.
-#[test]
 fn on_a_volume_the_command_to_run_installs_the_repair() {
     let volume = tempfile::tempdir().unwrap();
     let config = volume.path().join("Windows/System32/config");
@@ -130,4 +126,13 @@ fn on_a_volume_the_command_to_run_installs_the_repair() {
             .contains("drops third-party base providers"),
         "{what:#}"
     );
+}
+
+crate::common::registry::register_tests! {
+    Nothing: [
+        every_json_document_names_the_tool_its_version_and_the_time,
+        the_top_level_help_lists_exit_code_3,
+        software_given_a_folder_says_it_wants_the_hive_file,
+        on_a_volume_the_command_to_run_installs_the_repair,
+    ],
 }

@@ -59,7 +59,6 @@ fn rel(path: &str) -> String {
     path.trim_start_matches(r"ControlSet001\").to_string()
 }
 
-#[test]
 fn winsock2_key_missing() {
     let Some(mut hive) = copy(XP) else { return };
     hive.rename_key(&format!(r"{SERVICES}\WinSock2"), "WinSockX");
@@ -71,7 +70,6 @@ fn winsock2_key_missing() {
     );
 }
 
-#[test]
 fn winsock_key_missing() {
     let Some(mut hive) = copy(WIN7) else { return };
     hive.rename_key(&format!(r"{SERVICES}\Winsock"), "Winsocq");
@@ -83,7 +81,6 @@ fn winsock_key_missing() {
     );
 }
 
-#[test]
 fn catalog_key_missing_for_the_entry_list() {
     let Some(mut hive) = copy(WIN7) else { return };
     hive.rename_key(&format!(r"{PROTO}\Catalog_Entries"), "Catalog_Entriez");
@@ -95,7 +92,6 @@ fn catalog_key_missing_for_the_entry_list() {
     );
 }
 
-#[test]
 fn catalog_key_missing_for_the_64bit_list_and_count_of_an_x64_hive() {
     let Some(mut hive) = copy(WIN10) else { return };
     hive.rename_key(&format!(r"{PROTO}\Catalog_Entries64"), "Catalog_EntriesXX");
@@ -113,7 +109,6 @@ fn catalog_key_missing_for_the_64bit_list_and_count_of_an_x64_hive() {
     );
 }
 
-#[test]
 fn catalog_key_missing_for_next_catalog_entry_id() {
     let Some(mut hive) = copy(XP) else { return };
     hive.rename_value(PROTO, "Next_Catalog_Entry_ID", "Next_Catalog_Entry_IX");
@@ -125,7 +120,6 @@ fn catalog_key_missing_for_next_catalog_entry_id() {
     );
 }
 
-#[test]
 fn catalog_gap_and_dormant_entry_from_a_renamed_key() {
     // 3 -> 99 leaves the subkey list unsorted: the reader must still see every key.
     let Some(mut hive) = copy(WIN10) else { return };
@@ -146,7 +140,6 @@ fn catalog_gap_and_dormant_entry_from_a_renamed_key() {
     assert!(with_code(&doc, "catalog_count_mismatch").is_empty());
 }
 
-#[test]
 fn catalog_count_mismatch_and_dormant_entry_from_a_lowered_count() {
     let Some(mut hive) = copy(WIN7) else { return };
     hive.set_dword(PROTO, "Num_Catalog_Entries", 23);
@@ -160,7 +153,6 @@ fn catalog_count_mismatch_and_dormant_entry_from_a_lowered_count() {
     assert!(with_code(&doc, "catalog_gap").is_empty());
 }
 
-#[test]
 fn catalog_gap_from_a_raised_count() {
     let Some(mut hive) = copy(WIN7) else { return };
     hive.set_dword(PROTO, "Num_Catalog_Entries", 25);
@@ -173,7 +165,6 @@ fn catalog_gap_from_a_raised_count() {
     assert_eq!(with_code(&doc, "catalog_count_mismatch").len(), 1);
 }
 
-#[test]
 fn truncated_catalog_item_short_missing_and_mistyped() {
     let Some(mut hive) = copy(WIN7) else { return };
     hive.shorten_value(&entry("Catalog_Entries", 5), "PackedCatalogItem", 600);
@@ -201,7 +192,6 @@ fn truncated_catalog_item_short_missing_and_mistyped() {
     assert_eq!(at(7)["severity"], "warning");
 }
 
-#[test]
 fn catalog_id_conflict_duplicate_id_and_low_next_id() {
     let Some(mut hive) = copy(WIN7) else { return };
     let first = hive.packed_item(&entry("Catalog_Entries", 1)).id();
@@ -257,7 +247,6 @@ fn install_lsp(
     (dummy_id, base_id)
 }
 
-#[test]
 fn layered_provider_in_both_catalogs_of_an_x64_hive_is_grouped() {
     let Some(mut hive) = copy(WIN10) else { return };
     let dll = r"C:\Program Files\SpyCorp\spylsp64.dll";
@@ -296,7 +285,6 @@ fn layered_provider_in_both_catalogs_of_an_x64_hive_is_grouped() {
     );
 }
 
-#[test]
 fn layered_provider_report_tells_a_technician_what_to_do() {
     let Some(mut hive) = copy(WIN7) else { return };
     let dll = r"C:\Program Files\SpyCorp\spylsp.dll";
@@ -331,7 +319,6 @@ fn layered_provider_report_tells_a_technician_what_to_do() {
     );
 }
 
-#[test]
 fn dangling_chain_whose_layered_entry_is_gone() {
     let Some(mut hive) = copy(WIN7) else { return };
     let mut chain = hive.packed_item(&entry("Catalog_Entries", 1));
@@ -358,7 +345,6 @@ fn dangling_chain_whose_layered_entry_is_gone() {
     );
 }
 
-#[test]
 fn provider_path_tampered_to_a_bare_file_name() {
     // ZeroAccess rewrote the path of a Microsoft entry to plain "mswsock.dll".
     let Some(mut hive) = copy(XP) else { return };
@@ -376,7 +362,6 @@ fn provider_path_tampered_to_a_bare_file_name() {
     assert_eq!(f["evidence"]["library_path_hex"], "6d7377736f636b2e646c6c");
 }
 
-#[test]
 fn foreign_provider_dll_of_an_unknown_base_provider() {
     let Some(mut hive) = copy(WIN10) else { return };
     let mut item = hive.packed_item(&entry("Catalog_Entries", 15));
@@ -391,7 +376,6 @@ fn foreign_provider_dll_of_an_unknown_base_provider() {
     );
 }
 
-#[test]
 fn known_malicious_provider_webhancer_lsp() {
     let Some(mut hive) = copy(WIN7) else { return };
     install_lsp(
@@ -415,7 +399,6 @@ fn known_malicious_provider_webhancer_lsp() {
     );
 }
 
-#[test]
 fn foreign_namespace_provider_injected_into_the_64bit_catalog() {
     let Some(mut hive) = copy(WIN10) else { return };
     let key = format!(r"{NS}\Catalog_Entries64\000000000001");
@@ -423,7 +406,6 @@ fn foreign_namespace_provider_injected_into_the_64bit_catalog() {
     expect(&hive, "foreign_namespace_provider", &rel(&key), "warning");
 }
 
-#[test]
 fn namespace_entry_invalid_without_provider_id() {
     let Some(mut hive) = copy(WIN7) else { return };
     let key = format!(r"{NS}\Catalog_Entries\000000000002");
@@ -432,7 +414,6 @@ fn namespace_entry_invalid_without_provider_id() {
     assert!(doc["findings"].to_string().contains("ProviderId"));
 }
 
-#[test]
 fn catalog_arch_mismatch_when_the_64bit_ids_differ() {
     let Some(mut hive) = copy(WIN10) else { return };
     let mut item = hive.packed_item(&entry("Catalog_Entries64", 16));
@@ -448,7 +429,6 @@ fn catalog_arch_mismatch_when_the_64bit_ids_differ() {
     assert_eq!(f["evidence"]["only_64bit"], serde_json::json!(["1000"]));
 }
 
-#[test]
 fn stale_catalog_lock_named_after_the_serial_number() {
     let Some(mut hive) = copy(WIN10) else { return };
     let serial = u32::from_le_bytes(hive.read_value(NS, "Serial_Access_Num").try_into().unwrap());
@@ -462,7 +442,6 @@ fn stale_catalog_lock_named_after_the_serial_number() {
     );
 }
 
-#[test]
 fn winsock_hook_dll_autodial_and_callout_moved() {
     let Some(mut hive) = copy(WIN10) else { return };
     hive.set_string(PARAMS, "AutodialDLL", r"C:\Users\Public\rasadhlp.dll");
@@ -479,14 +458,12 @@ fn winsock_hook_dll_autodial_and_callout_moved() {
     assert_eq!(values, ["AutodialDLL", "NameSpace_Callout"]);
 }
 
-#[test]
 fn afd_disabled() {
     let Some(mut hive) = copy(XP) else { return };
     hive.set_dword(&format!(r"{SERVICES}\AFD"), "Start", 4);
     expect(&hive, "afd_disabled", r"Services\AFD", "critical");
 }
 
-#[test]
 fn tcpip_disabled_is_the_code_24_case() {
     let Some(mut hive) = copy(XP) else { return };
     hive.set_dword(&format!(r"{SERVICES}\Tcpip"), "Start", 4);
@@ -500,7 +477,6 @@ fn tcpip_disabled_is_the_code_24_case() {
     );
 }
 
-#[test]
 fn afd_starting_late_is_a_warning() {
     let Some(mut hive) = copy(XP) else { return };
     hive.set_dword(&format!(r"{SERVICES}\AFD"), "Start", 3);
@@ -509,7 +485,6 @@ fn afd_starting_late_is_a_warning() {
     assert_eq!(f["evidence"]["start"], 3);
 }
 
-#[test]
 fn afd_start_2_is_normal_on_nt4() {
     // NT 4.0 starts AFD automatically (Start 2): the real hive holds that, and it is no finding.
     let Some(hive) = copy(NT4) else { return };
@@ -541,7 +516,6 @@ fn multi_string(names: &[&str], len: usize) -> Vec<u8> {
     data
 }
 
-#[test]
 fn transports_without_tcpip_is_critical() {
     let Some(mut hive) = copy(XP) else { return };
     let len = hive.read_value(WINSOCK_PARAMS, "Transports").len();
@@ -561,7 +535,6 @@ fn transports_without_tcpip_is_critical() {
     assert_eq!(f["evidence"]["transports"], serde_json::json!(["NetBIOS"]));
 }
 
-#[test]
 fn empty_transports_is_critical() {
     let Some(mut hive) = copy(XP) else { return };
     let len = hive.read_value(WINSOCK_PARAMS, "Transports").len();
@@ -580,7 +553,6 @@ fn empty_transports_is_critical() {
     );
 }
 
-#[test]
 fn current_catalog_values_missing() {
     let Some(mut hive) = copy(XP) else { return };
     for value in ["Current_Protocol_Catalog", "Current_NameSpace_Catalog"] {
@@ -598,7 +570,6 @@ fn current_catalog_values_missing() {
     );
 }
 
-#[test]
 fn transport_invalid_when_a_listed_transport_lost_its_winsock_key() {
     let Some(mut hive) = copy(WIN7) else { return };
     hive.rename_key(&format!(r"{SERVICES}\Tcpip6\Parameters\Winsock"), "Winsocq");
@@ -610,7 +581,6 @@ fn transport_invalid_when_a_listed_transport_lost_its_winsock_key() {
     );
 }
 
-#[test]
 fn default_provider_missing_when_tcp_was_overwritten() {
     // Key 1 (MSAFD Tcpip [TCP/IP]) overwritten with a copy of key 2 (UDP), keeping its ID.
     let Some(mut hive) = copy(WIN81) else { return };
@@ -628,7 +598,6 @@ fn default_provider_missing_when_tcp_was_overwritten() {
     );
 }
 
-#[test]
 fn all_control_sets_tells_where_last_known_good_differs() {
     let Some(mut hive) = copy(WIN7) else { return };
     hive.set_dword(&format!(r"{SERVICES}\AFD"), "Start", 4);
@@ -647,7 +616,6 @@ fn all_control_sets_tells_where_last_known_good_differs() {
     assert_eq!(sets[1]["roles"], serde_json::json!(["last_known_good"]));
 }
 
-#[test]
 fn the_input_copy_is_not_modified_by_scan() {
     let Some(hive) = copy(WIN7) else { return };
     let path: PathBuf = hive.save().to_path_buf();
@@ -656,4 +624,41 @@ fn the_input_copy_is_not_modified_by_scan() {
     assert_eq!(exit, 0);
     assert_eq!(doc["input"]["sha256"], before);
     assert_eq!(common::sha256_of(&path), before);
+}
+
+common::registry::register_tests! {
+    Hives: [
+        winsock2_key_missing,
+        winsock_key_missing,
+        catalog_key_missing_for_the_entry_list,
+        catalog_key_missing_for_the_64bit_list_and_count_of_an_x64_hive,
+        catalog_key_missing_for_next_catalog_entry_id,
+        catalog_gap_and_dormant_entry_from_a_renamed_key,
+        catalog_count_mismatch_and_dormant_entry_from_a_lowered_count,
+        catalog_gap_from_a_raised_count,
+        truncated_catalog_item_short_missing_and_mistyped,
+        catalog_id_conflict_duplicate_id_and_low_next_id,
+        layered_provider_in_both_catalogs_of_an_x64_hive_is_grouped,
+        layered_provider_report_tells_a_technician_what_to_do,
+        dangling_chain_whose_layered_entry_is_gone,
+        provider_path_tampered_to_a_bare_file_name,
+        foreign_provider_dll_of_an_unknown_base_provider,
+        known_malicious_provider_webhancer_lsp,
+        foreign_namespace_provider_injected_into_the_64bit_catalog,
+        namespace_entry_invalid_without_provider_id,
+        catalog_arch_mismatch_when_the_64bit_ids_differ,
+        stale_catalog_lock_named_after_the_serial_number,
+        winsock_hook_dll_autodial_and_callout_moved,
+        afd_disabled,
+        tcpip_disabled_is_the_code_24_case,
+        afd_starting_late_is_a_warning,
+        afd_start_2_is_normal_on_nt4,
+        transports_without_tcpip_is_critical,
+        empty_transports_is_critical,
+        current_catalog_values_missing,
+        transport_invalid_when_a_listed_transport_lost_its_winsock_key,
+        default_provider_missing_when_tcp_was_overwritten,
+        all_control_sets_tells_where_last_known_good_differs,
+        the_input_copy_is_not_modified_by_scan,
+    ],
 }

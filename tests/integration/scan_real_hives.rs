@@ -35,7 +35,6 @@ fn family_of(guess: &str) -> &'static str {
         .unwrap_or_else(|| panic!("no family for {guess:?}"))
 }
 
-#[test]
 fn every_readable_real_hive_is_healthy_with_the_manifest_version() {
     let Some(dir) = common::hives_dir() else {
         return;
@@ -85,7 +84,6 @@ fn every_readable_real_hive_is_healthy_with_the_manifest_version() {
     assert!(checked >= 7, "only {checked} hives checked");
 }
 
-#[test]
 fn the_damaged_hive_reports_its_unreadable_keys() {
     let Some(dir) = common::hives_dir() else {
         return;
@@ -117,7 +115,6 @@ fn the_damaged_hive_reports_its_unreadable_keys() {
     );
 }
 
-#[test]
 fn every_zoo_file_gives_a_report_or_a_clean_error() {
     let Some(dir) = common::hives_dir() else {
         return;
@@ -146,7 +143,6 @@ fn every_zoo_file_gives_a_report_or_a_clean_error() {
     }
 }
 
-#[test]
 fn a_software_hive_that_is_not_one_is_a_clean_error() {
     let Some(dir) = common::hives_dir() else {
         return;
@@ -155,4 +151,13 @@ fn a_software_hive_that_is_not_one_is_a_clean_error() {
     let output = scan(&system, &["--software", system.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a SOFTWARE hive"));
+}
+
+common::registry::register_tests! {
+    Hives: [
+        every_readable_real_hive_is_healthy_with_the_manifest_version,
+        the_damaged_hive_reports_its_unreadable_keys,
+        every_zoo_file_gives_a_report_or_a_clean_error,
+        a_software_hive_that_is_not_one_is_a_clean_error,
+    ],
 }

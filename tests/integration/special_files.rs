@@ -69,7 +69,6 @@ fn fingerprint(path: &Path) -> (String, SystemTime, u32) {
     )
 }
 
-#[test]
 fn special_files_as_input_are_refused_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let (specials, _listener) = specials(dir.path());
@@ -121,7 +120,6 @@ fn special_files_as_input_are_refused_at_once() {
     assert_eq!(fingerprint(&hive), before);
 }
 
-#[test]
 fn a_batch_records_special_files_named_system_and_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     for host in ["a", "b", "c", "d"] {
@@ -167,7 +165,6 @@ fn a_batch_records_special_files_named_system_and_goes_on() {
     assert_eq!(fingerprint(&good), before);
 }
 
-#[test]
 fn special_files_are_never_replaced_by_an_output() {
     let dir = tempfile::tempdir().unwrap();
     let (specials, _listener) = specials(dir.path());
@@ -221,7 +218,6 @@ fn special_files_are_never_replaced_by_an_output() {
     assert_eq!(fingerprint(&hive), before);
 }
 
-#[test]
 fn an_output_named_like_a_log_of_the_input_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let hive = dir.path().join("SYSTEM");
@@ -244,4 +240,13 @@ fn an_output_named_like_a_log_of_the_input_is_refused() {
         assert!(!out.exists(), "{name} was written");
     }
     assert_eq!(fingerprint(&hive), before);
+}
+
+common::registry::register_tests! {
+    Nothing: [
+        special_files_as_input_are_refused_at_once,
+        a_batch_records_special_files_named_system_and_goes_on,
+        special_files_are_never_replaced_by_an_output,
+        an_output_named_like_a_log_of_the_input_is_refused,
+    ],
 }

@@ -213,7 +213,6 @@ fn check_json(hive: &Path) -> (i32, serde_json::Value) {
     (code, json)
 }
 
-#[test]
 fn check_agrees_with_the_peers_on_every_shared_hive() {
     let Some(dir) = common::hives_dir() else {
         return;
@@ -255,7 +254,6 @@ fn check_agrees_with_the_peers_on_every_shared_hive() {
     }
 }
 
-#[test]
 fn the_bundled_hives_are_whole() {
     for name in ["win10-x64.hive", "win10-x64-lsp.hive", "winxp-sp3-x86.hive"] {
         let (code, json) = check_json(&bundled(name));
@@ -279,7 +277,6 @@ fn shared_value_hive(dir: &Path) -> PathBuf {
     path
 }
 
-#[test]
 fn removing_an_lsp_that_shares_a_cell_with_a_namespace_entry_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let input = shared_value_hive(dir.path());
@@ -328,7 +325,6 @@ fn removing_an_lsp_that_shares_a_cell_with_a_namespace_entry_is_refused() {
     assert!(!codes.contains(&"hive_structure_damaged"), "{codes:?}");
 }
 
-#[test]
 fn damage_outside_the_winsock_keys_is_a_scan_finding_and_the_report_fits_80_columns() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("damaged.hive");
@@ -364,7 +360,6 @@ fn damage_outside_the_winsock_keys_is_a_scan_finding_and_the_report_fits_80_colu
     }
 }
 
-#[test]
 fn a_file_that_is_no_hive_is_unreadable() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("SYSTEM");
@@ -378,4 +373,16 @@ fn a_file_that_is_no_hive_is_unreadable() {
             .contains("4096-byte base block"),
         "{json}"
     );
+}
+
+common::registry::register_tests! {
+    Nothing: [
+        the_bundled_hives_are_whole,
+        removing_an_lsp_that_shares_a_cell_with_a_namespace_entry_is_refused,
+        damage_outside_the_winsock_keys_is_a_scan_finding_and_the_report_fits_80_columns,
+        a_file_that_is_no_hive_is_unreadable,
+    ],
+    Hives: [
+        check_agrees_with_the_peers_on_every_shared_hive,
+    ],
 }

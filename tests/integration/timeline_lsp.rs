@@ -18,7 +18,6 @@ const ENTRIES: &str =
 const REG_BINARY: u32 = 3;
 const REG_DWORD: u32 = 4;
 
-#[test]
 fn an_lsp_installed_at_a_known_time_shows_that_time() {
     let Some(bytes) = common::read_hive("real/winxp-sp3-x86-m57/SYSTEM") else {
         return;
@@ -143,4 +142,10 @@ fn an_lsp_installed_at_a_known_time_shows_that_time() {
     let lsp = &scan["lsps"][0];
     assert_eq!(lsp["layered_entry"]["last_written"], INSTALLED, "{lsp:#}");
     assert_eq!(lsp["chains"][0]["last_written"], INSTALLED, "{lsp:#}");
+}
+
+common::registry::register_tests! {
+    Hives: [
+        an_lsp_installed_at_a_known_time_shows_that_time,
+    ],
 }

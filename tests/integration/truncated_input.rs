@@ -28,7 +28,6 @@ fn delay(attempt: u32) -> Duration {
     Duration::from_micros(u64::from(attempt % 10) * 800)
 }
 
-#[test]
 fn a_hive_truncated_while_read_is_an_error_naming_it_never_a_crash() {
     let Some(source) = common::hive_path(BIG_HIVE) else {
         return;
@@ -72,7 +71,6 @@ fn a_hive_truncated_while_read_is_an_error_naming_it_never_a_crash() {
     eprintln!("{errors} of 50 tries met the truncation");
 }
 
-#[test]
 fn a_batch_goes_on_past_a_hive_truncated_while_read() {
     let Some(source) = common::hive_path(BIG_HIVE) else {
         return;
@@ -142,4 +140,11 @@ fn a_batch_goes_on_past_a_hive_truncated_while_read() {
             assert!(error.contains(&*big.to_string_lossy()), "{error}");
         }
     }
+}
+
+common::registry::register_tests! {
+    Hives: [
+        a_hive_truncated_while_read_is_an_error_naming_it_never_a_crash,
+        a_batch_goes_on_past_a_hive_truncated_while_read,
+    ],
 }

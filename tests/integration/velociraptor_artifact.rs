@@ -9,7 +9,6 @@ const ARTIFACT: &str = concat!(
     "/docs/velociraptor/Custom.Windows.Network.WinsockDoctor.yaml"
 );
 
-#[test]
 fn the_artifact_has_the_fields_velociraptor_requires() {
     let text = std::fs::read_to_string(ARTIFACT).unwrap();
     let artifact: Value = serde_norway::from_str(&text).expect("valid YAML");
@@ -59,4 +58,10 @@ fn the_artifact_has_the_fields_velociraptor_requires() {
             assert!(query.contains(name), "{name} is declared but unused");
         }
     }
+}
+
+crate::common::registry::register_tests! {
+    Nothing: [
+        the_artifact_has_the_fields_velociraptor_requires,
+    ],
 }

@@ -145,7 +145,6 @@ fn references(check: &Value, role: &str) -> usize {
         .count()
 }
 
-#[test]
 fn target_resolves_the_volume_the_windows_folder_and_the_hive_alike() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -185,7 +184,6 @@ fn target_resolves_the_volume_the_windows_folder_and_the_hive_alike() {
     }
 }
 
-#[test]
 fn discover_lists_installations_under_each_root() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -219,7 +217,6 @@ fn discover_lists_installations_under_each_root() {
     assert_eq!(counts, [1, 1, 0]);
 }
 
-#[test]
 fn x64_volume_32_bit_catalog_resolves_through_syswow64() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -329,7 +326,6 @@ fn x64_volume_32_bit_catalog_resolves_through_syswow64() {
     );
 }
 
-#[test]
 fn x86_volume_missing_base_provider_is_critical() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -398,7 +394,6 @@ fn x86_volume_missing_base_provider_is_critical() {
 /// Files Windows cannot load pass as "found" no longer: an empty mswsock.dll, a text file named
 /// wshtcpip.dll and a 32-bit wship6.dll in System32 of an x64 Windows are critical, and the hint
 /// is the offline system file check, not a catalog reset.
-#[test]
 fn dlls_windows_cannot_load_are_critical_with_the_system_file_check() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -476,7 +471,6 @@ fn dlls_windows_cannot_load_are_critical_with_the_system_file_check() {
     );
 }
 
-#[test]
 fn a_link_out_of_the_volume_is_reported_and_not_read() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -504,7 +498,6 @@ fn a_link_out_of_the_volume_is_reported_and_not_read() {
     );
 }
 
-#[test]
 fn a_parent_path_in_a_catalog_entry_is_reported_and_not_read() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -540,7 +533,6 @@ fn a_parent_path_in_a_catalog_entry_is_reported_and_not_read() {
     assert_eq!(references(crafted_check, "protocol_provider"), 1);
 }
 
-#[test]
 fn damaged_pe_files_give_errors_not_panics() {
     let good = microsoft(Bits::Pe32Plus, [10, 0, 1, 2]);
     assert!(winsock_doctor::volume::pe_version::read_version(&good).is_ok());
@@ -552,4 +544,19 @@ fn damaged_pe_files_give_errors_not_panics() {
         }
         let _ = winsock_doctor::volume::pe_version::read_version(&good[..at]);
     }
+}
+
+common::registry::register_tests! {
+    Nothing: [
+        damaged_pe_files_give_errors_not_panics,
+    ],
+    Hives: [
+        target_resolves_the_volume_the_windows_folder_and_the_hive_alike,
+        discover_lists_installations_under_each_root,
+        x64_volume_32_bit_catalog_resolves_through_syswow64,
+        x86_volume_missing_base_provider_is_critical,
+        dlls_windows_cannot_load_are_critical_with_the_system_file_check,
+        a_link_out_of_the_volume_is_reported_and_not_read,
+        a_parent_path_in_a_catalog_entry_is_reported_and_not_read,
+    ],
 }

@@ -111,7 +111,6 @@ fn commands(volume: &Path, out: &Path) -> Vec<Vec<std::ffi::OsString>> {
     ]
 }
 
-#[test]
 fn links_out_of_the_volume_are_refused_and_nothing_outside_is_read_or_written() {
     for linked in LINKED {
         let dir = tempfile::tempdir().unwrap();
@@ -157,7 +156,6 @@ fn links_out_of_the_volume_are_refused_and_nothing_outside_is_read_or_written() 
     }
 }
 
-#[test]
 fn links_inside_the_volume_are_followed() {
     for linked in LINKED {
         let dir = tempfile::tempdir().unwrap();
@@ -178,7 +176,6 @@ fn links_inside_the_volume_are_followed() {
     }
 }
 
-#[test]
 fn install_through_links_inside_the_volume_keeps_the_mode_and_backs_up() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
@@ -205,4 +202,12 @@ fn install_through_links_inside_the_volume_keeps_the_mode_and_backs_up() {
         .find(|p| p.is_dir())
         .expect("a backup folder inside the volume");
     assert_eq!(common::sha256_of(&backup.join("SYSTEM")), original);
+}
+
+common::registry::register_tests! {
+    Nothing: [
+        links_out_of_the_volume_are_refused_and_nothing_outside_is_read_or_written,
+        links_inside_the_volume_are_followed,
+        install_through_links_inside_the_volume_keeps_the_mode_and_backs_up,
+    ],
 }

@@ -56,7 +56,6 @@ fn every_command_fits(hive: &Path) {
     assert_fits(&["scan".as_ref(), volume.path().as_os_str()]);
 }
 
-#[test]
 fn the_bundled_hives_fit_in_80_columns() {
     for name in ["win10-x64-lsp.hive", "win10-x64.hive", "winxp-sp3-x86.hive"] {
         every_command_fits(
@@ -67,7 +66,6 @@ fn the_bundled_hives_fit_in_80_columns() {
     }
 }
 
-#[test]
 fn the_real_hives_and_their_logs_fit_in_80_columns() {
     let Some(hives) = common::hives_dir() else {
         return;
@@ -88,4 +86,13 @@ fn the_real_hives_and_their_logs_fit_in_80_columns() {
     let mut args: Vec<&std::ffi::OsStr> = vec!["logs".as_ref()];
     args.extend(logs.iter().map(|l| l.as_os_str()));
     assert_fits(&args);
+}
+
+common::registry::register_tests! {
+    Nothing: [
+        the_bundled_hives_fit_in_80_columns,
+    ],
+    Hives: [
+        the_real_hives_and_their_logs_fit_in_80_columns,
+    ],
 }

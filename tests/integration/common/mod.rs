@@ -1,9 +1,10 @@
 //! Shared helpers for integration tests: where the real hives and the peer validators are.
-#![allow(dead_code)] // each test binary uses a different subset
 
 pub mod mutate;
 pub mod patchable;
 pub mod pe;
+pub mod property;
+pub mod registry;
 pub mod repair;
 pub mod restore;
 
