@@ -74,23 +74,40 @@ test_modules! {
 
 fn main() -> ExitCode {
     let args = Arguments::from_args();
+    // Without the real hives, the tests needing them are ignored, so the summary counts them;
+    // CI requires the hives, so there they run (and fail if the hives are missing).
+    let skip_hives = !common::hives_found() && !common::hives_required();
     let trials = all_tests()
         .into_iter()
-        .map(|(module, test)| trial(module, test))
+        .map(|(module, test)| trial(module, test, skip_hives))
         .collect();
-    libtest_mimic::run(&args, trials).exit_code()
+    let conclusion = libtest_mimic::run(&args, trials);
+    if skip_hives && conclusion.num_ignored > 0 {
+        println!(
+            "{} ignored: they need the real hives, not found at {}. Set \
+             WINSOCK_DOCTOR_HIVES to the folder holding manifest.json to run them; \
+             WINSOCK_DOCTOR_REQUIRE_HIVES=1 (as CI does) makes their absence a failure.\n",
+            conclusion.num_ignored,
+            common::hives_location().display()
+        );
+    }
+    conclusion.exit_code()
 }
 
-/// `test` as libtest-mimic runs it, named `module::test`, its kind saying what it needs
-/// (`[hives]` before its name in the output).
-fn trial(module: &str, test: Test) -> Trial {
-    let kind = match test.needs {
-        Needs::Nothing => "",
-        Needs::Hives => "hives",
+/// The kind shown before the name of a test needing the real hives: `[hives] module::test`.
+const HIVES: &str = "hives";
+
+/// `test` as libtest-mimic runs it, named `module::test`; ignored when it needs the real hives
+/// and `skip_hives`.
+fn trial(module: &str, test: Test, skip_hives: bool) -> Trial {
+    let (kind, ignored) = match test.needs {
+        Needs::Nothing => ("", false),
+        Needs::Hives => (HIVES, skip_hives),
     };
     Trial::test(format!("{module}::{}", test.name), move || {
         (test.run)();
         Ok(())
     })
     .with_kind(kind)
+    .with_ignored_flag(ignored)
 }

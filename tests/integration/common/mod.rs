@@ -16,17 +16,32 @@ fn env_flag(name: &str) -> bool {
     std::env::var(name).is_ok_and(|v| v == "1")
 }
 
-/// The test hives folder: `WINSOCK_DOCTOR_HIVES`, else `../shared/hives` next to the crate.
-/// `None` (after a loud message) when it is absent, unless `WINSOCK_DOCTOR_REQUIRE_HIVES=1`,
-/// which makes its absence a failure.
-pub fn hives_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("WINSOCK_DOCTOR_HIVES")
+/// Where the test hives folder is looked for: `WINSOCK_DOCTOR_HIVES`, else `../shared/hives`
+/// next to the crate.
+pub fn hives_location() -> PathBuf {
+    std::env::var_os("WINSOCK_DOCTOR_HIVES")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/hives")));
-    if dir.join("manifest.json").is_file() {
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/hives")))
+}
+
+/// Whether the hives folder is there (it holds `manifest.json`).
+pub fn hives_found() -> bool {
+    hives_location().join("manifest.json").is_file()
+}
+
+/// `WINSOCK_DOCTOR_REQUIRE_HIVES=1`: the absence of the hives is a failure, not a skip.
+pub fn hives_required() -> bool {
+    env_flag("WINSOCK_DOCTOR_REQUIRE_HIVES")
+}
+
+/// The test hives folder ([`hives_location`]). `None` (after a loud message) when it is absent,
+/// unless [`hives_required`], which makes its absence a failure.
+pub fn hives_dir() -> Option<PathBuf> {
+    let dir = hives_location();
+    if hives_found() {
         return Some(dir);
     }
-    if env_flag("WINSOCK_DOCTOR_REQUIRE_HIVES") {
+    if hives_required() {
         panic!(
             "WINSOCK_DOCTOR_REQUIRE_HIVES=1 but the test hives are not at {}",
             dir.display()
@@ -78,17 +93,18 @@ pub fn files_below(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The shared folder holding `peers/` (`WINSOCK_DOCTOR_SHARED`, else the hives folder's parent).
-fn shared_dir() -> Option<PathBuf> {
-    match std::env::var_os("WINSOCK_DOCTOR_SHARED") {
-        Some(dir) => Some(PathBuf::from(dir)),
-        None => Some(hives_dir()?.join("..")),
-    }
+/// Found without asking `hives_dir`: a missing peer is reported as such (peer_script), not as
+/// missing hives.
+fn shared_dir() -> PathBuf {
+    std::env::var_os("WINSOCK_DOCTOR_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| hives_location().join(".."))
 }
 
 /// A script of `peers/` in the shared folder, or `None` (after a loud message) when the peers
 /// are not installed, unless `WINSOCK_DOCTOR_REQUIRE_PEERS=1`, then panic.
 pub fn peer_script(name: &str) -> Option<PathBuf> {
-    let script = shared_dir()?.join("peers").join(name);
+    let script = shared_dir().join("peers").join(name);
     let peers_home = Path::new("/opt/hive-peers");
     if script.is_file() && peers_home.is_dir() {
         return Some(script);
