@@ -18,7 +18,8 @@ pub struct Test {
 }
 
 /// `register_tests! { Nothing: [a, b], Hives: [c, #[cfg(unix)] d] }` defines the module's
-/// `TESTS`. A test function left out of the list is dead code, which the build refuses.
+/// `TESTS`. A test function left out of the list is dead code: a warning, an error under
+/// `cargo clippy --all-targets -- -D warnings` (CI).
 macro_rules! register_tests {
     ($($needs:ident: [$($(#[$attr:meta])* $name:ident),* $(,)?]),* $(,)?) => {
         /// This module's tests, for the harness.
