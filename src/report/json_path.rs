@@ -57,11 +57,10 @@ fn os_bytes(path: &Path) -> Vec<u8> {
         .collect()
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
-    #[cfg(unix)]
     #[test]
     fn a_non_utf8_path_is_lossy_text_plus_its_bytes() {
         use std::os::unix::ffi::OsStrExt;
