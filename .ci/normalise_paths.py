@@ -3,8 +3,9 @@
 
 Used by windows-stage.sh. Reads JSON on stdin, writes it sorted and indented on stdout. Every string
 (and object key) is rewritten:
-  - with --windows, Windows paths become Unix ones: `Z:\\a\\b` -> `/a/b` (Wine's Z: is the Unix
-    root) and `D:\\a` -> `@VOL@/a` (D: is the test volume);
+  - Windows paths become Unix ones: `Z:\\a\\b` -> `/a/b` (Wine's Z: is the Unix root) and
+    `D:\\a` -> `@VOL@/a` (D: is the test volume). Both sides get this, because a fixed text such as
+    the system file check's `sfc /offbootdir=D:\\` names D: on Linux too;
   - then every `--root NAME=PREFIX` occurrence becomes NAME.
 `created` (when each run happened) is dropped. Nothing else changes, so any other difference
 between the two runs still shows.
@@ -32,7 +33,6 @@ def windows_to_unix(match: re.Match) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--windows", action="store_true", help="the output came from the .exe")
     parser.add_argument("--root", action="append", default=[], metavar="NAME=PREFIX")
     args = parser.parse_args()
     roots = [tuple(r.split("=", 1)) for r in args.root]
@@ -40,8 +40,7 @@ def main() -> int:
     roots.sort(key=lambda r: len(r[1]), reverse=True)
 
     def fix(text: str) -> str:
-        if args.windows:
-            text = WINDOWS_PATH.sub(windows_to_unix, text)
+        text = WINDOWS_PATH.sub(windows_to_unix, text)
         for name, prefix in roots:
             text = text.replace(prefix, name)
         return text

@@ -26,9 +26,7 @@ pub fn render(doc: &RepairDocument<'_>) -> String {
     let _ = writeln!(out, "{}", windows_line(doc.windows));
     let status = match doc.status {
         Status::Repaired => "REPAIRED",
-        Status::NothingToDo => {
-            "NOTHING TO DO: the hive needs none of the asked repairs; nothing written"
-        }
+        Status::NothingToDo => "NOTHING TO DO: no asked repair is needed; nothing written",
         Status::DryRun => "DRY RUN: the repaired hive passed its check; nothing written",
         Status::Failed => {
             "FAILED: the repaired hive is damaged or still has problems the repair claimed to fix; nothing written"
