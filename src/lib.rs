@@ -6,6 +6,7 @@
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod error;
+pub mod exit;
 pub mod fleet;
 pub mod hive;
 pub mod image;

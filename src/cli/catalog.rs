@@ -1,7 +1,7 @@
 //! `winsock-doctor catalog`: read a hive and print its Winsock catalogs.
 
+use crate::exit::Exit;
 use std::io::Write;
-use std::process::ExitCode;
 
 use crate::cli::args::CatalogArgs;
 use crate::cli::print_dirty_notice;
@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::pipeline::open_target::open_target;
 use crate::report::{catalog_json::CatalogDocument, catalog_table};
 
-pub fn run(args: &CatalogArgs) -> Result<ExitCode> {
+pub fn run(args: &CatalogArgs) -> Result<Exit> {
     let logs = args.logs.options();
     let hive = open_target(&args.target, logs, &args.image.options())?.hive;
     let catalogs = hive.catalogs(args.control_set, args.all_control_sets)?;
@@ -27,5 +27,5 @@ pub fn run(args: &CatalogArgs) -> Result<ExitCode> {
         )
     };
     written.map_err(|e| Error::io("standard output", "write to", e))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }

@@ -1,8 +1,8 @@
 //! `winsock-doctor check`: the full structural check of a hive, after its logs are replayed.
 //! Exit 0 whole, 1 damaged, 2 unreadable.
 
+use crate::exit::Exit;
 use std::io::Write;
-use std::process::ExitCode;
 
 use crate::cli::args::CheckArgs;
 use crate::cli::print_dirty_notice;
@@ -12,7 +12,7 @@ use crate::input::OpenedHive;
 use crate::report::check_json::CheckDocument;
 use crate::report::check_table;
 
-pub fn run(args: &CheckArgs) -> Result<ExitCode> {
+pub fn run(args: &CheckArgs) -> Result<Exit> {
     let stdout = std::io::stdout();
     let hive = match OpenedHive::open(&args.hive, args.logs.options()) {
         Ok(hive) => hive,
@@ -28,7 +28,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
                 )
             };
             written.map_err(|e| Error::io("standard output", "write to", e))?;
-            return Ok(ExitCode::from(2));
+            return Ok(Exit::Error);
         }
     };
     let report = check_hive(hive.image.hive_bytes());
@@ -43,9 +43,5 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
         )
     };
     written.map_err(|e| Error::io("standard output", "write to", e))?;
-    Ok(if report.is_whole() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(Exit::problems_if(!report.is_whole()))
 }

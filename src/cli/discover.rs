@@ -1,14 +1,14 @@
 //! `winsock-doctor discover`: list the Windows installations on mounted volumes.
 
+use crate::exit::Exit;
 use std::io::Write;
-use std::process::ExitCode;
 
 use crate::cli::args::DiscoverArgs;
 use crate::error::{Error, Result};
 use crate::report::{discover_json::DiscoverDocument, discover_table};
 use crate::volume::discover::{default_roots, discover};
 
-pub fn run(args: &DiscoverArgs) -> Result<ExitCode> {
+pub fn run(args: &DiscoverArgs) -> Result<Exit> {
     let roots = if args.roots.is_empty() {
         default_roots()
     } else {
@@ -29,5 +29,5 @@ pub fn run(args: &DiscoverArgs) -> Result<ExitCode> {
         write!(stdout.lock(), "{}", discover_table::render(&discovery))
     };
     written.map_err(|e| Error::io("standard output", "write to", e))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }

@@ -1,7 +1,7 @@
 //! `winsock-doctor dlls`: check the DLLs the Winsock configuration names, on the volume.
 
+use crate::exit::Exit;
 use std::io::Write;
-use std::process::ExitCode;
 
 use crate::cli::args::DllsArgs;
 use crate::error::{Error, Result};
@@ -10,7 +10,7 @@ use crate::pipeline::open_target::open_target;
 use crate::report::{dll_json::DllDocument, dll_table};
 use crate::volume::findings::dll_findings;
 
-pub fn run(args: &DllsArgs) -> Result<ExitCode> {
+pub fn run(args: &DllsArgs) -> Result<Exit> {
     let mut opened = open_target(&args.target, LogOptions::default(), &args.image.options())?;
     let catalogs = opened.hive.catalogs(args.control_set, false)?;
     let Some(report) = opened.check_dlls(&catalogs.selected, args.system_drive)? else {
@@ -33,5 +33,5 @@ pub fn run(args: &DllsArgs) -> Result<ExitCode> {
         )
     };
     written.map_err(|e| Error::io("standard output", "write to", e))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }

@@ -1,6 +1,6 @@
 //! `winsock-doctor export`: the Winsock keys of a control set as a .reg file.
 
-use std::process::ExitCode;
+use crate::exit::Exit;
 
 use crate::cli::args::ExportArgs;
 use crate::cli::print_dirty_notice;
@@ -14,7 +14,7 @@ use crate::winsock::winsock_keys::winsock_subtrees;
 /// Where a SYSTEM hive is loaded on a running system.
 const SYSTEM_ROOT: &str = r"HKEY_LOCAL_MACHINE\SYSTEM";
 
-pub fn run(args: &ExportArgs) -> Result<ExitCode> {
+pub fn run(args: &ExportArgs) -> Result<Exit> {
     let logs = args.logs.options();
     let hive = open_target(&args.target, logs, &args.image.options())?.hive;
     let catalogs = hive.catalogs(args.control_set, false)?;
@@ -47,5 +47,5 @@ pub fn run(args: &ExportArgs) -> Result<ExitCode> {
         catalogs.selected.control_set,
         args.reg.display()
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }

@@ -1,7 +1,7 @@
 //! `winsock-doctor logs`: describe transaction logs without their primary hive.
 
+use crate::exit::Exit;
 use std::io::Write;
-use std::process::ExitCode;
 
 use serde::Serialize;
 
@@ -29,7 +29,7 @@ struct LogsDocument<'a> {
     logs: &'a [LogRecord],
 }
 
-pub fn run(args: &LogsArgs) -> Result<ExitCode> {
+pub fn run(args: &LogsArgs) -> Result<Exit> {
     let mut records = Vec::new();
     let mut failed = false;
     for path in &args.logs {
@@ -67,9 +67,5 @@ pub fn run(args: &LogsArgs) -> Result<ExitCode> {
             .try_for_each(|text| writeln!(out, "{text}"))
     };
     written.map_err(|e| Error::io("standard output", "write to", e))?;
-    Ok(if failed {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if failed { Exit::Error } else { Exit::Success })
 }

@@ -17,7 +17,7 @@ pub mod scan;
 pub mod scan_batch;
 pub mod timeline;
 
-use std::process::ExitCode;
+use crate::exit::Exit;
 
 use clap::Parser;
 
@@ -26,7 +26,7 @@ use crate::input::LogsReport;
 use args::{Cli, Command};
 
 /// Parse the arguments and run the subcommand. Errors are returned for `main` to print.
-pub fn run() -> Result<ExitCode> {
+pub fn run() -> Result<Exit> {
     let cli = Cli::parse();
     match cli.command {
         Command::Catalog(args) => catalog::run(&args),

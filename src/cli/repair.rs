@@ -3,9 +3,9 @@
 //! whose hive passed its check), 3 when the repaired hive failed its check (nothing is then
 //! written), 2 (from `main`) on errors.
 
+use crate::exit::Exit;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use crate::cli::args::{RepairArgs, RepairMode};
 use crate::cli::print_dirty_notice;
@@ -20,10 +20,7 @@ use crate::report::repair_json::{OutputFile, RepairDocument, Status};
 use crate::report::repair_table;
 use crate::winsock::repair::{Mode, RepairOptions};
 
-/// The repaired hive failed its check: nothing was written.
-const EXIT_CHECK_FAILED: u8 = 3;
-
-pub fn run(args: &RepairArgs) -> Result<ExitCode> {
+pub fn run(args: &RepairArgs) -> Result<Exit> {
     let request = request(args)?;
     let OpenedTarget {
         target,
@@ -75,16 +72,16 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
         salvage: outcome.salvage.as_ref(),
     };
     let Some(repaired) = &outcome.repaired else {
-        return finish(&doc, args.json, ExitCode::SUCCESS);
+        return finish(&doc, args.json, Exit::Success);
     };
     doc.verification = Some(repaired.verification.clone());
     if !repaired.verification.passed() {
         doc.status = Status::Failed;
-        return finish(&doc, args.json, ExitCode::from(EXIT_CHECK_FAILED));
+        return finish(&doc, args.json, Exit::CheckFailed);
     }
     if args.dry_run {
         doc.status = Status::DryRun;
-        return finish(&doc, args.json, ExitCode::SUCCESS);
+        return finish(&doc, args.json, Exit::Success);
     }
 
     let bytes = repaired.image.hive_bytes();
@@ -132,7 +129,7 @@ pub fn run(args: &RepairArgs) -> Result<ExitCode> {
         }
     });
     doc.status = Status::Repaired;
-    finish(&doc, args.json, ExitCode::SUCCESS)
+    finish(&doc, args.json, Exit::Success)
 }
 
 /// What the arguments ask of the repair pipeline.
@@ -184,7 +181,7 @@ fn request(args: &RepairArgs) -> Result<RepairRequest> {
     })
 }
 
-fn finish(doc: &RepairDocument<'_>, json: bool, code: ExitCode) -> Result<ExitCode> {
+fn finish(doc: &RepairDocument<'_>, json: bool, code: Exit) -> Result<Exit> {
     let stdout = std::io::stdout();
     let written = if json {
         doc.write(stdout.lock())

@@ -1,7 +1,7 @@
 //! `winsock-doctor replay`: write a dirty hive with its logs applied, as a new clean file.
 
+use crate::exit::Exit;
 use std::io::Write;
-use std::process::ExitCode;
 
 use crate::cli::args::ReplayArgs;
 use crate::error::{Error, Result};
@@ -12,7 +12,7 @@ use crate::pipeline::open_target::open_hive;
 use crate::report::replay_json::ReplayDocument;
 use crate::report::replay_table;
 
-pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
+pub fn run(args: &ReplayArgs) -> Result<Exit> {
     let options = LogOptions {
         no_logs: false,
         logs: args.log.clone(),
@@ -53,5 +53,5 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         write!(stdout.lock(), "{}", replay_table::render(&document))
     };
     written.map_err(|e| Error::io("standard output", "write to", e))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }

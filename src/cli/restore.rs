@@ -1,9 +1,9 @@
 //! `winsock-doctor restore`: list the backups of a config folder, or put one back, and print
 //! what was found or done.
 
+use crate::exit::Exit;
 use std::io::Write;
 use std::path::Path;
-use std::process::ExitCode;
 
 use serde::Serialize;
 
@@ -26,7 +26,7 @@ struct RestoreDocument<'a> {
     restore: Option<&'a Restored>,
 }
 
-pub fn run(args: &RestoreArgs) -> Result<ExitCode> {
+pub fn run(args: &RestoreArgs) -> Result<Exit> {
     let config = ConfigFolder::resolve(&args.target)?;
     let restored = if args.list {
         None
@@ -60,7 +60,7 @@ pub fn run(args: &RestoreArgs) -> Result<ExitCode> {
         )
     };
     written.map_err(|e| Error::io("standard output", "write to", e))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
 /// The command that puts back the backup folder `backup` of the installation `target`: this

@@ -2,8 +2,8 @@
 //! when problems were found (2, from `main`, when the input cannot be read). Several hives go
 //! to [`crate::cli::scan_batch`]; both run [`scan_target`] for each hive.
 
+use crate::exit::Exit;
 use std::io::Write;
-use std::process::ExitCode;
 
 use crate::cli::args::ScanArgs;
 use crate::cli::print_dirty_notice;
@@ -14,7 +14,7 @@ use crate::pipeline::scan::{VolumeChecks, scan_target};
 use crate::report::history_table;
 use crate::report::scan_table::{self, Colour};
 
-pub fn run(args: &ScanArgs) -> Result<ExitCode> {
+pub fn run(args: &ScanArgs) -> Result<Exit> {
     if args.is_batch() {
         return scan_batch::run(args);
     }
@@ -58,9 +58,5 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         })
     };
     written.map_err(|e| Error::io("standard output", "write to", e))?;
-    Ok(if scanned.result.healthy() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(Exit::problems_if(!scanned.result.healthy()))
 }

@@ -3,9 +3,9 @@
 //! as it finishes, and end with a summary. Results are never gathered: the channel between the
 //! workers and the writer is bounded, so memory stays that of a few hives whatever the batch.
 
+use crate::exit::Exit;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::mpsc;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -34,7 +34,7 @@ struct Outcome {
     note: Option<String>,
 }
 
-pub fn run(args: &ScanArgs) -> Result<ExitCode> {
+pub fn run(args: &ScanArgs) -> Result<Exit> {
     if !args.logs.log.is_empty() || args.software.is_some() {
         return Err(Error::Usage(
             "--log and --software name files of one machine: give one TARGET".to_string(),
@@ -130,7 +130,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         write!(std::io::stdout(), "{summary}")
             .map_err(|e| Error::io("standard output", "write to", e))?;
     }
-    Ok(ExitCode::from(tally.exit_code()))
+    Ok(tally.exit())
 }
 
 fn outcome(job: Found, options: &ScanOptions) -> Outcome {

@@ -1,6 +1,6 @@
 //! `winsock-doctor timeline`: when the Winsock keys were last written, as CSV or a bodyfile.
 
-use std::process::ExitCode;
+use crate::exit::Exit;
 
 use crate::cli::args::{TimelineArgs, TimelineFormat};
 use crate::cli::print_dirty_notice;
@@ -9,7 +9,7 @@ use crate::pipeline::open_target::open_target;
 use crate::report::{timeline_bodyfile, timeline_csv};
 use crate::winsock::timeline::timeline;
 
-pub fn run(args: &TimelineArgs) -> Result<ExitCode> {
+pub fn run(args: &TimelineArgs) -> Result<Exit> {
     let logs = args.logs.options();
     let hive = open_target(&args.target, logs, &args.image.options())?.hive;
     let catalogs = hive.catalogs(args.control_set, false)?;
@@ -31,5 +31,5 @@ pub fn run(args: &TimelineArgs) -> Result<ExitCode> {
             timeline_bodyfile::write(&result.entries, stdout).map_err(write_error)?
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::exit::Exit;
 use crate::winsock::findings::Severity;
 
 /// How one hive came out.
@@ -67,14 +68,12 @@ impl Tally {
         }
     }
 
-    /// 2 if any hive could not be read, else 1 if any has problems, else 0.
-    pub fn exit_code(&self) -> u8 {
+    /// An error if any hive could not be read, else problems if any has them.
+    pub fn exit(&self) -> Exit {
         if self.unreadable > 0 {
-            2
-        } else if self.with_problems > 0 {
-            1
+            Exit::Error
         } else {
-            0
+            Exit::problems_if(self.with_problems > 0)
         }
     }
 }
@@ -87,7 +86,7 @@ mod tests {
     fn counts_each_code_once_per_hive_and_picks_the_exit_code() {
         let mut tally = Tally::default();
         tally.add(&Verdict::Healthy { codes: vec![] });
-        assert_eq!(tally.exit_code(), 0);
+        assert_eq!(tally.exit(), Exit::Success);
         let codes = vec![
             ("catalog_gap", Severity::Critical),
             ("catalog_gap", Severity::Critical),
@@ -98,9 +97,9 @@ mod tests {
         });
         tally.add(&Verdict::Problems { codes });
         assert_eq!(tally.by_code["catalog_gap"], (Severity::Critical, 2));
-        assert_eq!(tally.exit_code(), 1);
+        assert_eq!(tally.exit(), Exit::Problems);
         tally.add(&Verdict::Incomplete { codes: vec![] });
-        assert_eq!(tally.exit_code(), 1);
+        assert_eq!(tally.exit(), Exit::Problems);
         tally.add(&Verdict::Unreadable);
         assert_eq!(
             (
@@ -112,6 +111,6 @@ mod tests {
             ),
             (5, 1, 2, 1, 1)
         );
-        assert_eq!(tally.exit_code(), 2);
+        assert_eq!(tally.exit(), Exit::Error);
     }
 }
