@@ -13,7 +13,11 @@ use winsock_doctor::pipeline::repair::{RepairRequest, repair};
 use winsock_doctor::winsock::repair::{Mode, RepairOptions};
 use winsock_doctor_fuzz::walk_nt_hive;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    init: {
+        winsock_doctor::hive::panic_guard::quiet_contained_panics();
+    },
+    |data: &[u8]| {
     let requests = [
         Some(Mode::Reset),
         Some(Mode::RemoveLsp),
@@ -37,7 +41,7 @@ fuzz_target!(|data: &[u8]| {
         let Ok(hive) = OpenedHive::from_bytes(Path::new("fuzz"), data) else {
             return;
         };
-        let Ok(outcome) = repair(hive, None, request) else {
+        let Ok(outcome) = repair(hive, None, None, request) else {
             continue;
         };
         let Some(repaired) = outcome.repaired else {
