@@ -6,6 +6,10 @@ use libfuzzer_sys::fuzz_target;
 use winsock_doctor::image::ewf::from_bytes;
 use winsock_doctor_fuzz::read_disk;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    init: {
+        winsock_doctor::hive::panic_guard::quiet_contained_panics();
+    },
+    |data: &[u8]| {
     read_disk(from_bytes(data));
 });

@@ -7,7 +7,11 @@ use winsock_doctor::image::ntfs_volume::NtfsVolume;
 use winsock_doctor::image::partitions::partitions;
 use winsock_doctor::image::window::Window;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    init: {
+        winsock_doctor::hive::panic_guard::quiet_contained_panics();
+    },
+    |data: &[u8]| {
     let mut disk = std::io::Cursor::new(data.to_vec());
     let Ok(found) = partitions(&mut disk) else {
         return;

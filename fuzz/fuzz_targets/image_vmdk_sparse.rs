@@ -7,7 +7,11 @@ use winsock_doctor::image::open::open_container;
 use winsock_doctor::image::sniff::Container;
 use winsock_doctor_fuzz::read_disk;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    init: {
+        winsock_doctor::hive::panic_guard::quiet_contained_panics();
+    },
+    |data: &[u8]| {
     let file = std::io::Cursor::new(data.to_vec());
     read_disk(open_container(Container::VmdkSparse, file));
 });

@@ -36,7 +36,11 @@ struct Value {
     data: Vec<u8>,
 }
 
-fuzz_target!(|values: Vec<Value>| {
+fuzz_target!(
+    init: {
+        winsock_doctor::hive::panic_guard::quiet_contained_panics();
+    },
+    |values: Vec<Value>| {
     let values: Vec<RawValue> = values
         .into_iter()
         .map(|v| RawValue {

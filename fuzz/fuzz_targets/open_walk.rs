@@ -6,7 +6,11 @@ use libfuzzer_sys::fuzz_target;
 use winsock_doctor::hive::image::HiveImage;
 use winsock_doctor_fuzz::walk_image;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    init: {
+        winsock_doctor::hive::panic_guard::quiet_contained_panics();
+    },
+    |data: &[u8]| {
     if let Ok(image) = HiveImage::from_vec(data.to_vec()) {
         walk_image(&image, true);
     }

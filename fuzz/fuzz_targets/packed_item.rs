@@ -5,7 +5,11 @@
 use libfuzzer_sys::fuzz_target;
 use winsock_doctor::winsock::packed_item::{PACKED_ITEM_LEN, PackedCatalogItem};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    init: {
+        winsock_doctor::hive::panic_guard::quiet_contained_panics();
+    },
+    |data: &[u8]| {
     let Ok(item) = PackedCatalogItem::decode(data) else {
         return;
     };

@@ -9,7 +9,11 @@ use winsock_doctor::hive::image::HiveImage;
 use winsock_doctor::hive::log::{LogFile, describe_log, replay};
 use winsock_doctor_fuzz::{split_replay_input, walk_image};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    init: {
+        winsock_doctor::hive::panic_guard::quiet_contained_panics();
+    },
+    |data: &[u8]| {
     let (primary, logs) = split_replay_input(data);
     for log in &logs {
         let _ = describe_log(log);

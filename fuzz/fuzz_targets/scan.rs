@@ -9,7 +9,11 @@ use winsock_doctor::winsock::catalog::read_system_catalogs;
 use winsock_doctor::winsock::scan::scan;
 use winsock_doctor::winsock::windows_version::{detect, read_system_facts};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    init: {
+        winsock_doctor::hive::panic_guard::quiet_contained_panics();
+    },
+    |data: &[u8]| {
     let Ok(image) = HiveImage::from_vec(data.to_vec()) else {
         return;
     };

@@ -2,8 +2,8 @@
 //! in a few places a crafted hive can reach (a cell offset of 0xFFFFFFFF in a subkey leaf,
 //! value list or value: `assert!(data_offset != u32::MAX)` in `cell_range_from_data_offset`).
 //! Every call into nt-hive goes through [`guarded`], which turns such a panic into a
-//! [`FormatError`] and keeps the default panic message off stderr for that panic only; panics
-//! anywhere else are reported as usual.
+//! [`FormatError`]. [`quiet_contained_panics`] keeps the default panic message off stderr for
+//! those panics only; panics anywhere else are reported as usual.
 
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -30,9 +30,10 @@ pub fn guarded<T>(
     })
 }
 
-/// Run `run` (a call into a parsing crate that may panic on hostile input: nt-hive, ntfs);
-/// a panic inside becomes `Err` with its message, kept off stderr.
-pub fn contained<T>(run: impl FnOnce() -> T) -> Result<T, String> {
+/// Keep the default panic message off stderr for the panics [`contained`] catches; any other
+/// panic is reported as before. A program calls this once at its start: the library sets no
+/// panic hook itself, because a process's hook is its program's to choose.
+pub fn quiet_contained_panics() {
     INSTALL_HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
@@ -41,6 +42,11 @@ pub fn contained<T>(run: impl FnOnce() -> T) -> Result<T, String> {
             }
         }));
     });
+}
+
+/// Run `run` (a call into a parsing crate that may panic on hostile input: nt-hive, ntfs);
+/// a panic inside becomes `Err` with its message.
+pub fn contained<T>(run: impl FnOnce() -> T) -> Result<T, String> {
     let outer = INSIDE_GUARD.replace(true);
     // The input bytes are immutable, and a caller drops what panicked, so nothing
     // half-changed is used after an unwind.
