@@ -3,22 +3,20 @@
 
 use std::path::{Path, PathBuf};
 
-use winsock_doctor::hive::filetime::filetime_now;
-use winsock_doctor::hive::write_file::write_new_file;
-use winsock_doctor::input::OpenedHive;
-use winsock_doctor::pipeline::repair::{RepairRequest, repair};
-use winsock_doctor::pipeline::scan::{ScanOptions, scan_hive};
-use winsock_doctor::winsock::repair::{Mode, RepairOptions};
+use winsock_doctor::{
+    Error, Mode, OpenedHive, RepairOptions, RepairRequest, ScanOptions, filetime_now, repair,
+    scan_hive, write_new_file,
+};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let [_, input, out] = &args[..] else {
         return Err("usage: embed SYSTEM-HIVE OUT".into());
     };
-    let bytes = std::fs::read(input)?;
+    let bytes = std::fs::read(input).map_err(|e| Error::io(input, "read it", e))?;
     let hive = OpenedHive::from_bytes(Path::new(input), &bytes)?;
     let scanned = scan_hive(hive, &ScanOptions::default(), None)?;
-    for finding in scanned.result.diagnoses.iter().flat_map(|d| &d.findings) {
+    for finding in scanned.findings() {
         println!("{}", finding.code.as_str());
     }
     let options = RepairOptions {
@@ -31,7 +29,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if !repaired.verification.passed() {
         return Err("the repaired hive failed its verification".into());
     }
-    let bytes = repaired.image.hive_bytes();
-    write_new_file(Path::new(out), bytes, &[PathBuf::from(input)], false)?;
+    write_new_file(
+        Path::new(out),
+        repaired.bytes(),
+        &[PathBuf::from(input)],
+        false,
+    )?;
     Ok(())
 }

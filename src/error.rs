@@ -142,8 +142,70 @@ pub enum Error {
     /// A write that would destroy evidence or an existing file.
     #[error("{path}: refusing to write: {reason}")]
     Refused { path: PathBuf, reason: String },
+    /// An input of the wrong kind for what was asked: a folder where a hive file is wanted, a
+    /// hive that is not a SOFTWARE hive, a description that does not parse.
+    #[error("{path}: {reason}")]
+    WrongInput { path: PathBuf, reason: String },
+    /// A TARGET (a folder, a volume, a disk image) holding no Windows installation.
+    #[error("{path}: {detail}")]
+    NoInstallation { path: PathBuf, detail: String },
+    /// A TARGET holding more than one installation: the user must name one.
+    #[error("{path}: several Windows installations, name one{how}: {}", choices.join(", "))]
+    SeveralInstallations {
+        path: PathBuf,
+        /// How to name one, e.g. " with --partition N" (empty when the choices are paths).
+        how: &'static str,
+        choices: Vec<String>,
+    },
+    /// `--recursive` found no SYSTEM hive under the folders given.
+    #[error(
+        "no SYSTEM hive found under {} (--recursive looks for files named SYSTEM that start \
+         with a hive header)",
+        looked.join(", ")
+    )]
+    NoHiveFound { looked: Vec<String> },
+    /// No Winsock key to export in the control set.
+    #[error("{path}: no Winsock key in {control_set}: nothing to export")]
+    NothingToExport { path: PathBuf, control_set: String },
+    /// `restore` found no backup of `repair --install` in the configuration folder.
+    #[error("{folder}: no backup made by repair --install here (see restore --list)")]
+    NoBackup { folder: PathBuf },
+    /// A repair that cannot be planned as asked, in a control set when it is about one.
+    #[error("{}{source}", control_set.as_deref().map(|c| format!("{c}: ")).unwrap_or_default())]
+    Plan {
+        control_set: Option<String>,
+        #[source]
+        source: crate::winsock::repair::PlanError,
+    },
+    /// A time that is not an RFC 3339 time a FILETIME can hold.
+    #[error("{text:?} is {problem}")]
+    InvalidTime { text: String, problem: String },
+    /// An install that failed, and whose undo failed too: the volume needs a hand.
+    #[error("{error}; undoing the steps already done failed too, fix by hand: {}", problems.join("; "))]
+    UndoFailed {
+        error: Box<Error>,
+        problems: Vec<String>,
+    },
+    /// The worker threads of a batch could not be started.
+    #[error("cannot start {count} worker threads: {source}")]
+    Threads {
+        count: usize,
+        #[source]
+        source: rayon::ThreadPoolBuildError,
+    },
+    /// Arguments that do not go together (or a flag that does not fit the TARGET).
     #[error("{0}")]
     Usage(String),
+}
+
+impl From<crate::winsock::repair::PlanError> for Error {
+    /// A plan error about no control set in particular.
+    fn from(source: crate::winsock::repair::PlanError) -> Self {
+        Self::Plan {
+            control_set: None,
+            source,
+        }
+    }
 }
 
 impl Error {

@@ -146,7 +146,10 @@ fn enabled() -> u32 {
 
 /// Build the hive a description text describes. `source` names the description in errors.
 pub fn build_from_description(text: &str, source: &str) -> Result<Vec<u8>, Error> {
-    let usage = |message: String| Error::Usage(format!("{source}: {message}"));
+    let usage = |reason: String| Error::WrongInput {
+        path: source.into(),
+        reason,
+    };
     let description: Description = toml::from_str(text).map_err(|e| usage(e.to_string()))?;
     let timestamp = filetime_from_rfc3339(&description.timestamp)?;
 

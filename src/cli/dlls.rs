@@ -14,11 +14,12 @@ pub fn run(args: &DllsArgs) -> Result<Exit> {
     let mut opened = open_target(&args.target, LogOptions::default(), &args.image.options())?;
     let catalogs = opened.hive.catalogs(args.control_set, false)?;
     let Some(report) = opened.check_dlls(&catalogs.selected, args.system_drive)? else {
-        return Err(Error::Usage(format!(
-            "{}: a hive file outside a Windows folder; give the volume or the Windows folder \
-             (the DLLs are looked up around <Windows>\\System32\\config\\SYSTEM)",
-            opened.target.system_hive.display()
-        )));
+        return Err(Error::WrongInput {
+            path: opened.target.system_hive.clone(),
+            reason: "a hive file outside a Windows folder; give the volume or the Windows \
+                     folder (the DLLs are looked up around <Windows>\\System32\\config\\SYSTEM)"
+                .into(),
+        });
     };
     let (target, hive) = (&opened.target, &opened.hive);
     let findings = dll_findings(&report, &catalogs.selected.control_set, None);

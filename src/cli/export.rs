@@ -28,11 +28,10 @@ pub fn run(args: &ExportArgs) -> Result<Exit> {
         }
     }
     if keys.is_empty() {
-        return Err(Error::Usage(format!(
-            "{}: no Winsock key in {}: nothing to export",
-            hive.path().display(),
-            catalogs.selected.control_set
-        )));
+        return Err(Error::NothingToExport {
+            path: hive.path().to_path_buf(),
+            control_set: catalogs.selected.control_set.clone(),
+        });
     }
     let text = reg_file::render(SYSTEM_ROOT, &keys);
     write_new_file(

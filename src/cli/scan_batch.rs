@@ -60,11 +60,7 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
             .iter()
             .map(|t| t.display().to_string())
             .collect();
-        return Err(Error::Usage(format!(
-            "no SYSTEM hive found under {} (--recursive looks for files named SYSTEM that \
-             start with a hive header)",
-            looked.join(", ")
-        )));
+        return Err(Error::NoHiveFound { looked });
     }
     let threads = match args.threads {
         Some(n) => usize::from(n),
@@ -73,7 +69,10 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| Error::Usage(format!("cannot start {threads} worker threads: {e}")))?;
+        .map_err(|source| Error::Threads {
+            count: threads,
+            source,
+        })?;
 
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(jobs.len() as u64);

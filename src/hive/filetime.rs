@@ -7,11 +7,15 @@ const UNIX_EPOCH_AS_FILETIME: i128 = 116_444_736_000_000_000;
 
 /// Parse e.g. "2024-05-01T12:00:00Z" into a FILETIME.
 pub fn filetime_from_rfc3339(text: &str) -> Result<u64, Error> {
-    let timestamp: jiff::Timestamp = text
-        .parse()
-        .map_err(|e| Error::Usage(format!("{text:?} is not an RFC 3339 time: {e}")))?;
+    let timestamp: jiff::Timestamp = text.parse().map_err(|e| Error::InvalidTime {
+        text: text.to_string(),
+        problem: format!("not an RFC 3339 time: {e}"),
+    })?;
     let ticks = timestamp.as_nanosecond().div_euclid(100) + UNIX_EPOCH_AS_FILETIME;
-    u64::try_from(ticks).map_err(|_| Error::Usage(format!("{text:?} is before the year 1601")))
+    u64::try_from(ticks).map_err(|_| Error::InvalidTime {
+        text: text.to_string(),
+        problem: "before the year 1601".to_string(),
+    })
 }
 
 /// The FILETIME of this moment (the clock read as a number, not through text).
@@ -83,11 +87,11 @@ mod tests {
     fn bad_input_is_a_usage_error() {
         assert!(matches!(
             filetime_from_rfc3339("yesterday"),
-            Err(Error::Usage(_))
+            Err(Error::InvalidTime { .. })
         ));
         assert!(matches!(
             filetime_from_rfc3339("1600-12-31T23:59:59Z"),
-            Err(Error::Usage(_))
+            Err(Error::InvalidTime { .. })
         ));
     }
 }

@@ -227,22 +227,18 @@ pub fn read_installation(
     let (partition, windows) = match candidates.as_slice() {
         [one] => (one.0.partition.clone(), one.1.clone()),
         [] => {
-            return Err(Error::Usage(no_installation(
-                path,
-                &surveyed,
-                options.partition,
-            )));
+            return Err(no_installation(path, &surveyed, options.partition));
         }
         several => {
             let listed: Vec<String> = several
                 .iter()
                 .map(|(s, w)| format!("partition {} ({w})", s.partition.number))
                 .collect();
-            return Err(Error::Usage(format!(
-                "{}: several Windows installations, name one with --partition N: {}",
-                path.display(),
-                listed.join(", ")
-            )));
+            return Err(Error::SeveralInstallations {
+                path: path.to_path_buf(),
+                how: " with --partition N",
+                choices: listed,
+            });
         }
     };
     let root = partition_root(path, partition.number);
@@ -275,11 +271,7 @@ pub fn read_installation(
         }
     };
     let Some((system_record, system_names)) = lookup(&mut volume, SYSTEM_HIVE)? else {
-        return Err(Error::Usage(no_installation(
-            path,
-            &surveyed,
-            options.partition,
-        )));
+        return Err(no_installation(path, &surveyed, options.partition));
     };
     let system = volume.read_file(system_record, &name(&system_names))?;
     let mut logs = Vec::new();
@@ -287,11 +279,7 @@ pub fn read_installation(
         let Some((config_record, config_names)) =
             find_dir(&mut volume, &config).map_err(|e| Error::format(name(&[]), e))?
         else {
-            return Err(Error::Usage(no_installation(
-                path,
-                &surveyed,
-                options.partition,
-            )));
+            return Err(no_installation(path, &surveyed, options.partition));
         };
         let stored_hive = system_names.last().cloned().unwrap_or_default();
         let mut entries = volume
@@ -348,7 +336,7 @@ fn find_dir<D: Read + std::io::Seek>(
 }
 
 /// Why there is nothing to read, with what the image holds.
-fn no_installation(path: &Path, surveyed: &[SurveyedPartition], partition: Option<u32>) -> String {
+fn no_installation(path: &Path, surveyed: &[SurveyedPartition], partition: Option<u32>) -> Error {
     let listed: Vec<String> = surveyed
         .iter()
         .map(|s| {
@@ -366,15 +354,18 @@ fn no_installation(path: &Path, surveyed: &[SurveyedPartition], partition: Optio
     let which = partition
         .map(|n| format!(" on partition {n}"))
         .unwrap_or_default();
-    format!(
-        "{}: no Windows installation (Windows\\System32\\config\\SYSTEM on an NTFS volume){which} in this image; it holds: {}",
-        path.display(),
-        if listed.is_empty() {
-            "no partition".to_string()
-        } else {
-            listed.join(", ")
-        }
-    )
+    let holds = if listed.is_empty() {
+        "no partition".to_string()
+    } else {
+        listed.join(", ")
+    };
+    Error::NoInstallation {
+        path: path.to_path_buf(),
+        detail: format!(
+            "no Windows installation (Windows\\System32\\config\\SYSTEM on an NTFS volume)\
+             {which} in this image; it holds: {holds}"
+        ),
+    }
 }
 
 /// The sha256 of the file at `path`, read whole.

@@ -116,6 +116,13 @@ pub struct Repaired {
     pub verification: Verification,
 }
 
+impl Repaired {
+    /// The bytes of the new hive file.
+    pub fn bytes(&self) -> &[u8] {
+        self.image.hive_bytes()
+    }
+}
+
 /// What the repair pipeline found, planned and produced.
 pub struct RepairOutcome {
     /// The input, read from its salvaged rebuild with `salvage`.
@@ -142,7 +149,7 @@ pub fn repair(
     request: &RepairRequest,
 ) -> Result<RepairOutcome> {
     if !request.repairs_asked() && !request.salvage {
-        return Err(Error::Usage(PlanError::NothingAsked.to_string()));
+        return Err(PlanError::NothingAsked.into());
     }
     let (hive, salvage) = if request.salvage {
         let (hive, report) = salvaged(hive)?;
@@ -320,7 +327,12 @@ fn plan_control_sets(
             Ok(_) => {}
             // The other control sets need not hold the LSP the user named.
             Err(PlanError::NoSuchLsp(_)) if index > 0 => {}
-            Err(e) => return Err(Error::Usage(format!("{}: {e}", cs.control_set))),
+            Err(source) => {
+                return Err(Error::Plan {
+                    control_set: Some(cs.control_set.clone()),
+                    source,
+                });
+            }
         }
     }
     Ok(plans)

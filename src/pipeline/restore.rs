@@ -33,13 +33,15 @@ impl ConfigFolder {
     /// A config folder (holding SYSTEM), or anything [`Target::resolve`] takes.
     pub fn resolve(target: &Path) -> Result<Self> {
         if let Some(container) = image_container(target) {
-            return Err(Error::Usage(format!(
-                "{}: a disk image ({}): repair --install never writes into an image, so it \
-                 holds no backup of this tool's; restore works on a volume (a mounted \
-                 partition or a drive letter)",
-                target.display(),
-                container.name()
-            )));
+            return Err(Error::WrongInput {
+                path: target.to_path_buf(),
+                reason: format!(
+                    "a disk image ({}): repair --install never writes into an image, so it \
+                     holds no backup of this tool's; restore works on a volume (a mounted \
+                     partition or a drive letter)",
+                    container.name()
+                ),
+            });
         }
         let hive_here = target
             .is_dir()
@@ -192,11 +194,8 @@ fn newest_install_backup(config: &ConfigFolder) -> Result<PathBuf> {
             matches!(&b.state, BackupState::Usable { manifest } if manifest.operation == Operation::Install)
         })
         .map(|b| b.path)
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "{}: no backup made by repair --install here (see restore --list)",
-                config.folder.display()
-            ))
+        .ok_or_else(|| Error::NoBackup {
+            folder: config.folder.clone(),
         })
 }
 

@@ -42,11 +42,11 @@ pub fn load_source(
                 .select
                 .as_ref()
                 .and_then(|s| s.last_known_good)
-                .ok_or_else(|| {
-                    Error::Usage(format!(
-                        "{}: Select\\LastKnownGood is missing: name the control set (--from ControlSet002)",
-                        hive.path().display()
-                    ))
+                .ok_or_else(|| Error::WrongInput {
+                    path: hive.path().to_path_buf(),
+                    reason: "Select\\LastKnownGood is missing: name the control set \
+                             (--from ControlSet002)"
+                        .into(),
                 })?;
             same_hive(hive, catalogs, windows, number)?
         }

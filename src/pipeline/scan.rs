@@ -84,15 +84,14 @@ pub struct HiveScan {
 }
 
 impl HiveScan {
+    /// Every finding of every control set scanned, the selected one first.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.result.diagnoses.iter().flat_map(|d| &d.findings)
+    }
+
     /// What to run to repair it: into the installation when it is one, else into a copy.
     pub fn what_to_run(&self) -> WhatToRun {
-        let problems: Vec<&Finding> = self
-            .result
-            .diagnoses
-            .iter()
-            .flat_map(|d| &d.findings)
-            .filter(|f| f.is_problem())
-            .collect();
+        let problems: Vec<&Finding> = self.findings().filter(|f| f.is_problem()).collect();
         let (target, destination) = self.repair_target();
         what_to_run(&problems, &self.windows, &target, destination)
     }
@@ -298,21 +297,22 @@ fn read_software(software: Software) -> Result<(InputFile, SoftwareVersionFacts)
     let path = software.path().to_path_buf();
     if let Software::File(path) = &software {
         if path.is_dir() {
-            return Err(Error::Usage(format!(
-                "{}: a folder, not a regular file: --software takes the SOFTWARE hive file \
-                 (<Windows>\\System32\\config\\SOFTWARE), and a volume or Windows folder given as \
-                 TARGET finds it by itself",
-                path.display()
-            )));
+            return Err(Error::WrongInput {
+                path: path.clone(),
+                reason: "a folder, not a regular file: --software takes the SOFTWARE hive file \
+                         (<Windows>\\System32\\config\\SOFTWARE), and a volume or Windows \
+                         folder given as TARGET finds it by itself"
+                    .into(),
+            });
         }
     }
     let opened = software.open()?;
-    let facts = opened.read(read_software_facts)?.ok_or_else(|| {
-        Error::Usage(format!(
-            "{}: not a SOFTWARE hive (no Microsoft\\Windows NT\\CurrentVersion key)",
-            path.display()
-        ))
-    })?;
+    let facts = opened
+        .read(read_software_facts)?
+        .ok_or_else(|| Error::WrongInput {
+            path,
+            reason: "not a SOFTWARE hive (no Microsoft\\Windows NT\\CurrentVersion key)".into(),
+        })?;
     Ok((opened.input().clone(), facts))
 }
 

@@ -263,10 +263,10 @@ impl Journal {
         if problems.is_empty() {
             return error;
         }
-        Error::Usage(format!(
-            "{error}; undoing the steps already done failed too, fix by hand: {}",
-            problems.join("; ")
-        ))
+        Error::UndoFailed {
+            error: Box::new(error),
+            problems,
+        }
     }
 }
 
@@ -284,7 +284,10 @@ fn file_name(path: &Path) -> Result<String> {
     path.file_name()
         .and_then(|n| n.to_str())
         .map(str::to_string)
-        .ok_or_else(|| Error::Usage(format!("{}: not a file name", path.display())))
+        .ok_or_else(|| Error::WrongInput {
+            path: path.to_path_buf(),
+            reason: "not a file name".into(),
+        })
 }
 
 /// Make renames and new names durable where the platform can sync a folder.

@@ -79,27 +79,28 @@ impl Target {
         let (mut found, not_followed) = windows_dirs_below(&target)
             .map_err(|e| Error::io(&target, "list the folders of", e))?;
         match found.len() {
-            0 => Err(Error::Usage(format!(
-                "{}: no Windows installation here: expected a SYSTEM hive file, a Windows folder \
-                 (with System32\\config\\SYSTEM) or a volume holding one{}",
-                target.display(),
-                if not_followed.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (not followed: {})", not_followed.join("; "))
-                }
-            ))),
+            0 => Err(Error::NoInstallation {
+                detail: format!(
+                    "no Windows installation here: expected a SYSTEM hive file, a Windows \
+                     folder (with System32\\config\\SYSTEM) or a volume holding one{}",
+                    if not_followed.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (not followed: {})", not_followed.join("; "))
+                    }
+                ),
+                path: target,
+            }),
             1 => Ok(found.remove(0)),
-            _ => Err(Error::Usage(format!(
-                "{}: several Windows installations, name one: {}",
-                target.display(),
-                found
+            _ => Err(Error::SeveralInstallations {
+                choices: found
                     .iter()
                     .filter_map(|t| t.windows_dir.as_ref())
                     .map(|w| w.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
+                    .collect(),
+                how: "",
+                path: target,
+            }),
         }
     }
 
