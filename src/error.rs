@@ -14,6 +14,7 @@ pub struct FormatError {
 }
 
 impl FormatError {
+    /// A fault at `offset` from the start of the file.
     pub fn at(offset: u64, message: impl Into<String>) -> Self {
         Self {
             offset: Some(offset),
@@ -21,6 +22,7 @@ impl FormatError {
         }
     }
 
+    /// A fault with no one offset (a count that disagrees, a log that does not fit).
     pub fn new(message: impl Into<String>) -> Self {
         Self {
             offset: None,
@@ -120,41 +122,75 @@ fn signature_message(expected: &[u8], actual: &[u8]) -> String {
 /// Everything that stops a command. `Display` is the message the user reads.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A file that could not be opened, read, written, renamed...
     #[error("{path}: cannot {action}: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// What was being done, as "cannot {action}" reads: "read", "rename a file to".
         action: &'static str,
+        /// What the system said.
         #[source]
         source: std::io::Error,
     },
+    /// A hive, log or image whose bytes are not what the format says.
     #[error("{path}: {source}")]
     Format {
+        /// The file whose bytes are at fault.
         path: PathBuf,
+        /// Where, and what was expected there.
         #[source]
         source: FormatError,
     },
     /// An input that is a FIFO, a device, a folder...: refused before it can block or mislead.
     #[error("{path}: cannot read it: it is {kind}, not a regular file")]
-    NotAFile { path: PathBuf, kind: &'static str },
+    NotAFile {
+        /// The input.
+        path: PathBuf,
+        /// What it is instead: "a folder", "a FIFO"...
+        kind: &'static str,
+    },
     /// A path on a volume that leads out of it (a link or junction): never read or written.
     #[error("{path}: not read: {reason}")]
-    OutsideVolume { path: PathBuf, reason: String },
+    OutsideVolume {
+        /// The path on the volume.
+        path: PathBuf,
+        /// The link and where it leads.
+        reason: String,
+    },
     /// A write that would destroy evidence or an existing file.
     #[error("{path}: refusing to write: {reason}")]
-    Refused { path: PathBuf, reason: String },
+    Refused {
+        /// Where the write was to go.
+        path: PathBuf,
+        /// What is there, or which input it is.
+        reason: String,
+    },
     /// An input of the wrong kind for what was asked: a folder where a hive file is wanted, a
     /// hive that is not a SOFTWARE hive, a description that does not parse.
     #[error("{path}: {reason}")]
-    WrongInput { path: PathBuf, reason: String },
+    WrongInput {
+        /// The input.
+        path: PathBuf,
+        /// What it is, and what to give instead.
+        reason: String,
+    },
     /// A TARGET (a folder, a volume, a disk image) holding no Windows installation.
     #[error("{path}: {detail}")]
-    NoInstallation { path: PathBuf, detail: String },
+    NoInstallation {
+        /// The TARGET.
+        path: PathBuf,
+        /// What was looked for and what the TARGET holds instead.
+        detail: String,
+    },
     /// A TARGET holding more than one installation: the user must name one.
     #[error("{path}: several Windows installations, name one{how}: {}", choices.join(", "))]
     SeveralInstallations {
+        /// The TARGET.
         path: PathBuf,
         /// How to name one, e.g. " with --partition N" (empty when the choices are paths).
         how: &'static str,
+        /// The installations found: Windows folders, or partitions of an image.
         choices: Vec<String>,
     },
     /// `--recursive` found no SYSTEM hive under the folders given.
@@ -163,33 +199,55 @@ pub enum Error {
          with a hive header)",
         looked.join(", ")
     )]
-    NoHiveFound { looked: Vec<String> },
+    NoHiveFound {
+        /// The folders searched.
+        looked: Vec<String>,
+    },
     /// No Winsock key to export in the control set.
     #[error("{path}: no Winsock key in {control_set}: nothing to export")]
-    NothingToExport { path: PathBuf, control_set: String },
+    NothingToExport {
+        /// The hive.
+        path: PathBuf,
+        /// The control set read, e.g. `ControlSet001`.
+        control_set: String,
+    },
     /// `restore` found no backup of `repair --install` in the configuration folder.
     #[error("{folder}: no backup made by repair --install here (see restore --list)")]
-    NoBackup { folder: PathBuf },
+    NoBackup {
+        /// The installation's `System32\config` folder.
+        folder: PathBuf,
+    },
     /// A repair that cannot be planned as asked, in a control set when it is about one.
     #[error("{}{source}", control_set.as_deref().map(|c| format!("{c}: ")).unwrap_or_default())]
     Plan {
+        /// The control set whose plan failed, e.g. `ControlSet001`.
         control_set: Option<String>,
+        /// Why, and what to give instead.
         #[source]
         source: crate::winsock::repair::PlanError,
     },
     /// A time that is not an RFC 3339 time a FILETIME can hold.
     #[error("{text:?} is {problem}")]
-    InvalidTime { text: String, problem: String },
+    InvalidTime {
+        /// The time as given.
+        text: String,
+        /// What is wrong with it: "before the year 1601"...
+        problem: String,
+    },
     /// An install that failed, and whose undo failed too: the volume needs a hand.
     #[error("{error}; undoing the steps already done failed too, fix by hand: {}", problems.join("; "))]
     UndoFailed {
+        /// Why the install stopped.
         error: Box<Error>,
+        /// Each undo step that failed: the file and what the system said.
         problems: Vec<String>,
     },
     /// The worker threads of a batch could not be started.
     #[error("cannot start {count} worker threads: {source}")]
     Threads {
+        /// How many were asked for.
         count: usize,
+        /// What the thread pool said.
         #[source]
         source: rayon::ThreadPoolBuildError,
     },
@@ -209,6 +267,7 @@ impl From<crate::winsock::repair::PlanError> for Error {
 }
 
 impl Error {
+    /// [`Error::Io`]: `action` on `path` failed.
     pub fn io(path: impl Into<PathBuf>, action: &'static str, source: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),
@@ -217,6 +276,7 @@ impl Error {
         }
     }
 
+    /// [`Error::Format`]: the bytes of `path` are at fault.
     pub fn format(path: impl Into<PathBuf>, source: FormatError) -> Self {
         Self::Format {
             path: path.into(),
@@ -242,6 +302,7 @@ impl Error {
     }
 }
 
+/// A result whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]

@@ -26,9 +26,11 @@ pub struct LogOptions {
 /// The logs considered for an input and what replaying them did.
 #[derive(Debug, Clone, Serialize)]
 pub struct LogsReport {
+    /// How the logs were looked for.
     pub options: LogOptions,
     /// Path, size and sha256 of every log file read.
     pub files: Vec<InputFile>,
+    /// What the replay applied, or why it did not.
     pub replay: ReplayReport,
 }
 
@@ -84,12 +86,15 @@ impl LogsReport {
 pub struct OpenedHive {
     /// The primary file as read from disk (its hash is computed while the hive is parsed).
     primary: ReadFile,
+    /// The logs read beside it, and what replaying them did.
     pub logs: LogsReport,
     /// The primary with its logs replayed: what every command reads.
     pub image: HiveImage,
 }
 
 impl OpenedHive {
+    /// Read the hive at `path` (hashed as it is read) and replay the logs beside it as
+    /// `options` say.
     pub fn open(path: &Path, options: LogOptions) -> Result<Self> {
         let primary = ReadFile::open(path)?;
         let log_files = if options.no_logs {

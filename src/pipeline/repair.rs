@@ -35,6 +35,7 @@ use crate::winsock::windows_version::WindowsVersion;
 /// What to repair, and how.
 #[derive(Debug, Clone)]
 pub struct RepairRequest {
+    /// The repairs asked for.
     pub options: RepairOptions,
     /// Repair this control set instead of `Select\Current`.
     pub control_set: Option<u32>,
@@ -82,6 +83,7 @@ pub struct SalvageReport {
     pub keys: u64,
     /// Values in the rebuilt hive.
     pub values: u64,
+    /// How many parts were dropped (the list below is the same length).
     pub dropped_count: usize,
     /// Every key, list, value, class name or descriptor left out, with where and why.
     pub dropped: Vec<Dropped>,
@@ -113,6 +115,7 @@ impl Verification {
 pub struct Repaired {
     /// The whole new image: base block and hive bins.
     pub image: HiveImage,
+    /// The check of the new image, read back from memory.
     pub verification: Verification,
 }
 
@@ -129,6 +132,7 @@ pub struct RepairOutcome {
     pub hive: OpenedHive,
     /// What the salvage kept and dropped, with `salvage`.
     pub salvage: Option<SalvageReport>,
+    /// The Windows version whose defaults the plans use.
     pub windows: WindowsVersion,
     /// Why a SOFTWARE hive found beside SYSTEM did not give the exact version.
     pub software_note: Option<String>,

@@ -25,6 +25,7 @@ use crate::winsock::windows_version::{
 /// Whether the DLLs the catalogs name are checked when the hive lies in a Windows folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VolumeChecks {
+    /// When the hive lies in a Windows folder on a volume (or in a disk image).
     WhenOnAVolume,
     /// Hives found in a collection: the folder around them is what was collected, not a
     /// volume, so DLLs left out of the collection must not read as missing.
@@ -34,6 +35,7 @@ pub enum VolumeChecks {
 /// What to scan in a target, and how.
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
+    /// Whether and which transaction logs are replayed.
     pub logs: LogOptions,
     /// Scan this control set instead of `Select\Current`.
     pub control_set: Option<u32>,
@@ -43,6 +45,7 @@ pub struct ScanOptions {
     pub software: Option<PathBuf>,
     /// The drive letter the installation had for its own volume (for the DLL checks).
     pub system_drive: char,
+    /// Whether the DLLs the catalogs name are checked on the volume.
     pub volume_checks: VolumeChecks,
     /// How a disk image TARGET is read.
     pub image: ImageOptions,
@@ -68,13 +71,17 @@ pub struct HiveScan {
     /// The Windows folder or volume TARGET resolved to; `None` for a disk image or a hive
     /// opened from bytes.
     pub target: Option<Target>,
+    /// The SYSTEM hive scanned, its logs replayed.
     pub hive: OpenedHive,
     /// The SOFTWARE hive read for the exact version, if any.
     pub software: Option<InputFile>,
+    /// The catalogs of the control sets scanned.
     pub catalogs: SystemCatalogs,
+    /// The Windows version, exact or inferred, with the evidence.
     pub windows: WindowsVersion,
     /// Why a SOFTWARE hive found beside SYSTEM did not give the exact version.
     pub software_note: Option<String>,
+    /// The diagnosis of each control set scanned.
     pub result: Scan,
     /// Where in a disk image the hive was read, for an image TARGET.
     pub image: Option<ImageSource>,

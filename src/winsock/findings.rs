@@ -17,6 +17,7 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The severity as it appears in the output.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Info => "info",
@@ -30,37 +31,69 @@ impl Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
+    /// `Services\\WinSock2\\Parameters` is missing: no catalogs at all.
     Winsock2KeyMissing,
+    /// `Services\\Winsock\\Parameters` is missing: no transport helper list.
     WinsockKeyMissing,
+    /// A key exists but cannot be read (damaged cells).
     KeyUnreadable,
+    /// A catalog key, or a value ws2_32 needs to load the catalog, is missing.
     CatalogKeyMissing,
+    /// Some of the numbered entry keys up to the count are missing.
     CatalogGap,
+    /// The count differs from the number of numbered entry keys.
     CatalogCountMismatch,
+    /// An entry key beyond the count, or misnamed: never loaded.
     DormantCatalogEntry,
+    /// The `PackedCatalogItem` of an entry Winsock loads is unusable.
     TruncatedCatalogItem,
+    /// Catalog IDs that repeat, are zero, or reach `Next_Catalog_Entry_ID`.
     CatalogIdConflict,
+    /// A layered service provider (LSP) and the base providers it wraps.
     LayeredProvider,
+    /// A chain entry that cannot be followed to a base provider.
     DanglingChain,
+    /// A Microsoft provider GUID whose DLL is not the system's.
     ProviderPathTampered,
+    /// A base provider with an unknown GUID and a DLL outside the system directory.
     ForeignProviderDll,
+    /// A provider or hook DLL known as adware or malware by name.
     KnownMaliciousProvider,
+    /// A namespace provider that is not Microsoft's, or not in the system directory.
     ForeignNamespaceProvider,
+    /// A namespace entry ws2_32 cannot load as it is.
     NamespaceEntryInvalid,
+    /// The 32-bit and 64-bit entry lists hold different providers.
     CatalogArchMismatch,
+    /// A catalog writer lock, normally volatile, that persisted.
     StaleCatalogLock,
+    /// `AutodialDLL` or `NameSpace_Callout` names a DLL other than Windows' own.
     WinsockHookDll,
+    /// The AFD driver (the kernel side of every socket) is missing or does not start.
     AfdDisabled,
+    /// `Services\\Tcpip` is missing or disabled (KB 811259's code 24).
     TcpipDisabled,
+    /// A transport listed in `Winsock\\Parameters\\Transports` is broken.
     TransportInvalid,
+    /// A base provider this Windows installs is missing from an entry list.
     DefaultProviderMissing,
+    /// A third-party base provider (a protocol of its own): not a problem.
     ThirdPartyBaseProvider,
+    /// A DLL the catalogs or services name is not on the volume.
     ProviderDllMissing,
+    /// A DLL whose version resource does not name Microsoft.
     ProviderDllNotMicrosoft,
+    /// A DLL path that would leave the volume: reported, never followed.
     ProviderDllOutsideVolume,
+    /// The full structural check found damage elsewhere in the hive.
     HiveStructureDamaged,
+    /// `Serial_Access_Num` is 0: the catalog loads with no entry.
     CatalogEmptyBySerial,
+    /// A value the loader needs is there, but not of the type or size it reads.
     CatalogValueInvalid,
+    /// A DLL that is there but that Windows cannot load (empty, not a PE image).
     ProviderDllUnloadable,
+    /// A DLL whose machine type does not match the processes that load it.
     ProviderDllWrongArch,
 }
 
@@ -194,19 +227,30 @@ impl Code {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Symptom {
+    /// Error 10107 when a program or service starts sockets.
     Error10107,
+    /// "An operation was attempted on something that is not a socket".
     NotASocket,
+    /// Browsers show "The page cannot be displayed".
     PageCannotBeDisplayed,
+    /// Dial-up and VPN connections fail with error 720.
     Error720,
+    /// Device Manager shows the TCP/IP driver disabled, code 24.
     TcpipCode24,
+    /// No IP address is obtained or released.
     NoIpAddress,
+    /// Names no longer resolve.
     NameResolutionFails,
+    /// Traffic is seen or redirected by a foreign provider.
     TrafficRedirected,
+    /// Only some programs (32-bit or 64-bit) fail.
     OnlySomeProgramsFail,
+    /// Programs stall while opening sockets.
     WinsockStalls,
 }
 
 impl Symptom {
+    /// The symptom as the user reads it.
     pub fn text(self) -> &'static str {
         match self {
             Self::Error10107 => {
@@ -264,6 +308,7 @@ pub enum RepairStep {
     Salvage,
     /// No registry repair brings back a deleted file: restore it from the installation.
     RestoreFile,
+    /// Not a problem: nothing to repair.
     Nothing,
 }
 
@@ -281,6 +326,7 @@ pub struct Repair {
 }
 
 impl RepairStep {
+    /// The repair, with its command line options and a note.
     pub fn repair(self) -> Repair {
         let (mode, options, note) = match self {
             Self::RemoveLsp => (
@@ -346,7 +392,9 @@ impl RepairStep {
 /// One problem (or notable fact) found in one control set.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
+    /// Which check found it: the stable code (docs/findings.md).
     pub code: Code,
+    /// How bad it is here (one code can be critical or a warning, per case).
     pub severity: Severity,
     /// `ControlSet001`.
     pub control_set: String,
@@ -358,8 +406,10 @@ pub struct Finding {
     pub message: String,
     /// The decoded facts behind the finding (and raw bytes in hex where the bytes are the point).
     pub evidence: serde_json::Value,
+    /// What the user sees on the machine because of it.
     #[serde(serialize_with = "symptoms_out")]
     pub symptoms: &'static [Symptom],
+    /// The repair that fixes it.
     pub repair: Repair,
 }
 
@@ -392,11 +442,13 @@ impl Finding {
         }
     }
 
+    /// The same finding, about the value `name` of its key.
     pub fn value(mut self, name: impl Into<String>) -> Self {
         self.value = Some(name.into());
         self
     }
 
+    /// The same finding, with the facts behind it.
     pub fn evidence(mut self, evidence: serde_json::Value) -> Self {
         self.evidence = evidence;
         self

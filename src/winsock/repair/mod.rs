@@ -41,6 +41,7 @@ pub enum Mode {
 /// Everything the user asked for.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RepairOptions {
+    /// `--mode`: what to do to the protocol catalog, if anything.
     pub mode: Option<Mode>,
     /// `--lsp`: the layered providers to remove (none = all).
     pub lsps: Vec<LspSelector>,
@@ -61,6 +62,7 @@ pub struct RepairOptions {
 /// What the planner knows besides the catalogs.
 #[derive(Debug, Clone)]
 pub struct Context<'a> {
+    /// The Windows the control set belongs to: its defaults are what a reset writes.
     pub windows: &'a WindowsVersion,
     /// The findings of the control set's diagnosis.
     pub findings: &'a [Finding],
@@ -77,28 +79,37 @@ pub enum PlanError {
     #[error(
         "the Windows version is only inferred ({0}) and nothing in the hive pins it, so its defaults cannot be written: give the SOFTWARE hive with --software, or name the version with --windows nt4|xp|vista7|8|10 --arch x86|amd64"
     )]
+    /// A repair that writes defaults, on a Windows version only guessed.
     FamilyNotPinned(String),
+    /// `--lsp` names no layered provider of the catalog.
     #[error("no layered provider matches {0}")]
     NoSuchLsp(String),
+    /// `--lsp` names more than one layered provider.
     #[error("--lsp must name one layered provider, but {0}")]
     AmbiguousLsp(String),
+    /// No mode and no other repair was asked.
     #[error("nothing to repair was asked: give --mode, --reset-namespace or --fix-services")]
     NothingAsked,
+    /// A protocol entry that cannot be encoded again.
     #[error("a protocol entry cannot be written: {0}")]
     Encode(String),
     #[error(
         "--mode restore needs --from: a control set (ControlSet002, LastKnownGood), a hive file or auto"
     )]
+    /// `--mode restore` without `--from`.
     NoRestoreSource,
     #[error(
         "refused: {0}. A restore puts back a configuration written for one Windows; give --allow-other-windows to restore it anyway (the report then lists every provider it adds, removes or changes)"
     )]
+    /// A restore source of another Windows, without `--allow-other-windows`.
     OtherWindows(String),
+    /// A restore source with no Winsock keys.
     #[error("{0} has no Services\\WinSock2 key: there is nothing to restore from it")]
     EmptySource(String),
     #[error(
         "no catalog entry ID is left to give the entries that share one (an ID is already 4294967295): --mode reset renumbers the whole catalog"
     )]
+    /// No catalog ID is left to renumber the entries that share one.
     IdsExhausted,
 }
 

@@ -59,8 +59,11 @@ pub struct RemovedProvider {
 /// What a repair will do to one control set.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RepairPlan {
+    /// The control set repaired, e.g. `ControlSet001`.
     pub control_set: String,
+    /// The keys and values to create, change or delete, in order.
     pub edits: Vec<Edit>,
+    /// The providers whose entries the plan deletes.
     pub removed_providers: Vec<RemovedProvider>,
     /// The findings of the input this plan repairs: none of them may remain afterwards.
     pub fixes: Vec<Claim>,
@@ -72,6 +75,7 @@ pub struct RepairPlan {
 }
 
 impl RepairPlan {
+    /// A plan that changes nothing yet.
     pub fn new(control_set: &str) -> Self {
         Self {
             control_set: control_set.to_string(),
