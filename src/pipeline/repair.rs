@@ -136,7 +136,8 @@ pub struct RepairOutcome {
     pub windows: WindowsVersion,
     /// Why a SOFTWARE hive found beside SYSTEM did not give the exact version.
     pub software_note: Option<String>,
-    /// One plan per control set that changes.
+    /// One plan per control set that changes; with `always_write`, the selected control set's
+    /// plan even when it changes nothing.
     pub plans: Vec<RepairPlan>,
     /// `None` when no plan changes anything (and no hive was asked for regardless).
     pub repaired: Option<Repaired>,

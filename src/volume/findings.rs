@@ -119,19 +119,24 @@ pub fn dll_findings(
                     ),
                 ));
             }
-            DllStatus::OutsideVolume => out.push(finding(
-                Code::ProviderDllOutsideVolume,
-                Severity::Warning,
-                format!(
-                    "{} points outside the volume ({}); not followed",
-                    check.stored_path,
-                    check.detail.as_deref().unwrap_or("")
-                ),
-            )),
-            DllStatus::OtherDrive
-            | DllStatus::Unresolved
-            | DllStatus::NotAFile
-            | DllStatus::Unreadable => {}
+            // Another drive is not on this volume either: what it holds cannot be checked.
+            DllStatus::OutsideVolume | DllStatus::OtherDrive => {
+                let detail = check.detail.as_deref().unwrap_or("");
+                let message = if check.status == DllStatus::OtherDrive {
+                    format!("{} is not on this volume ({detail})", check.stored_path)
+                } else {
+                    format!(
+                        "{} points outside the volume ({detail}); not followed",
+                        check.stored_path
+                    )
+                };
+                out.push(finding(
+                    Code::ProviderDllOutsideVolume,
+                    Severity::Warning,
+                    message,
+                ));
+            }
+            DllStatus::Unresolved | DllStatus::NotAFile | DllStatus::Unreadable => {}
         }
     }
     out

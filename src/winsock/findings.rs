@@ -448,6 +448,13 @@ impl Finding {
         self
     }
 
+    /// The same finding, fixed by `step` rather than by its code's usual repair (a code found
+    /// in several places, where each place has its own repair).
+    pub fn repaired_by(mut self, step: RepairStep) -> Self {
+        self.repair = step.repair();
+        self
+    }
+
     /// The same finding, with the facts behind it.
     pub fn evidence(mut self, evidence: serde_json::Value) -> Self {
         self.evidence = evidence;

@@ -15,8 +15,9 @@ pub struct HiveStructure {
     /// `whole` or `damaged`.
     pub verdict: &'static str,
     pub problem_count: u64,
-    /// Problems under none of the Winsock keys of the chosen control set (a lower bound when
-    /// more problems were found than a report keeps).
+    /// Problems under none of the Winsock keys of the chosen control set. When more problems
+    /// were found than a report keeps, the ones not kept are counted here too (their keys are
+    /// unknown), so the count is then an upper bound.
     pub outside_winsock: u64,
     /// The first few problems.
     pub problems: Vec<Problem>,

@@ -458,6 +458,39 @@ fn winsock_hook_dll_autodial_and_callout_moved() {
     assert_eq!(values, ["AutodialDLL", "NameSpace_Callout"]);
 }
 
+fn known_malicious_provider_is_repaired_where_it_lies() {
+    // WebHancer's DLL as a base provider (not a layer) and as AutodialDLL: remove-lsp removes
+    // neither, so each finding names the repair that does.
+    let Some(mut hive) = copy(WIN10) else { return };
+    let mut item = hive.packed_item(&entry("Catalog_Entries", 15));
+    item.path(r"C:\Users\Public\webhdll.dll")
+        .provider_id("{0BADC0DE-1234-4321-ABCD-0123456789AB}");
+    hive.set_packed_item(&entry("Catalog_Entries", 15), &item);
+    hive.set_string(PARAMS, "AutodialDLL", r"C:\Users\Public\webhdll.dll");
+    let doc = expect(
+        &hive,
+        "known_malicious_provider",
+        &rel(&entry("Catalog_Entries", 15)),
+        "critical",
+    );
+    let repairs: Vec<Value> = with_code(&doc, "known_malicious_provider")
+        .iter()
+        .map(|f| serde_json::json!([f["value"], f["repair"]["mode"], f["repair"]["options"]]))
+        .collect();
+    assert_eq!(
+        repairs,
+        [
+            serde_json::json!(["PackedCatalogItem", "reset", []]),
+            serde_json::json!(["AutodialDLL", null, ["--fix-services"]]),
+        ]
+    );
+    let command = doc["what_to_run"]["command"].as_str().unwrap();
+    assert!(
+        command.contains("--mode reset") && command.contains("--fix-services"),
+        "{command}"
+    );
+}
+
 fn afd_disabled() {
     let Some(mut hive) = copy(XP) else { return };
     hive.set_dword(&format!(r"{SERVICES}\AFD"), "Start", 4);
@@ -644,6 +677,7 @@ common::registry::register_tests! {
         provider_path_tampered_to_a_bare_file_name,
         foreign_provider_dll_of_an_unknown_base_provider,
         known_malicious_provider_webhancer_lsp,
+        known_malicious_provider_is_repaired_where_it_lies,
         foreign_namespace_provider_injected_into_the_64bit_catalog,
         namespace_entry_invalid_without_provider_id,
         catalog_arch_mismatch_when_the_64bit_ids_differ,

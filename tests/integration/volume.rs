@@ -127,6 +127,21 @@ fn check<'a>(doc: &'a Value, stored: &str, view: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {view} check of {stored}"))
 }
 
+/// Patch the first `PackedCatalogItem` library path (ANSI, NUL-terminated, the system's
+/// mswsock.dll) of the hive file in place: `path` must be no longer.
+fn set_first_library_path(hive: &Path, path: &str) {
+    let mut bytes = std::fs::read(hive).unwrap();
+    let original = format!("{MSWSOCK}\0");
+    let at = bytes
+        .windows(original.len())
+        .position(|w| w == original.as_bytes())
+        .expect("an ANSI library path in the hive");
+    let mut replacement = path.as_bytes().to_vec();
+    replacement.resize(original.len(), 0);
+    bytes[at..at + original.len()].copy_from_slice(&replacement);
+    std::fs::write(hive, &bytes).unwrap();
+}
+
 fn findings<'a>(doc: &'a Value, code: &str) -> Vec<&'a Value> {
     doc["findings"]
         .as_array()
@@ -504,18 +519,8 @@ fn a_parent_path_in_a_catalog_entry_is_reported_and_not_read() {
         return;
     };
     let volume = FakeVolume::new(&hives, X64_HIVE, "Windows");
-    // Patch the first PackedCatalogItem path (ANSI, NUL-terminated) in the copy, in place.
     let crafted = r"%SystemRoot%\..\..\outside\x.dll";
-    let mut bytes = std::fs::read(&volume.hive).unwrap();
-    let original = format!("{MSWSOCK}\0");
-    let at = bytes
-        .windows(original.len())
-        .position(|w| w == original.as_bytes())
-        .expect("an ANSI library path in the hive");
-    let mut replacement = crafted.as_bytes().to_vec();
-    replacement.resize(original.len(), 0);
-    bytes[at..at + original.len()].copy_from_slice(&replacement);
-    std::fs::write(&volume.hive, &bytes).unwrap();
+    set_first_library_path(&volume.hive, crafted);
     std::fs::write(
         volume.outside.join("x.dll"),
         microsoft(Bits::Pe32, [1, 0, 0, 0]),
@@ -532,6 +537,32 @@ fn a_parent_path_in_a_catalog_entry_is_reported_and_not_read() {
     assert_eq!(crafted_check["status"], "outside_volume");
     assert!(crafted_check["sha256"].is_null() && crafted_check["path"].is_null());
     assert_eq!(references(crafted_check, "protocol_provider"), 1);
+}
+
+fn a_dll_on_another_drive_is_reported_and_not_read() {
+    let Some(hives) = common::hives_dir() else {
+        return;
+    };
+    let volume = FakeVolume::new(&hives, X64_HIVE, "Windows");
+    let on_d = r"D:\Tools\lsp.dll";
+    set_first_library_path(&volume.hive, on_d);
+
+    let doc = dlls_json(&volume.root);
+    let on_d_check = check(&doc, on_d, "native");
+    assert_eq!(on_d_check["status"], "other_drive");
+    assert!(on_d_check["sha256"].is_null() && on_d_check["path"].is_null());
+    let finding = findings(&doc, "provider_dll_outside_volume")
+        .into_iter()
+        .find(|f| f["evidence"]["stored_path"] == on_d)
+        .expect("a DLL on another drive is reported");
+    assert_eq!(finding["severity"], "warning");
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("is not on this volume (on drive D:"),
+        "{finding:#}"
+    );
 }
 
 fn damaged_pe_files_give_errors_not_panics() {
@@ -558,6 +589,7 @@ common::registry::register_tests! {
         x86_volume_missing_base_provider_is_critical,
         #[cfg(unix)] dlls_windows_cannot_load_are_critical_with_the_system_file_check,
         #[cfg(unix)] a_link_out_of_the_volume_is_reported_and_not_read,
+        a_dll_on_another_drive_is_reported_and_not_read,
         a_parent_path_in_a_catalog_entry_is_reported_and_not_read,
     ],
 }

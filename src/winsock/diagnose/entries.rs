@@ -11,7 +11,7 @@ use crate::winsock::defaults::{
     is_microsoft_protocol_provider, is_microsoft_provider_dll, known_third_party,
 };
 use crate::winsock::dll_path::DllPath;
-use crate::winsock::findings::{Code, Finding, Severity};
+use crate::winsock::findings::{Code, Finding, RepairStep, Severity};
 use crate::winsock::known_malicious::known_malicious;
 use crate::winsock::packed_item::{BASE_PROTOCOL, PackedCatalogItem};
 use crate::winsock::well_known::provider_name;
@@ -36,7 +36,8 @@ pub fn check(path: &str, entries: &[&ProtocolEntry], out: &mut Vec<Finding>) {
             continue;
         }
         if let Some(what) = known_malicious(&dll.file_name) {
-            out.push(malicious(&key, &name, item, what));
+            // A base provider, not a layer: remove-lsp leaves it, a reset rebuilds without it.
+            out.push(malicious(&key, &name, item, what).repaired_by(RepairStep::Reset));
             continue;
         }
         let known = known_third_party(&item.provider_id);

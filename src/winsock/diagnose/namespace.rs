@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::winsock::catalog::NamespaceEntry;
 use crate::winsock::defaults::is_microsoft_namespace_provider;
 use crate::winsock::dll_path::DllPath;
-use crate::winsock::findings::{Code, Finding, Severity};
+use crate::winsock::findings::{Code, Finding, RepairStep, Severity};
 use crate::winsock::known_malicious::known_malicious;
 use crate::winsock::namespace_entry::{
     DISPLAY_STRING, ENABLED, LIBRARY_PATH, PROVIDER_ID, STORES_SERVICE_CLASS_INFO,
@@ -101,7 +101,8 @@ pub fn check(path: &str, entries: &[&NamespaceEntry], out: &mut Vec<Finding>) {
                     ),
                 )
                 .value(LIBRARY_PATH)
-                .evidence(evidence.clone()),
+                .evidence(evidence.clone())
+                .repaired_by(RepairStep::ResetNamespace),
             );
         }
         let microsoft = p

@@ -9,7 +9,7 @@ use super::covered_by_read_error;
 use crate::winsock::catalog::{ControlSetCatalogs, WINSOCK2_PARAMETERS};
 use crate::winsock::dll_path::{DllLocation, DllPath};
 use crate::winsock::family::Family;
-use crate::winsock::findings::{Code, Finding, Severity};
+use crate::winsock::findings::{Code, Finding, RepairStep, Severity};
 use crate::winsock::known_malicious::known_malicious;
 use crate::winsock::services::ServiceKey;
 use crate::winsock::windows_version::WindowsVersion;
@@ -247,7 +247,8 @@ fn hooks(cs: &ControlSetCatalogs, out: &mut Vec<Finding>) {
                 ),
             )
             .value(value)
-            .evidence(json!({ "data": path, "expected": expected, "dll_location": dll.location })),
+            .evidence(json!({ "data": path, "expected": expected, "dll_location": dll.location }))
+            .repaired_by(RepairStep::FixServices),
         );
     }
 }

@@ -257,10 +257,18 @@ fn truncated(path: &str, list: &CatalogList<ProtocolEntry>, out: &mut Vec<Findin
                 Code::TruncatedCatalogItem,
                 severity,
                 key,
-                format!(
-                    "Entry {} is unusable: {problem}. ws2_32 fails to load the catalog.",
-                    entry.key
-                ),
+                if severity == Severity::Critical {
+                    format!(
+                        "Entry {} is unusable: {problem}. ws2_32 fails to load the catalog.",
+                        entry.key
+                    )
+                } else {
+                    format!(
+                        "Entry {}: {problem}, which Windows never writes. ws2_32 does not check \
+                         the type and loads it.",
+                        entry.key
+                    )
+                },
             )
             .value(PACKED_CATALOG_ITEM)
             .evidence(json!({
