@@ -260,8 +260,11 @@ pub fn sequence_precedes(a: u32, b: u32) -> bool {
 pub(crate) mod tests {
     use super::*;
 
-    /// Build a valid entry: `pages` are (offset, size, fill byte).
-    pub(crate) fn entry(sequence: u32, bins_size: u32, pages: &[(u32, u32, u8)]) -> Vec<u8> {
+    /// A dirty page of a test entry: (offset, size, fill byte).
+    type Page = (u32, u32, u8);
+
+    /// Build a valid entry of `pages`.
+    pub(crate) fn entry(sequence: u32, bins_size: u32, pages: &[Page]) -> Vec<u8> {
         let mut e = vec![0u8; ENTRY_HEADER_SIZE];
         e[..4].copy_from_slice(ENTRY_SIGNATURE);
         e[OFF_SEQUENCE..OFF_SEQUENCE + 4].copy_from_slice(&sequence.to_le_bytes());
@@ -298,7 +301,7 @@ pub(crate) mod tests {
     }
 
     /// A log of entries (sequence, pages) over 8192 bytes of bins.
-    fn log_of(entries: &[(u32, &[(u32, u32, u8)])]) -> Vec<u8> {
+    fn log_of(entries: &[(u32, &[Page])]) -> Vec<u8> {
         let entries: Vec<Vec<u8>> = entries
             .iter()
             .map(|&(sequence, pages)| entry(sequence, 8192, pages))
