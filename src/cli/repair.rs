@@ -12,6 +12,7 @@ use crate::cli::print_dirty_notice;
 use crate::cli::restore::undo_command;
 use crate::error::{Error, Result};
 use crate::hive::filetime::filetime_from_rfc3339;
+use crate::hive::image::InputFile;
 use crate::hive::write_file::write_new_file;
 use crate::pipeline::install::install;
 use crate::pipeline::open_target::{OpenedTarget, open_target};
@@ -98,10 +99,7 @@ pub fn run(args: &RepairArgs) -> Result<Exit> {
         doc.logs_to_move_aside.clear();
         OutputFile {
             undo: Some(undo_command(&args.target, &installed.backup)),
-            path_bytes_hex: crate::report::json_path::bytes_hex(&installed.hive),
-            path: installed.hive.clone(),
-            sha256: installed.sha256,
-            size: installed.size,
+            file: InputFile::new(&installed.hive, installed.sha256, installed.size),
             installed_as: Some(installed.hive),
             backup: Some(installed.backup),
             manifest: Some(installed.manifest),
@@ -117,10 +115,7 @@ pub fn run(args: &RepairArgs) -> Result<Exit> {
         protected.extend(doc.logs_to_move_aside.iter().cloned());
         let sha256 = write_new_file(out, bytes, &protected, args.force)?;
         OutputFile {
-            path: out.clone(),
-            path_bytes_hex: crate::report::json_path::bytes_hex(out),
-            sha256,
-            size: bytes.len() as u64,
+            file: InputFile::new(out, sha256, bytes.len() as u64),
             installed_as: None,
             backup: None,
             manifest: None,

@@ -1,8 +1,8 @@
 //! The big data `db` record (regf-spec "Big data"): value data longer than one cell may hold, split
 //! into segments listed in a separate offset list (see [`crate::hive::offset_list`]).
 
-use crate::error::{FormatError, found_bytes};
-use crate::hive::le::{put_u16, put_u32, u16_at, u32_at};
+use crate::error::FormatError;
+use crate::hive::le::{expect_signature, put_u16, put_u32, u16_at, u32_at};
 
 pub const SIGNATURE: &[u8; 2] = b"db";
 /// Every segment but the last holds exactly this many bytes (16384 - 40).
@@ -21,16 +21,7 @@ pub struct BigData {
 impl BigData {
     /// Decode the cell data `data` found at `file_offset`.
     pub fn parse(data: &[u8], file_offset: u64) -> Result<Self, FormatError> {
-        let sig = data.get(..2);
-        if sig != Some(SIGNATURE) {
-            return Err(FormatError::at(
-                file_offset,
-                format!(
-                    "expected a big data record (\"db\"), found {}",
-                    found_bytes(sig)
-                ),
-            ));
-        }
+        expect_signature(data, SIGNATURE, "a big data record", file_offset)?;
         let short = || FormatError::at(file_offset, "expected an 8-byte big data record");
         Ok(Self {
             segment_count: u16_at(data, 2).ok_or_else(short)?,

@@ -81,6 +81,7 @@ mod tests {
 
     #[test]
     fn bad_signature_and_size_are_refused_with_offsets() {
+        let refused_at = |b: &[u8]| HbinHeader::parse(b, 0x1000).unwrap_err().offset;
         let mut b = HbinHeader {
             offset: 0,
             size: 4096,
@@ -88,15 +89,9 @@ mod tests {
         }
         .encode();
         b[8] = 1;
-        assert_eq!(
-            HbinHeader::parse(&b, 0x1000).unwrap_err().offset,
-            Some(0x1008)
-        );
+        assert_eq!(refused_at(&b), Some(0x1008));
         b[0] = 0;
-        assert_eq!(
-            HbinHeader::parse(&b, 0x1000).unwrap_err().offset,
-            Some(0x1000)
-        );
+        assert_eq!(refused_at(&b), Some(0x1000));
         assert!(HbinHeader::parse(&b[..3], 0).is_err());
     }
 }

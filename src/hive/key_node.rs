@@ -1,7 +1,9 @@
 //! The key node `nk` record (regf-spec "Key node"): a 76-byte header followed by the key name.
 
-use crate::error::{FormatError, found_bytes};
-use crate::hive::le::{put_u16, put_u32, put_u64, u16_at, u32_at, u64_at};
+use crate::error::FormatError;
+use crate::hive::le::{
+    expect_signature, header_and_tail, put_u16, put_u32, put_u64, u16_at, u32_at, u64_at,
+};
 
 pub const SIGNATURE: &[u8; 2] = b"nk";
 pub const HEADER_SIZE: usize = 76;
@@ -84,13 +86,7 @@ impl KeyNode {
     /// Only the name bytes and whether they are Latin-1 (KEY_COMP_NAME): what a lookup needs,
     /// without decoding the rest.
     pub fn parse_name(data: &[u8], file_offset: u64) -> Result<(&[u8], bool), FormatError> {
-        let sig = data.get(..2);
-        if sig != Some(SIGNATURE) {
-            return Err(FormatError::at(
-                file_offset,
-                format!("expected a key node (\"nk\"), found {}", found_bytes(sig)),
-            ));
-        }
+        expect_signature(data, SIGNATURE, "a key node", file_offset)?;
         let header = data.get(..HEADER_SIZE).ok_or_else(|| {
             FormatError::at(
                 file_offset,
@@ -151,10 +147,7 @@ impl KeyNode {
 
     /// The whole record: header and `name` (whose length must be `name_len`).
     pub fn encode(&self, name: &[u8]) -> Vec<u8> {
-        let mut data = vec![0u8; HEADER_SIZE + name.len()];
-        self.write_header(&mut data);
-        data[HEADER_SIZE..].copy_from_slice(name);
-        data
+        header_and_tail(HEADER_SIZE, name, |header| self.write_header(header))
     }
 
     /// Raise the largest-subkey-name length to at least `len`, keeping the flag bits above it.

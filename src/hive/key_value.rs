@@ -1,7 +1,7 @@
 //! The key value `vk` record (regf-spec "Key value"): a 20-byte header followed by the value name.
 
-use crate::error::{FormatError, found_bytes};
-use crate::hive::le::{put_u16, put_u32, u16_at, u32_at};
+use crate::error::FormatError;
+use crate::hive::le::{expect_signature, header_and_tail, put_u16, put_u32, u16_at, u32_at};
 
 pub const SIGNATURE: &[u8; 2] = b"vk";
 pub const HEADER_SIZE: usize = 20;
@@ -30,13 +30,7 @@ pub struct KeyValue {
 impl KeyValue {
     /// Decode the cell data `data` found at `file_offset`; returns the header and the name bytes.
     pub fn parse(data: &[u8], file_offset: u64) -> Result<(Self, &[u8]), FormatError> {
-        let sig = data.get(..2);
-        if sig != Some(SIGNATURE) {
-            return Err(FormatError::at(
-                file_offset,
-                format!("expected a key value (\"vk\"), found {}", found_bytes(sig)),
-            ));
-        }
+        expect_signature(data, SIGNATURE, "a key value", file_offset)?;
         let short = || {
             FormatError::at(
                 file_offset,
@@ -102,10 +96,7 @@ impl KeyValue {
 
     /// The whole record: header and `name` (whose length must be `name_len`).
     pub fn encode(&self, name: &[u8]) -> Vec<u8> {
-        let mut data = vec![0u8; HEADER_SIZE + name.len()];
-        self.write_header(&mut data);
-        data[HEADER_SIZE..].copy_from_slice(name);
-        data
+        header_and_tail(HEADER_SIZE, name, |header| self.write_header(header))
     }
 }
 

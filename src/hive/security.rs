@@ -1,8 +1,8 @@
 //! The key security `sk` record (regf-spec "Key security"): a node of the hive's circular list of
 //! security descriptors, with the number of key nodes that use it.
 
-use crate::error::{FormatError, found_bytes};
-use crate::hive::le::{put_u16, put_u32, u16_at, u32_at};
+use crate::error::FormatError;
+use crate::hive::le::{expect_signature, header_and_tail, put_u16, put_u32, u16_at, u32_at};
 
 pub const SIGNATURE: &[u8; 2] = b"sk";
 pub const HEADER_SIZE: usize = 20;
@@ -19,16 +19,7 @@ pub struct KeySecurity {
 impl KeySecurity {
     /// Decode the cell data `data` found at `file_offset`; returns the header and the descriptor.
     pub fn parse(data: &[u8], file_offset: u64) -> Result<(Self, &[u8]), FormatError> {
-        let sig = data.get(..2);
-        if sig != Some(SIGNATURE) {
-            return Err(FormatError::at(
-                file_offset,
-                format!(
-                    "expected a key security record (\"sk\"), found {}",
-                    found_bytes(sig)
-                ),
-            ));
-        }
+        expect_signature(data, SIGNATURE, "a key security record", file_offset)?;
         let short = || FormatError::at(file_offset, "expected a 20-byte key security header");
         let sk = Self {
             reserved: u16_at(data, 2).ok_or_else(short)?,
@@ -65,10 +56,7 @@ impl KeySecurity {
 
     /// The whole record: header and `descriptor` (whose length must be `descriptor_len`).
     pub fn encode(&self, descriptor: &[u8]) -> Vec<u8> {
-        let mut data = vec![0u8; HEADER_SIZE + descriptor.len()];
-        self.write_header(&mut data);
-        data[HEADER_SIZE..].copy_from_slice(descriptor);
-        data
+        header_and_tail(HEADER_SIZE, descriptor, |header| self.write_header(header))
     }
 }
 

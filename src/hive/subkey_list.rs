@@ -159,6 +159,7 @@ mod tests {
 
     #[test]
     fn counts_past_the_cell_and_unknown_signatures_are_refused() {
+        let refused_at = |b: &[u8]| SubkeyList::parse(b, 0x100).unwrap_err().offset;
         let mut bytes = SubkeyList {
             kind: ListKind::HashLeaf,
             entries: vec![ListEntry {
@@ -168,15 +169,9 @@ mod tests {
         }
         .encode();
         bytes[2] = 2;
-        assert_eq!(
-            SubkeyList::parse(&bytes, 0x100).unwrap_err().offset,
-            Some(0x102)
-        );
+        assert_eq!(refused_at(&bytes), Some(0x102));
         bytes[..2].copy_from_slice(b"xx");
-        assert_eq!(
-            SubkeyList::parse(&bytes, 0x100).unwrap_err().offset,
-            Some(0x100)
-        );
+        assert_eq!(refused_at(&bytes), Some(0x100));
         assert!(SubkeyList::parse(b"l", 0).is_err());
     }
 }

@@ -89,6 +89,15 @@ impl<M: BlockMap, F: Disk> Seek for Mapped<M, F> {
     }
 }
 
+/// The `N` bytes of a header field at `at`, or zeros past the end of `bytes`: each format then
+/// refuses the zero where it matters.
+pub(crate) fn field<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
+    at.checked_add(N)
+        .and_then(|end| bytes.get(at..end))
+        .and_then(|b| b.try_into().ok())
+        .unwrap_or([0; N])
+}
+
 /// Read a table entry of `N` bytes at `offset` of `file`.
 pub fn read_entry<const N: usize>(file: &mut dyn Disk, offset: u64) -> io::Result<[u8; N]> {
     let mut entry = [0; N];

@@ -6,27 +6,13 @@
 use std::io::{self, SeekFrom};
 
 use crate::image::disk::{Disk, invalid, read_at};
-use crate::image::mapped::{BlockMap, Located, Mapped, read_entry};
+use crate::image::mapped::{BlockMap, Located, Mapped, field, read_entry};
 use crate::image::window::Window;
 
 const FOOTER: u64 = 512;
 const SECTOR: u64 = 512;
 /// Block sizes above this are not made by any tool and would make one lookup cover gigabytes.
 const MAX_BLOCK: u32 = 256 * 1024 * 1024;
-
-fn be_u32(bytes: &[u8], at: usize) -> u32 {
-    bytes
-        .get(at..at + 4)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u32::from_be_bytes)
-}
-
-fn be_u64(bytes: &[u8], at: usize) -> u64 {
-    bytes
-        .get(at..at + 8)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u64::from_be_bytes)
-}
 
 /// The virtual disk of the VHD in `file`.
 pub fn open<F: Disk + 'static>(mut file: F) -> io::Result<Box<dyn Disk>> {
@@ -43,8 +29,8 @@ pub fn open<F: Disk + 'static>(mut file: F) -> io::Result<Box<dyn Disk>> {
     if !footer.starts_with(b"conectix") {
         return Err(invalid(footer_at, "expected the VHD footer \"conectix\""));
     }
-    let size = be_u64(&footer, 48);
-    match be_u32(&footer, 60) {
+    let size = u64::from_be_bytes(field(&footer, 48));
+    match u32::from_be_bytes(field(&footer, 60)) {
         2 => {
             if size > footer_at {
                 return Err(invalid(
@@ -57,7 +43,7 @@ pub fn open<F: Disk + 'static>(mut file: F) -> io::Result<Box<dyn Disk>> {
             Ok(Box::new(Window::new(file, 0, size)?))
         }
         3 => {
-            let map = DynamicMap::read(&mut file, be_u64(&footer, 16), size)?;
+            let map = DynamicMap::read(&mut file, u64::from_be_bytes(field(&footer, 16)), size)?;
             Ok(Box::new(Mapped::new(file, map)?))
         }
         4 => Err(invalid(
@@ -96,14 +82,14 @@ impl DynamicMap {
                 "expected the dynamic disk header \"cxsparse\"",
             ));
         }
-        let block_size = be_u32(&header, 32);
+        let block_size = u32::from_be_bytes(field(&header, 32));
         if block_size < 512 || !block_size.is_power_of_two() || block_size > MAX_BLOCK {
             return Err(invalid(
                 header_at + 32,
                 format!("block size {block_size}: expected a power of two from 512 to {MAX_BLOCK}"),
             ));
         }
-        let entries = be_u32(&header, 28);
+        let entries = u32::from_be_bytes(field(&header, 28));
         let needed = size.div_ceil(u64::from(block_size));
         if u64::from(entries) < needed {
             return Err(invalid(
@@ -116,7 +102,7 @@ impl DynamicMap {
         let sectors = u64::from(block_size) / SECTOR;
         Ok(Self {
             size,
-            table_offset: be_u64(&header, 16),
+            table_offset: u64::from_be_bytes(field(&header, 16)),
             entries,
             block_size,
             bitmap_bytes: sectors.div_ceil(8).next_multiple_of(SECTOR),

@@ -6,74 +6,42 @@
 use std::io;
 
 use crate::image::disk::{Disk, invalid, read_at};
-use crate::image::mapped::{BlockMap, Located, Mapped, read_entry};
+use crate::image::mapped::{BlockMap, Located, Mapped, field, read_entry};
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
 const HEADERS: [u64; 2] = [64 * KIB, 128 * KIB];
 const REGION_TABLE: u64 = 192 * KIB;
 
-/// GUIDs as stored on disk (the first three fields little-endian).
-const BAT_REGION: [u8; 16] = guid(
-    0x2DC27766,
-    0xF623,
-    0x4200,
-    [0x9D, 0x64, 0x11, 0x5E, 0x9B, 0xFD, 0x4A, 0x08],
-);
-const METADATA_REGION: [u8; 16] = guid(
-    0x8B7CA206,
-    0x4790,
-    0x4B9A,
-    [0xB8, 0xFE, 0x57, 0x5F, 0x05, 0x0F, 0x88, 0x6E],
-);
-const FILE_PARAMETERS: [u8; 16] = guid(
-    0xCAA16737,
-    0xFA36,
-    0x4D43,
-    [0xB3, 0xB6, 0x33, 0xF0, 0xAA, 0x44, 0xE7, 0x6B],
-);
-const DISK_SIZE: [u8; 16] = guid(
-    0x2FA54224,
-    0xCD1B,
-    0x4876,
-    [0xB2, 0x11, 0x5D, 0xBE, 0xD8, 0x3B, 0xF4, 0xB8],
-);
-const LOGICAL_SECTOR: [u8; 16] = guid(
-    0x8141BF1D,
-    0xA96F,
-    0x4709,
-    [0xBA, 0x47, 0xF2, 0x33, 0xA8, 0xFA, 0xAB, 0x5F],
-);
+/// The region and metadata GUIDs of the VHDX spec, as stored on disk.
+const BAT_REGION: [u8; 16] = guid("2DC27766-F623-4200-9D64-115E9BFD4A08");
+const METADATA_REGION: [u8; 16] = guid("8B7CA206-4790-4B9A-B8FE-575F050F886E");
+const FILE_PARAMETERS: [u8; 16] = guid("CAA16737-FA36-4D43-B3B6-33F0AA44E76B");
+const DISK_SIZE: [u8; 16] = guid("2FA54224-CD1B-4876-B211-5DBED83BF4B8");
+const LOGICAL_SECTOR: [u8; 16] = guid("8141BF1D-A96F-4709-BA47-F233A8FAAB5F");
 
-const fn guid(a: u32, b: u16, c: u16, d: [u8; 8]) -> [u8; 16] {
-    let a = a.to_le_bytes();
-    let b = b.to_le_bytes();
-    let c = c.to_le_bytes();
-    [
-        a[0], a[1], a[2], a[3], b[0], b[1], c[0], c[1], d[0], d[1], d[2], d[3], d[4], d[5], d[6],
-        d[7],
-    ]
+/// The on-disk bytes of the GUID written as `text` ("8-4-4-4-12" hex digits): the first three
+/// fields little-endian, the rest in text order.
+const fn guid(text: &str) -> [u8; 16] {
+    /// Where each stored byte's two digits start in `text`.
+    const DIGITS_AT: [usize; 16] = [6, 4, 2, 0, 11, 9, 16, 14, 19, 21, 24, 26, 28, 30, 32, 34];
+    let text = text.as_bytes();
+    let mut bytes = [0; 16];
+    let mut i = 0;
+    while i < 16 {
+        let at = DIGITS_AT[i];
+        bytes[i] = hex_digit(text[at]) << 4 | hex_digit(text[at + 1]);
+        i += 1;
+    }
+    bytes
 }
 
-fn le_u16(bytes: &[u8], at: usize) -> u16 {
-    bytes
-        .get(at..at + 2)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u16::from_le_bytes)
-}
-
-fn le_u32(bytes: &[u8], at: usize) -> u32 {
-    bytes
-        .get(at..at + 4)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u32::from_le_bytes)
-}
-
-fn le_u64(bytes: &[u8], at: usize) -> u64 {
-    bytes
-        .get(at..at + 8)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u64::from_le_bytes)
+const fn hex_digit(digit: u8) -> u8 {
+    match digit {
+        b'0'..=b'9' => digit - b'0',
+        b'A'..=b'F' => digit - b'A' + 10,
+        _ => panic!("a GUID constant is written in upper-case hex"),
+    }
 }
 
 /// The virtual disk of the VHDX in `file`.
@@ -87,7 +55,7 @@ pub fn open<F: Disk + 'static>(mut file: F) -> io::Result<Box<dyn Disk>> {
             "expected the VHDX region table \"regi\"",
         ));
     }
-    let count = le_u32(&table, 8);
+    let count = u32::from_le_bytes(field(&table, 8));
     if count > 2047 {
         return Err(invalid(
             REGION_TABLE + 8,
@@ -97,7 +65,10 @@ pub fn open<F: Disk + 'static>(mut file: F) -> io::Result<Box<dyn Disk>> {
     let (mut bat, mut metadata) = (None, None);
     for index in 0..count as usize {
         let entry = &table[16 + index * 32..16 + (index + 1) * 32];
-        let region = (le_u64(entry, 16), le_u32(entry, 24));
+        let region = (
+            u64::from_le_bytes(field(entry, 16)),
+            u32::from_le_bytes(field(entry, 24)),
+        );
         if entry[..16] == BAT_REGION {
             bat = Some(region);
         } else if entry[..16] == METADATA_REGION {
@@ -126,7 +97,7 @@ fn check_log(file: &mut dyn Disk) -> io::Result<()> {
         if !header.starts_with(b"head") {
             continue;
         }
-        let sequence = le_u64(&header, 8);
+        let sequence = u64::from_le_bytes(field(&header, 8));
         let mut log_guid = [0; 16];
         log_guid.copy_from_slice(&header[48..64]);
         if current.is_none_or(|(s, _, _)| sequence > s) {
@@ -166,7 +137,7 @@ impl Parameters {
         if !region.starts_with(b"metadata") {
             return Err(invalid(at, "expected the VHDX metadata table \"metadata\""));
         }
-        let count = usize::from(le_u16(&region, 10)).min(2047);
+        let count = usize::from(u16::from_le_bytes(field(&region, 10))).min(2047);
         let item = |id: &[u8; 16], size: usize| -> io::Result<Vec<u8>> {
             for index in 0..count {
                 let entry = region
@@ -175,7 +146,7 @@ impl Parameters {
                 if entry.get(..16) != Some(&id[..]) {
                     continue;
                 }
-                let offset = le_u32(entry, 16) as usize;
+                let offset = u32::from_le_bytes(field(entry, 16)) as usize;
                 return region
                     .get(offset..offset.saturating_add(size))
                     .map(<[u8]>::to_vec)
@@ -184,15 +155,15 @@ impl Parameters {
             Err(invalid(at, "a required VHDX metadata item is missing"))
         };
         let parameters = item(&FILE_PARAMETERS, 8)?;
-        if le_u32(&parameters, 4) & 2 != 0 {
+        if u32::from_le_bytes(field(&parameters, 4)) & 2 != 0 {
             return Err(invalid(
                 at,
                 "a differencing VHDX needs its parent disk; give the merged disk",
             ));
         }
-        let block_size = le_u32(&parameters, 0);
-        let disk_size = le_u64(&item(&DISK_SIZE, 8)?, 0);
-        let logical_sector = le_u32(&item(&LOGICAL_SECTOR, 4)?, 0);
+        let block_size = u32::from_le_bytes(field(&parameters, 0));
+        let disk_size = u64::from_le_bytes(field(&item(&DISK_SIZE, 8)?, 0));
+        let logical_sector = u32::from_le_bytes(field(&item(&LOGICAL_SECTOR, 4)?, 0));
         if !(MIB as u32..=256 * MIB as u32).contains(&block_size) || !block_size.is_power_of_two() {
             return Err(invalid(
                 at,
@@ -265,5 +236,21 @@ impl BlockMap for VhdxMap {
                 format!("block state {state}: expected 0 to 3 or 6 (fully present)"),
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guids_are_stored_with_the_first_three_fields_little_endian() {
+        assert_eq!(
+            BAT_REGION,
+            [
+                0x66, 0x77, 0xC2, 0x2D, 0x23, 0xF6, 0x00, 0x42, 0x9D, 0x64, 0x11, 0x5E, 0x9B, 0xFD,
+                0x4A, 0x08
+            ]
+        );
     }
 }

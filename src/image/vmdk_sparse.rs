@@ -6,26 +6,12 @@
 use std::io;
 
 use crate::image::disk::{Disk, invalid, read_at};
-use crate::image::mapped::{BlockMap, Located, Mapped, read_entry};
+use crate::image::mapped::{BlockMap, Located, Mapped, field, read_entry};
 
 const SECTOR: u64 = 512;
 /// Grains above this are not made by any tool (the default is 64 KiB).
 const MAX_GRAIN_SECTORS: u64 = 2 * 1024 * 1024;
 const MAX_TABLE_ENTRIES: u32 = 1 << 20;
-
-fn le_u32(bytes: &[u8], at: usize) -> u32 {
-    bytes
-        .get(at..at + 4)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u32::from_le_bytes)
-}
-
-fn le_u64(bytes: &[u8], at: usize) -> u64 {
-    bytes
-        .get(at..at + 8)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u64::from_le_bytes)
-}
 
 /// The virtual disk of the sparse VMDK in `file`.
 pub fn open<F: Disk + 'static>(mut file: F) -> io::Result<Box<dyn Disk>> {
@@ -34,12 +20,12 @@ pub fn open<F: Disk + 'static>(mut file: F) -> io::Result<Box<dyn Disk>> {
     if !header.starts_with(b"KDMV") {
         return Err(invalid(0, "expected the VMDK sparse header \"KDMV\""));
     }
-    let capacity = le_u64(&header, 12);
-    let grain_sectors = le_u64(&header, 20);
-    let table_entries = le_u32(&header, 44);
-    let directory = le_u64(&header, 56);
+    let capacity = u64::from_le_bytes(field(&header, 12));
+    let grain_sectors = u64::from_le_bytes(field(&header, 20));
+    let table_entries = u32::from_le_bytes(field(&header, 44));
+    let directory = u64::from_le_bytes(field(&header, 56));
     let compression = u16::from_le_bytes([header[77], header[78]]);
-    if compression != 0 || le_u32(&header, 8) & 0x1_0000 != 0 {
+    if compression != 0 || u32::from_le_bytes(field(&header, 8)) & 0x1_0000 != 0 {
         return Err(invalid(
             77,
             "a compressed (stream-optimized) VMDK: convert it first (qemu-img convert -O vmdk)",

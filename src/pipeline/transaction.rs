@@ -373,16 +373,11 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_committed_transaction_swaps_the_hive_and_moves_the_logs() {
-        let dir = config_with(&[("SYSTEM", b"old"), ("SYSTEM.LOG1", b"log")]);
-        let hive = dir.path().join("SYSTEM");
-        let tx = Transaction {
-            hive: &hive,
-            current: vec![
-                current(dir.path(), "SYSTEM"),
-                current(dir.path(), "SYSTEM.LOG1"),
-            ],
+    /// A transaction that puts "new" in place of `hive`, with `current` moved to the backup.
+    fn replacing(hive: &Path, current: Vec<CurrentFile>) -> Transaction<'_> {
+        Transaction {
+            hive,
+            current,
             new_hive: NewFile {
                 name: "SYSTEM".into(),
                 content: Content::Bytes(b"new"),
@@ -390,7 +385,20 @@ mod tests {
             },
             new_logs: Vec::new(),
             manifest: manifest(),
-        };
+        }
+    }
+
+    #[test]
+    fn a_committed_transaction_swaps_the_hive_and_moves_the_logs() {
+        let dir = config_with(&[("SYSTEM", b"old"), ("SYSTEM.LOG1", b"log")]);
+        let hive = dir.path().join("SYSTEM");
+        let tx = replacing(
+            &hive,
+            vec![
+                current(dir.path(), "SYSTEM"),
+                current(dir.path(), "SYSTEM.LOG1"),
+            ],
+        );
         let done = run(tx, jiff::Timestamp::UNIX_EPOCH).unwrap();
         assert_eq!(fs::read(&hive).unwrap(), b"new");
         assert!(!dir.path().join("SYSTEM.LOG1").exists());
@@ -415,22 +423,18 @@ mod tests {
         let hive = dir.path().join("SYSTEM");
         let source = dir.path().join("source");
         let tx = Transaction {
-            hive: &hive,
-            current: vec![
-                current(dir.path(), "SYSTEM"),
-                current(dir.path(), "SYSTEM.LOG1"),
-            ],
-            new_hive: NewFile {
-                name: "SYSTEM".into(),
-                content: Content::Bytes(b"new"),
-                sha256: sha256_hex(b"new"),
-            },
             new_logs: vec![NewFile {
                 name: "SYSTEM.LOG2".into(),
                 content: Content::CopyOf(&source),
                 sha256: sha256_hex(b"new log"),
             }],
-            manifest: manifest(),
+            ..replacing(
+                &hive,
+                vec![
+                    current(dir.path(), "SYSTEM"),
+                    current(dir.path(), "SYSTEM.LOG1"),
+                ],
+            )
         };
         let err = run(tx, jiff::Timestamp::UNIX_EPOCH).unwrap_err();
         assert!(err.to_string().contains("SYSTEM.LOG2"), "{err}");
@@ -443,17 +447,7 @@ mod tests {
         let dir = config_with(&[("real", b"old")]);
         let hive = dir.path().join("SYSTEM");
         std::os::unix::fs::symlink(dir.path().join("real"), &hive).unwrap();
-        let tx = Transaction {
-            hive: &hive,
-            current: vec![current(dir.path(), "SYSTEM")],
-            new_hive: NewFile {
-                name: "SYSTEM".into(),
-                content: Content::Bytes(b"new"),
-                sha256: sha256_hex(b"new"),
-            },
-            new_logs: Vec::new(),
-            manifest: manifest(),
-        };
+        let tx = replacing(&hive, vec![current(dir.path(), "SYSTEM")]);
         let err = run(tx, jiff::Timestamp::UNIX_EPOCH).unwrap_err();
         assert!(err.to_string().contains("regular file"), "{err}");
         assert!(fs::symlink_metadata(&hive).unwrap().is_symlink());
@@ -465,20 +459,11 @@ mod tests {
         let dir = config_with(&[("SYSTEM", b"changed")]);
         let before = snapshot(dir.path());
         let hive = dir.path().join("SYSTEM");
-        let tx = Transaction {
-            hive: &hive,
-            current: vec![CurrentFile {
-                path: hive.clone(),
-                sha256_when_read: Some(sha256_hex(b"as read")),
-            }],
-            new_hive: NewFile {
-                name: "SYSTEM".into(),
-                content: Content::Bytes(b"new"),
-                sha256: sha256_hex(b"new"),
-            },
-            new_logs: Vec::new(),
-            manifest: manifest(),
-        };
+        let read = vec![CurrentFile {
+            path: hive.clone(),
+            sha256_when_read: Some(sha256_hex(b"as read")),
+        }];
+        let tx = replacing(&hive, read);
         let err = run(tx, jiff::Timestamp::UNIX_EPOCH).unwrap_err();
         assert!(err.to_string().contains("when it was read"), "{err}");
         assert_eq!(snapshot(dir.path()), before);

@@ -33,13 +33,9 @@ pub enum Status {
 /// The written hive.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutputFile {
-    #[serde(serialize_with = "json_path::lossy")]
-    pub path: PathBuf,
-    /// The exact bytes of `path` in hex, when it is not UTF-8.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path_bytes_hex: Option<String>,
-    pub sha256: String,
-    pub size: u64,
+    /// Its path, sha256 and size, recorded as for an input (`replay` does the same).
+    #[serde(flatten)]
+    pub file: InputFile,
     /// Where it was installed over the input, with `--install`.
     #[serde(serialize_with = "json_path::lossy_option")]
     pub installed_as: Option<PathBuf>,

@@ -34,12 +34,9 @@ pub fn render(doc: &RepairDocument<'_>) -> String {
     };
     let _ = writeln!(out, "Result:      {status}");
     if let Some(output) = &doc.output {
-        let _ = writeln!(out, "Output:      {}", output.path.display());
-        let _ = writeln!(
-            out,
-            "SHA-256:     {} ({} bytes)",
-            output.sha256, output.size
-        );
+        let file = &output.file;
+        let _ = writeln!(out, "Output:      {}", file.path.display());
+        let _ = writeln!(out, "SHA-256:     {} ({} bytes)", file.sha256, file.size);
         if let Some(installed) = &output.installed_as {
             let _ = writeln!(out, "Installed:   {}", installed.display());
         }

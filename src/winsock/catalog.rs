@@ -70,6 +70,22 @@ pub struct ControlSetCatalogs {
     pub read_errors: Vec<ReadError>,
 }
 
+impl ControlSetCatalogs {
+    /// The protocol catalog's key name as the hive spells it; the usual one when it is missing.
+    pub fn protocol_catalog_key(&self) -> &str {
+        key_or(&self.protocol_catalog, DEFAULT_PROTOCOL_CATALOG)
+    }
+
+    /// The namespace catalog's key name as the hive spells it; the usual one when it is missing.
+    pub fn namespace_catalog_key(&self) -> &str {
+        key_or(&self.namespace_catalog, DEFAULT_NAMESPACE_CATALOG)
+    }
+}
+
+fn key_or<'a>(root: &'a Option<CatalogRoot>, default: &'a str) -> &'a str {
+    root.as_ref().map_or(default, |r| r.key.as_str())
+}
+
 /// A key that could not be read, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReadError {

@@ -633,10 +633,6 @@ pub fn winsock2_parameter(family: Family, name: &str) -> Option<RawValue> {
 mod tests {
     use super::*;
 
-    fn names(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
-
     #[test]
     fn templates_encode_as_base_entries() {
         for template in default_protocols(Family::Win1011) {
@@ -653,12 +649,12 @@ mod tests {
 
     #[test]
     fn key_order_puts_qos_after_ipv6() {
-        let listed = names(&["vmbus", "Psched", "Tcpip", "Tcpip6", "irda", "RFCOMM"]);
+        let listed = ["vmbus", "Psched", "Tcpip", "Tcpip6", "irda", "RFCOMM"].map(String::from);
         let mut order = listed.clone();
         order.sort_by_key(|t| key_order_rank(t, &listed));
         assert_eq!(
             order,
-            names(&["vmbus", "Tcpip", "Tcpip6", "Psched", "irda", "RFCOMM"])
+            ["vmbus", "Tcpip", "Tcpip6", "Psched", "irda", "RFCOMM"]
         );
     }
 }

@@ -88,10 +88,6 @@ mod tests {
     use super::*;
     use crate::winsock::default_catalog::default_transports;
 
-    fn names(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
-
     #[test]
     fn every_expected_provider_has_a_template() {
         for family in [
@@ -102,7 +98,11 @@ mod tests {
             Family::Win1011,
         ] {
             let templates = default_protocols(family);
-            for expected in expected_providers(family, &names(default_transports(family))) {
+            let transports: Vec<String> = default_transports(family)
+                .iter()
+                .map(|t| t.to_string())
+                .collect();
+            for expected in expected_providers(family, &transports) {
                 assert!(
                     templates
                         .iter()

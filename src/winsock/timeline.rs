@@ -7,6 +7,7 @@ use crate::winsock::catalog::{
     CatalogList, CatalogRoot, ControlSetCatalogs, NamespaceEntry, ProtocolEntry, ReadError,
     WINSOCK2_PARAMETERS,
 };
+use crate::winsock::diagnose::EntryKey;
 use crate::winsock::winsock_keys::transport_keys;
 
 /// One key and when it was last written.
@@ -108,7 +109,7 @@ pub fn timeline(times: &KeyTimes<'_>, catalogs: &ControlSetCatalogs) -> Timeline
 }
 
 /// The catalog root, its lists and their entries, with the words that say what each is.
-fn add_catalog<E: Keyed>(
+fn add_catalog<E: EntryKey>(
     keys: &mut Vec<(String, &'static str, String)>,
     parameters: &str,
     root: &CatalogRoot,
@@ -128,22 +129,6 @@ fn add_catalog<E: Keyed>(
                 summary(entry),
             ));
         }
-    }
-}
-
-trait Keyed {
-    fn key_name(&self) -> &str;
-}
-
-impl Keyed for ProtocolEntry {
-    fn key_name(&self) -> &str {
-        &self.key
-    }
-}
-
-impl Keyed for NamespaceEntry {
-    fn key_name(&self) -> &str {
-        &self.key
     }
 }
 

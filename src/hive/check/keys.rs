@@ -87,12 +87,7 @@ impl Walker<'_> {
     /// The class name: a cell large enough for the length the key node gives.
     fn check_class(&mut self, key: u32, node: &KeyNode) {
         if node.class_name_len == 0 {
-            self.expect_no_cell(
-                ProblemKind::Class,
-                key,
-                (48, node.class_name),
-                "class name cell (0xffffffff) for a class length of 0",
-            );
+            self.expect_no_cell(key, node, UnusedCell::Class);
             return;
         }
         if node.class_name == NO_CELL {
@@ -128,17 +123,29 @@ impl Walker<'_> {
 /// Key flags no reader of the corpus takes in a SYSTEM hive.
 const UNREAD_KEY_FLAGS: u16 = 0x0F00;
 
+/// A cell offset of a key node beside a count or length that is 0.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum UnusedCell {
+    Class,
+    SubkeyList,
+    ValueList,
+}
+
 impl Walker<'_> {
-    /// An offset beside a count or length of 0 (field at `at` past the key's data) must be
-    /// 0xffffffff: Windows reads nothing there (and its check resets a stale offset), but
-    /// independent readers follow any other value.
-    pub(super) fn expect_no_cell(
-        &mut self,
-        kind: ProblemKind,
-        key: u32,
-        (at, offset): (u64, u32),
-        what: &str,
-    ) {
+    /// An offset beside a count or length of 0 must be 0xffffffff: Windows reads nothing there
+    /// (and its check resets a stale offset), but independent readers follow any other value.
+    pub(super) fn expect_no_cell(&mut self, key: u32, node: &KeyNode, field: UnusedCell) {
+        // The problem, and where the field is past the key's data.
+        let (kind, at, offset) = match field {
+            UnusedCell::Class => (ProblemKind::Class, 48, node.class_name),
+            UnusedCell::SubkeyList => (ProblemKind::SubkeyList, 28, node.subkeys_list),
+            UnusedCell::ValueList => (ProblemKind::ValueList, 40, node.values_list),
+        };
+        let what = match field {
+            UnusedCell::Class => "class name cell (0xffffffff) for a class length of 0",
+            UnusedCell::SubkeyList => "subkey list (0xffffffff) for a key without subkeys",
+            UnusedCell::ValueList => "value list (0xffffffff) for a key without values",
+        };
         if offset != NO_CELL {
             self.report(
                 kind,

@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 use nt_hive::NtHiveNameString;
 
 use super::cells::data_offset;
+use super::keys::UnusedCell;
 use super::problem::ProblemKind;
 use super::walk::{Pending, Walker};
 use crate::hive::key_node::{self, KeyNode};
@@ -23,12 +24,7 @@ impl<'h> Walker<'h> {
         stack: &mut Vec<Pending>,
     ) {
         if node.subkey_count == 0 {
-            self.expect_no_cell(
-                ProblemKind::SubkeyList,
-                key,
-                (28, node.subkeys_list),
-                "subkey list (0xffffffff) for a key without subkeys",
-            );
+            self.expect_no_cell(key, node, UnusedCell::SubkeyList);
             return;
         }
         let Some(leaves) = self.leaves(key, node.subkeys_list) else {

@@ -13,6 +13,14 @@ fn kinds(report: &CheckReport) -> Vec<ProblemKind> {
     report.problems.iter().map(|p| p.kind).collect()
 }
 
+/// The one problem the check finds in `bytes`, after asserting that it is the only one and of
+/// `kind`.
+fn the_only_problem(bytes: &[u8], kind: ProblemKind) -> Problem {
+    let report = check_hive(bytes);
+    assert_eq!(kinds(&report), vec![kind], "{:#?}", report.problems);
+    report.problems.into_iter().next().unwrap()
+}
+
 #[test]
 fn the_bundled_hives_are_whole() {
     for name in ["win10-x64.hive", "win10-x64-lsp.hive", "winxp-sp3-x86.hive"] {
@@ -118,27 +126,15 @@ fn a_wrong_hash_a_wrong_reference_count_and_a_bad_parent_are_each_reported() {
     let mut bytes = hive.clone();
     let lh = first_cell(&bytes, b"lh");
     bytes[lh + 8] ^= 1; // the hash of element 0
-    let report = check_hive(&bytes);
-    assert_eq!(
-        kinds(&report),
-        vec![ProblemKind::SubkeyList],
-        "{:#?}",
-        report.problems
-    );
-    assert_eq!(report.problems[0].offset, Some(lh as u64 + 8));
-    assert!(report.problems[0].message.contains("name hash"));
+    let problem = the_only_problem(&bytes, ProblemKind::SubkeyList);
+    assert_eq!(problem.offset, Some(lh as u64 + 8));
+    assert!(problem.message.contains("name hash"));
 
     let mut bytes = hive.clone();
     let sk = first_cell(&bytes, b"sk");
     bytes[sk + 12] = bytes[sk + 12].wrapping_add(1); // the reference count
-    let report = check_hive(&bytes);
-    assert_eq!(
-        kinds(&report),
-        vec![ProblemKind::Security],
-        "{:#?}",
-        report.problems
-    );
-    assert!(report.problems[0].message.contains("reference count"));
+    let problem = the_only_problem(&bytes, ProblemKind::Security);
+    assert!(problem.message.contains("reference count"));
 
     let mut bytes = hive.clone();
     let sk = first_cell(&bytes, b"sk");

@@ -2,6 +2,7 @@
 //! resident in one cell, or big data: a `db` record, its segment list and segments).
 
 use super::cells::data_offset;
+use super::keys::UnusedCell;
 use super::problem::ProblemKind;
 use super::walk::Walker;
 use crate::hive::big_data::{self, BigData, SEGMENT_SIZE};
@@ -13,12 +14,7 @@ impl Walker<'_> {
     /// Check the value list of `key` and every value in it.
     pub(super) fn check_values(&mut self, key: u32, node: &KeyNode) {
         if node.value_count == 0 {
-            self.expect_no_cell(
-                ProblemKind::ValueList,
-                key,
-                (40, node.values_list),
-                "value list (0xffffffff) for a key without values",
-            );
+            self.expect_no_cell(key, node, UnusedCell::ValueList);
             return;
         }
         let list = node.values_list;

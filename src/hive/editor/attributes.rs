@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::keys::AT_MAXIMUM;
 use super::{EditError, Editor, KeyHandle, data_offset};
 use crate::error::FormatError;
 use crate::hive::cell::NO_CELL;
@@ -31,13 +32,7 @@ impl Editor {
             Some(offset) => offset,
             None => self.add_security_cell(node.security, descriptor)?,
         };
-        let (mut sk, _) = self.key_security(target)?;
-        sk.reference_count = sk.reference_count.checked_add(1).ok_or_else(|| {
-            FormatError::at(
-                data_offset(target) + 12,
-                "the reference count is already at its maximum",
-            )
-        })?;
+        let sk = self.security_with_more_uses(target, 1, AT_MAXIMUM)?;
         sk.write_header(self.heap.data_mut(target)?);
         let old = node.security;
         node.security = target;

@@ -198,14 +198,7 @@ impl CellHeap {
             Some((free_size, offset)) => {
                 self.remove_free(offset, free_size);
                 if free_size - size >= CELL_ALIGNMENT {
-                    let rest = offset + size;
-                    CellHeader {
-                        size: free_size - size,
-                        allocated: false,
-                    }
-                    .write(self.bins_mut(), rest as usize);
-                    self.set_start(rest, true);
-                    self.insert_free(rest, free_size - size);
+                    self.add_free_cell(offset + size, free_size - size);
                     self.write_cell(offset, size, data);
                 } else {
                     self.write_cell(offset, free_size, data);
@@ -260,15 +253,20 @@ impl CellHeap {
         self.write_cell(cell, size, data);
         let rest = cell + size;
         if rest < end {
-            CellHeader {
-                size: end - rest,
-                allocated: false,
-            }
-            .write(self.bins_mut(), rest as usize);
-            self.set_start(rest, true);
-            self.insert_free(rest, end - rest);
+            self.add_free_cell(rest, end - rest);
         }
         Ok(cell)
+    }
+
+    /// Make a new free cell of `size` bytes at `offset`: the unused tail of a split or new bin.
+    fn add_free_cell(&mut self, offset: u32, size: u32) {
+        CellHeader {
+            size,
+            allocated: false,
+        }
+        .write(self.bins_mut(), offset as usize);
+        self.set_start(offset, true);
+        self.insert_free(offset, size);
     }
 
     /// Mark the allocated cell at `offset` free, merged with free cells right before and after it.

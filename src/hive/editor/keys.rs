@@ -12,6 +12,9 @@ use crate::hive::key_node::{KEY_COMP_NAME, KEY_NO_DELETE, KeyNode};
 use crate::hive::name::StoredName;
 use crate::hive::security::KeySecurity;
 
+/// Why one more key cannot use a security cell.
+pub(super) const AT_MAXIMUM: &str = "the reference count is already at its maximum";
+
 /// Everything a subtree deletion frees, gathered and checked before any byte changes.
 #[derive(Default)]
 struct Subtree {
@@ -82,13 +85,7 @@ impl Editor {
     /// A new key node named `name` under `parent`, sharing the parent's security descriptor.
     fn add_subkey(&mut self, parent: u32, name: &StoredName) -> Result<u32, EditError> {
         let security = self.key_node(parent)?.security;
-        let (mut sk, _) = self.key_security(security)?;
-        sk.reference_count = sk.reference_count.checked_add(1).ok_or_else(|| {
-            FormatError::at(
-                data_offset(security) + 12,
-                "the reference count is already at its maximum",
-            )
-        })?;
+        let sk = self.security_with_more_uses(security, 1, AT_MAXIMUM)?;
         let node = KeyNode {
             flags: if name.compressed { KEY_COMP_NAME } else { 0 },
             last_written: self.timestamp,
@@ -113,6 +110,22 @@ impl Editor {
 
     pub(super) fn key_security(&self, offset: u32) -> Result<(KeySecurity, &[u8]), FormatError> {
         KeySecurity::parse(self.heap.data(offset)?, data_offset(offset))
+    }
+
+    /// The security record at `offset` with `uses` more references, for the caller to write back
+    /// once the keys that use it exist; `overflow` is the error when the count cannot grow.
+    pub(super) fn security_with_more_uses(
+        &self,
+        offset: u32,
+        uses: u32,
+        overflow: &'static str,
+    ) -> Result<KeySecurity, FormatError> {
+        let (mut sk, _) = self.key_security(offset)?;
+        sk.reference_count = sk
+            .reference_count
+            .checked_add(uses)
+            .ok_or_else(|| FormatError::at(data_offset(offset) + 12, overflow))?;
+        Ok(sk)
     }
 
     /// Collect the cells of the subtree at `key` with an explicit stack (no recursion), refusing

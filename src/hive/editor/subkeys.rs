@@ -305,13 +305,11 @@ impl Editor {
             .ok()
             .filter(|&n| n.div_ceil(MAX_LEAF_ENTRIES as u32) <= subkey_list::MAX_ENTRIES as u32)
             .ok_or_else(|| EditError::Limit("the key would have too many subkeys".to_string()))?;
-        let (mut sk, _) = self.key_security(node.security)?;
-        sk.reference_count = sk.reference_count.checked_add(count).ok_or_else(|| {
-            FormatError::at(
-                data_offset(node.security) + 12,
-                "the reference count would pass its maximum",
-            )
-        })?;
+        let sk = self.security_with_more_uses(
+            node.security,
+            count,
+            "the reference count would pass its maximum",
+        )?;
         sk.write_header(self.heap.data_mut(node.security)?);
 
         let kind = new_leaf_kind(self.minor_version);

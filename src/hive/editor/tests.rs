@@ -23,6 +23,11 @@ fn list_kind(editor: &Editor, path: &str) -> Option<ListKind> {
     })
 }
 
+/// The key `name` right under the root, as nt-hive reads it.
+fn top_key<'h>(hive: &'h nt_hive::Hive<&[u8]>, name: &str) -> nt_hive::KeyNode<'h, &'h [u8]> {
+    hive.root_key_node().unwrap().subkey(name).unwrap().unwrap()
+}
+
 fn root_security_refs(editor: &Editor) -> u32 {
     let security = editor.key_node(editor.root).unwrap().security;
     editor.key_security(security).unwrap().0.reference_count
@@ -94,12 +99,7 @@ fn values_of_every_size_read_back_through_nt_hive() {
     }
     let image = editor.finish();
     let hive = nt_hive::Hive::new(&image[..]).unwrap();
-    let key = hive
-        .root_key_node()
-        .unwrap()
-        .subkey("key")
-        .unwrap()
-        .unwrap();
+    let key = top_key(&hive, "key");
     for size in sizes {
         let value = key.value(&format!("v{size}")).unwrap().unwrap();
         let data = value.data().unwrap().into_vec().unwrap();
@@ -193,12 +193,7 @@ fn subkeys_stay_sorted_and_split_into_an_index_root() {
 
     let image = editor.finish();
     let hive = nt_hive::Hive::new(&image[..]).unwrap();
-    let parent = hive
-        .root_key_node()
-        .unwrap()
-        .subkey("parent")
-        .unwrap()
-        .unwrap();
+    let parent = top_key(&hive, "parent");
     for name in &names {
         assert!(
             parent.subkey(&name.to_lowercase()).is_some(),

@@ -260,8 +260,11 @@ pub fn sequence_precedes(a: u32, b: u32) -> bool {
 pub(crate) mod tests {
     use super::*;
 
-    /// Build a valid entry: `pages` are (offset, size, fill byte).
-    pub(crate) fn entry(sequence: u32, bins_size: u32, pages: &[(u32, u32, u8)]) -> Vec<u8> {
+    /// A dirty page of a test entry: (offset, size, fill byte).
+    type Page = (u32, u32, u8);
+
+    /// Build a valid entry of `pages`.
+    pub(crate) fn entry(sequence: u32, bins_size: u32, pages: &[Page]) -> Vec<u8> {
         let mut e = vec![0u8; ENTRY_HEADER_SIZE];
         e[..4].copy_from_slice(ENTRY_SIGNATURE);
         e[OFF_SEQUENCE..OFF_SEQUENCE + 4].copy_from_slice(&sequence.to_le_bytes());
@@ -297,12 +300,26 @@ pub(crate) mod tests {
         log
     }
 
+    /// A log of entries (sequence, pages) over 8192 bytes of bins.
+    fn log_of(entries: &[(u32, &[Page])]) -> Vec<u8> {
+        let entries: Vec<Vec<u8>> = entries
+            .iter()
+            .map(|&(sequence, pages)| entry(sequence, 8192, pages))
+            .collect();
+        log_with(&entries)
+    }
+
+    /// Why the one-entry log whose header has `value` at `field` (hashes updated) is refused.
+    fn refusal_with(field: usize, value: u32) -> FormatError {
+        let mut e = entry(7, 8192, &[(0, 512, 1)]);
+        e[field..field + 4].copy_from_slice(&value.to_le_bytes());
+        rehash(&mut e);
+        LogEntry::parse(&log_with(&[e]), LOG_HEADER_SIZE).unwrap_err()
+    }
+
     #[test]
     fn valid_entries_are_read_in_sequence() {
-        let log = log_with(&[
-            entry(7, 8192, &[(0, 4096, 1)]),
-            entry(8, 8192, &[(4096, 512, 2)]),
-        ]);
+        let log = log_of(&[(7, &[(0, 4096, 1)]), (8, &[(4096, 512, 2)])]);
         let scan = scan_entries(&log, 7);
         assert_eq!(scan.entries.len(), 2);
         assert!(scan.stop.is_none());
@@ -351,10 +368,7 @@ pub(crate) mod tests {
 
     #[test]
     fn sequence_gap_stops_after_the_last_good_entry() {
-        let log = log_with(&[
-            entry(7, 8192, &[(0, 512, 1)]),
-            entry(9, 8192, &[(0, 512, 2)]),
-        ]);
+        let log = log_of(&[(7, &[(0, 512, 1)]), (9, &[(0, 512, 2)])]);
         let scan = scan_entries(&log, 7);
         assert_eq!(scan.entries.len(), 1);
         assert!(scan.stop.unwrap().message.contains("gap"));
@@ -363,19 +377,12 @@ pub(crate) mod tests {
     #[test]
     fn huge_sizes_are_refused_before_hashing() {
         // A valid-looking entry whose size claims 4 GiB - 512.
-        let mut e = entry(7, 8192, &[(0, 512, 1)]);
-        e[OFF_SIZE..OFF_SIZE + 4].copy_from_slice(&0xFFFF_FE00u32.to_le_bytes());
-        rehash(&mut e);
-        let err = LogEntry::parse(&log_with(&[e]), LOG_HEADER_SIZE).unwrap_err();
+        let err = refusal_with(OFF_SIZE, 0xFFFF_FE00);
         assert_eq!(err.offset, Some((LOG_HEADER_SIZE + OFF_SIZE) as u64));
         assert!(err.message.contains("fits in the file"), "{}", err.message);
 
         // A page reference past the hive bins it claims.
-        let mut e = entry(7, 8192, &[(0, 512, 1)]);
-        e[ENTRY_HEADER_SIZE + 4..ENTRY_HEADER_SIZE + 8]
-            .copy_from_slice(&0xFFFF_F000u32.to_le_bytes());
-        rehash(&mut e);
-        let err = LogEntry::parse(&log_with(&[e]), LOG_HEADER_SIZE).unwrap_err();
+        let err = refusal_with(ENTRY_HEADER_SIZE + 4, 0xFFFF_F000);
         assert!(
             err.message.contains("inside the 8192 bytes"),
             "{}",
@@ -383,19 +390,13 @@ pub(crate) mod tests {
         );
 
         // A page count whose references cannot fit in the entry.
-        let mut e = entry(7, 8192, &[(0, 512, 1)]);
-        e[OFF_PAGE_COUNT..OFF_PAGE_COUNT + 4].copy_from_slice(&u32::MAX.to_le_bytes());
-        rehash(&mut e);
-        let err = LogEntry::parse(&log_with(&[e]), LOG_HEADER_SIZE).unwrap_err();
+        let err = refusal_with(OFF_PAGE_COUNT, u32::MAX);
         assert_eq!(err.offset, Some((LOG_HEADER_SIZE + OFF_PAGE_COUNT) as u64));
     }
 
     #[test]
     fn bins_size_not_a_multiple_of_4096_is_refused() {
-        let mut e = entry(7, 8192, &[(0, 512, 1)]);
-        e[OFF_BINS_SIZE..OFF_BINS_SIZE + 4].copy_from_slice(&8000u32.to_le_bytes());
-        rehash(&mut e);
-        let err = LogEntry::parse(&log_with(&[e]), LOG_HEADER_SIZE).unwrap_err();
+        let err = refusal_with(OFF_BINS_SIZE, 8000);
         assert_eq!(err.offset, Some((LOG_HEADER_SIZE + OFF_BINS_SIZE) as u64));
     }
 

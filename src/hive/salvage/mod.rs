@@ -96,10 +96,14 @@ pub fn salvage(bytes: &[u8]) -> Result<Salvaged, FormatError> {
         .map_err(|e| write_error(&e))?;
     editor.set_timestamp(base.timestamp);
     editor.set_minimum_sequence(base.primary_sequence.max(base.secondary_sequence));
-    let mut stack = vec![(root, editor.root_key(), String::new())];
-    while let Some((key, handle, path)) = stack.pop() {
+    let mut stack = vec![KeyToCopy {
+        key: root,
+        handle: editor.root_key(),
+        path: String::new(),
+    }];
+    while let Some(key) = stack.pop() {
         let children = salvage
-            .copy_key(&mut input, &mut editor, &key, handle, &path)
+            .copy_key(&mut input, &mut editor, &key)
             .map_err(|e| write_error(&e))?;
         for child in children.into_iter().rev() {
             stack.push(child);
@@ -143,6 +147,13 @@ fn first_of_each_name(names: &[&StoredName]) -> Vec<bool> {
     keep
 }
 
+/// A key read from the input, the key written for it, and its path (for `Dropped`).
+struct KeyToCopy {
+    key: InputKey,
+    handle: KeyHandle,
+    path: String,
+}
+
 #[derive(Default)]
 struct Salvage {
     dropped: Vec<Dropped>,
@@ -167,10 +178,9 @@ impl Salvage {
         &mut self,
         input: &mut Input<'_>,
         editor: &mut Editor,
-        key: &InputKey,
-        handle: KeyHandle,
-        path: &str,
-    ) -> Result<Vec<(InputKey, KeyHandle, String)>, EditError> {
+        to_copy: &KeyToCopy,
+    ) -> Result<Vec<KeyToCopy>, EditError> {
+        let (key, handle, path) = (&to_copy.key, to_copy.handle, to_copy.path.as_str());
         self.keys += 1;
         match input.security(key) {
             Ok(descriptor) => editor.set_security(handle, descriptor)?,
@@ -190,7 +200,7 @@ impl Salvage {
             Ok(None) => {}
             Err(e) => self.drop(path.to_string(), None, DroppedKind::Class, e),
         }
-        self.copy_values(input, editor, key, handle, path)?;
+        self.copy_values(input, editor, to_copy)?;
         let children = self.read_subkeys(input, key, path);
         let names: Vec<StoredName> = children.iter().map(|c| c.name.clone()).collect();
         let handles = editor.create_subkeys(handle, &names)?;
@@ -198,9 +208,10 @@ impl Salvage {
         Ok(children
             .into_iter()
             .zip(handles)
-            .map(|(child, handle)| {
-                let child_path = join(path, &display(&child.name));
-                (child, handle, child_path)
+            .map(|(child, handle)| KeyToCopy {
+                path: join(path, &display(&child.name)),
+                key: child,
+                handle,
             })
             .collect())
     }
@@ -209,11 +220,10 @@ impl Salvage {
         &mut self,
         input: &mut Input<'_>,
         editor: &mut Editor,
-        key: &InputKey,
-        handle: KeyHandle,
-        path: &str,
+        to_copy: &KeyToCopy,
     ) -> Result<(), EditError> {
-        let offsets = match input.value_offsets(key) {
+        let path = to_copy.path.as_str();
+        let offsets = match input.value_offsets(&to_copy.key) {
             Ok(offsets) => offsets,
             Err(e) => {
                 self.drop(path.to_string(), None, DroppedKind::Values, e);
@@ -251,7 +261,7 @@ impl Salvage {
             }
         }
         self.values += kept.len() as u64;
-        editor.add_values(handle, &kept)
+        editor.add_values(to_copy.handle, &kept)
     }
 
     /// The readable subkeys of `key`, each name once, in list order.

@@ -5,6 +5,7 @@
 
 use crate::error::FormatError;
 use crate::hive::cell::NO_CELL;
+use crate::hive::editor::EditError;
 use crate::hive::key_node::KeyNode;
 use crate::hive::key_value::{INLINE_MAX, KeyValue, VALUE_TOMBSTONE};
 use crate::hive::name::StoredName;
@@ -69,10 +70,8 @@ impl<'a> Input<'a> {
             bytes: name.to_vec(),
             compressed: node.name_is_compressed(),
         };
-        crate::hive::editor::check_key_name(&name)
-            .map_err(|e| e.to_string())
-            .and_then(|()| check_readable(&name))
-            .map_err(|e| FormatError::at(at + 76, format!("unusable key name: {e}")))?;
+        let usable = crate::hive::editor::check_key_name(&name);
+        check_usable(&name, usable, at + 76, "key")?;
         self.claim(&[offset])?;
         Ok(InputKey { offset, node, name })
     }
@@ -141,10 +140,8 @@ impl<'a> Input<'a> {
             bytes: name.to_vec(),
             compressed: vk.name_is_compressed(),
         };
-        crate::hive::editor::check_value_name(&name)
-            .map_err(|e| e.to_string())
-            .and_then(|()| check_readable(&name))
-            .map_err(|e| FormatError::at(at + 20, format!("unusable value name: {e}")))?;
+        let usable = crate::hive::editor::check_value_name(&name);
+        check_usable(&name, usable, at + 20, "value")?;
         let (data, mut cells) = self.value_data(offset, &vk)?;
         cells.push(offset);
         self.claim(&cells)?;
@@ -197,6 +194,20 @@ impl<'a> Input<'a> {
 /// A name other tools read the same way: no NUL (most cut the name there) and, in UTF-16, no
 /// unpaired surrogate (most refuse to decode it). Windows takes both, but a salvaged hive must
 /// read the same everywhere; such names come from damage (found by the mutation tests).
+/// Refuse a `what` (key or value) name stored at `at` that the editor refused (`usable`) or that
+/// cannot be shown.
+fn check_usable(
+    name: &StoredName,
+    usable: Result<(), EditError>,
+    at: u64,
+    what: &str,
+) -> Result<(), FormatError> {
+    usable
+        .map_err(|e| e.to_string())
+        .and_then(|()| check_readable(name))
+        .map_err(|e| FormatError::at(at, format!("unusable {what} name: {e}")))
+}
+
 fn check_readable(name: &StoredName) -> Result<(), String> {
     let nul = if name.compressed {
         name.bytes.contains(&0)

@@ -13,7 +13,9 @@ mod structure;
 use serde::Serialize;
 
 use crate::hive::value::key_at_or_below;
-use crate::winsock::catalog::{CatalogList, ControlSetCatalogs, NamespaceEntry, ProtocolEntry};
+use crate::winsock::catalog::{
+    CatalogList, ControlSetCatalogs, NamespaceEntry, ProtocolEntry, WINSOCK2_PARAMETERS,
+};
 use crate::winsock::findings::Finding;
 use crate::winsock::windows_version::WindowsVersion;
 
@@ -76,19 +78,11 @@ pub fn diagnose(cs: &ControlSetCatalogs, windows: &WindowsVersion) -> Diagnosis 
 
 /// `Services\WinSock2\Parameters\Protocol_Catalog9`, as named in the hive.
 fn protocol_root_path(cs: &ControlSetCatalogs) -> String {
-    let name = cs
-        .protocol_catalog
-        .as_ref()
-        .map_or("Protocol_Catalog9", |r| r.key.as_str());
-    format!(r"{}\{name}", crate::winsock::catalog::WINSOCK2_PARAMETERS)
+    format!(r"{WINSOCK2_PARAMETERS}\{}", cs.protocol_catalog_key())
 }
 
 fn namespace_root_path(cs: &ControlSetCatalogs) -> String {
-    let name = cs
-        .namespace_catalog
-        .as_ref()
-        .map_or("NameSpace_Catalog5", |r| r.key.as_str());
-    format!(r"{}\{name}", crate::winsock::catalog::WINSOCK2_PARAMETERS)
+    format!(r"{WINSOCK2_PARAMETERS}\{}", cs.namespace_catalog_key())
 }
 
 fn protocol_list_path<E>(cs: &ControlSetCatalogs, list: &CatalogList<E>) -> String {

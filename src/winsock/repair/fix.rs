@@ -46,10 +46,18 @@ pub fn plan(
     Ok(())
 }
 
+/// Why a key past the count is removed.
+pub(super) const NEVER_LOADED: &str = "never loaded: outside the entry keys 1..count";
+
 /// The keys Winsock should load, in order: every numbered key when there is a gap below the
 /// count (an entry was deleted without renumbering: the keys past the count are the rest of
-/// the catalog), else the keys 1..count. The others are never loaded.
-fn kept<E: EntryKey>(list: &CatalogList<E>) -> (Vec<&E>, Vec<&E>) {
+/// the catalog), else the keys 1..count. The others are never loaded: `remove_never` is given
+/// each one's key path (below `root_path`).
+fn kept<'l, E: EntryKey>(
+    list: &'l CatalogList<E>,
+    root_path: &str,
+    mut remove_never: impl FnMut(String, &'l E),
+) -> Vec<&'l E> {
     let mut numbered: Vec<(u32, &E)> = Vec::new();
     let mut never = Vec::new();
     for entry in &list.entries {
@@ -72,7 +80,13 @@ fn kept<E: EntryKey>(list: &CatalogList<E>) -> (Vec<&E>, Vec<&E>) {
             never.push(entry);
         }
     }
-    (keep, never)
+    for entry in never {
+        remove_never(
+            format!(r"{root_path}\{}\{}", list.name, entry.key_name()),
+            entry,
+        );
+    }
+    keep
 }
 
 fn protocol(cs: &ControlSetCatalogs, plan: &mut RepairPlan) -> Result<(), PlanError> {
@@ -95,14 +109,9 @@ fn protocol(cs: &ControlSetCatalogs, plan: &mut RepairPlan) -> Result<(), PlanEr
         .map(|above| above.max(root.next_catalog_entry_id.unwrap_or(FIRST_CATALOG_ID)));
     let mut lists = Vec::new();
     for list in cs.protocol_catalogs.iter().filter(|l| l.present) {
-        let (keep, never) = kept(list);
-        for entry in never {
-            plan.removed_protocol(
-                format!(r"{root_path}\{}\{}", list.name, entry.key),
-                "never loaded: outside the entry keys 1..count",
-                removed(entry),
-            );
-        }
+        let keep = kept(list, &root_path, |key, entry| {
+            plan.removed_protocol(key, NEVER_LOADED, removed(entry));
+        });
         let ids: BTreeSet<u32> = keep
             .iter()
             .filter_map(|e| e.item.as_ref())
@@ -151,26 +160,8 @@ fn protocol(cs: &ControlSetCatalogs, plan: &mut RepairPlan) -> Result<(), PlanEr
         }
         lists.push((list, wanted));
     }
-    let counts: Vec<(&str, u32)> = lists
-        .iter()
-        .map(|(l, w)| (l.name.as_str(), w.len() as u32))
-        .collect();
-    counters(
-        plan,
-        &root_path,
-        Some(root),
-        &counts,
-        Some(next.unwrap_or(u32::MAX)),
-    );
-    delete_locks(plan, &root_path, Some(root));
-    for (list, wanted) in lists {
-        plan.entries(
-            &format!(r"{root_path}\{}", list.name),
-            true,
-            &current_entries(Some(list)),
-            &wanted,
-        );
-    }
+    let next = Some(next.unwrap_or(u32::MAX));
+    renumber(plan, &root_path, root, lists, next);
     Ok(())
 }
 
@@ -221,27 +212,33 @@ fn namespace(cs: &ControlSetCatalogs, plan: &mut RepairPlan) {
     let root_path = namespace_root_path(cs);
     let mut lists = Vec::new();
     for list in cs.namespace_catalogs.iter().filter(|l| l.present) {
-        let (keep, never) = kept(list);
-        for entry in never {
-            plan.removed_namespace(
-                format!(r"{root_path}\{}\{}", list.name, entry.key),
-                "never loaded: outside the entry keys 1..count",
-                &entry.provider,
-                &entry.values,
-            );
-        }
+        let keep = kept(list, &root_path, |key, entry| {
+            plan.removed_namespace(key, NEVER_LOADED, &entry.provider, &entry.values);
+        });
         let wanted: Vec<Vec<RawValue>> = keep.iter().map(|e| e.values.clone()).collect();
         lists.push((list, wanted));
     }
     if !needs_work(root, &lists) {
         return;
     }
+    renumber(plan, &root_path, root, lists, None);
+}
+
+/// Write each list of a catalog as `wanted` (numbered 1..), with its count, the catalog's
+/// counters (`next` ID, for protocols) and no lock.
+fn renumber<E: AsCurrent>(
+    plan: &mut RepairPlan,
+    root_path: &str,
+    root: &CatalogRoot,
+    lists: Vec<(&CatalogList<E>, Vec<Vec<RawValue>>)>,
+    next: Option<u32>,
+) {
     let counts: Vec<(&str, u32)> = lists
         .iter()
         .map(|(l, w)| (l.name.as_str(), w.len() as u32))
         .collect();
-    counters(plan, &root_path, Some(root), &counts, None);
-    delete_locks(plan, &root_path, Some(root));
+    counters(plan, root_path, Some(root), &counts, next);
+    delete_locks(plan, root_path, Some(root));
     for (list, wanted) in lists {
         plan.entries(
             &format!(r"{root_path}\{}", list.name),

@@ -5,8 +5,7 @@
 use crate::hive::value::{RawValue, find, names_equal};
 use crate::winsock::catalog::{
     CATALOG_ENTRIES, CATALOG_ENTRIES64, CatalogList, CatalogRoot, ControlSetCatalogs,
-    DEFAULT_NAMESPACE_CATALOG, DEFAULT_PROTOCOL_CATALOG, NamespaceEntry, ProtocolEntry,
-    WINSOCK2_PARAMETERS,
+    NamespaceEntry, ProtocolEntry, WINSOCK2_PARAMETERS,
 };
 use crate::winsock::family::Arch;
 use crate::winsock::repair::plan::{CurrentEntry, RepairPlan, SERIAL_ACCESS_NUM};
@@ -30,19 +29,11 @@ pub fn relative<'p>(cs: &ControlSetCatalogs, path: &'p str) -> &'p str {
 
 /// The protocol catalog key, as the hive names it.
 pub fn protocol_root_path(cs: &ControlSetCatalogs) -> String {
-    let name = cs
-        .protocol_catalog
-        .as_ref()
-        .map_or(DEFAULT_PROTOCOL_CATALOG, |r| r.key.as_str());
-    format!(r"{}\{name}", parameters_path(cs))
+    format!(r"{}\{}", parameters_path(cs), cs.protocol_catalog_key())
 }
 
 pub fn namespace_root_path(cs: &ControlSetCatalogs) -> String {
-    let name = cs
-        .namespace_catalog
-        .as_ref()
-        .map_or(DEFAULT_NAMESPACE_CATALOG, |r| r.key.as_str());
-    format!(r"{}\{name}", parameters_path(cs))
+    format!(r"{}\{}", parameters_path(cs), cs.namespace_catalog_key())
 }
 
 /// The entry lists Windows keeps: both on x64, the 32-bit one only elsewhere.

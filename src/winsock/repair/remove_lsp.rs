@@ -11,7 +11,7 @@ use crate::hive::value::RawValue;
 use crate::winsock::catalog::{ControlSetCatalogs, PACKED_CATALOG_ITEM, ProtocolEntry};
 use crate::winsock::diagnose::loaded;
 use crate::winsock::findings::Code;
-use crate::winsock::packed_item::{EntryKind, with_chain};
+use crate::winsock::packed_item::{EntryKind, PackedCatalogItem, with_chain};
 use crate::winsock::repair::layout::{
     counters, current_entries, find_list, list_names, protocol_root_path, relative,
 };
@@ -136,12 +136,7 @@ fn removal_set(entries: &[&ProtocolEntry], units: &BTreeSet<LspUnit>) -> BTreeSe
                 if removed.contains(&item.catalog_entry_id) {
                     return None;
                 }
-                let chain: Vec<u32> = item
-                    .chain
-                    .iter()
-                    .copied()
-                    .filter(|i| !removed.contains(i))
-                    .collect();
+                let chain = chain_without(item, &removed);
                 let whole = item.kind() == EntryKind::Chain
                     && chain.len() >= 2
                     && chain
@@ -161,6 +156,15 @@ fn removal_set(entries: &[&ProtocolEntry], units: &BTreeSet<LspUnit>) -> BTreeSe
     removed
 }
 
+/// The chain of `item` without the `removed` IDs.
+fn chain_without(item: &PackedCatalogItem, removed: &BTreeSet<u32>) -> Vec<u32> {
+    item.chain
+        .iter()
+        .copied()
+        .filter(|i| !removed.contains(i))
+        .collect()
+}
+
 /// The entry's values, its chain without the removed IDs (every other byte as stored).
 fn values_without(entry: &ProtocolEntry, removed: &BTreeSet<u32>) -> Vec<RawValue> {
     let Some((item, raw)) = entry
@@ -173,12 +177,7 @@ fn values_without(entry: &ProtocolEntry, removed: &BTreeSet<u32>) -> Vec<RawValu
     if item.kind() != EntryKind::Chain || !item.chain.iter().any(|i| removed.contains(i)) {
         return entry.values.clone();
     }
-    let chain: Vec<u32> = item
-        .chain
-        .iter()
-        .copied()
-        .filter(|i| !removed.contains(i))
-        .collect();
+    let chain = chain_without(item, removed);
     let Some(bytes) = with_chain(raw, &chain) else {
         return entry.values.clone();
     };

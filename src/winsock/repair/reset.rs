@@ -25,6 +25,7 @@ use crate::winsock::findings::Code;
 use crate::winsock::guid::Guid;
 use crate::winsock::known_malicious::known_malicious;
 use crate::winsock::packed_item::{BASE_PROTOCOL, with_catalog_entry_id};
+use crate::winsock::repair::fix::NEVER_LOADED;
 use crate::winsock::repair::layout::{
     FIRST_CATALOG_ID, counters, current_entries, delete_locks, find_list, list_names,
     namespace_root_path, parameters_path, protocol_root_path, relative,
@@ -110,11 +111,7 @@ pub fn plan(
                 values: &entry.values,
             };
             if !loaded_entries.iter().any(|l| std::ptr::eq(*l, entry)) {
-                plan.removed_protocol(
-                    key,
-                    "never loaded: outside the entry keys 1..count",
-                    removed,
-                );
+                plan.removed_protocol(key, NEVER_LOADED, removed);
                 continue;
             }
             let verdict = judge(entry, options.keep_third_party);
