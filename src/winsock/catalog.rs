@@ -42,6 +42,7 @@ pub struct SystemCatalogs {
     pub select: Option<Select>,
     /// `ControlSetNNN` keys under the root, ascending.
     pub control_sets_present: Vec<String>,
+    /// The control set asked for, else the one `Select\Current` names.
     pub selected: ControlSetCatalogs,
     /// The other control sets, when asked for.
     pub others: Vec<ControlSetCatalogs>,
@@ -50,21 +51,27 @@ pub struct SystemCatalogs {
 /// Everything Winsock reads from one control set.
 #[derive(Debug, Clone, Serialize)]
 pub struct ControlSetCatalogs {
+    /// The control set's key name, e.g. `ControlSet001`.
     pub control_set: String,
     /// How this control set was chosen (`None` for the extra ones of `--all-control-sets`).
     pub chosen_by: Option<ChosenBy>,
+    /// `Services\WinSock2\Parameters`; `None` when missing.
     pub winsock2_parameters: Option<Winsock2Parameters>,
     /// The protocol catalog key (named by `Current_Protocol_Catalog`).
     pub protocol_catalog: Option<CatalogRoot>,
     /// `Catalog_Entries` then `Catalog_Entries64`, each when its key or its count value exists.
     pub protocol_catalogs: Vec<CatalogList<ProtocolEntry>>,
+    /// The namespace catalog key (named by `Current_NameSpace_Catalog`).
     pub namespace_catalog: Option<CatalogRoot>,
+    /// `Catalog_Entries` then `Catalog_Entries64` of the namespace catalog.
     pub namespace_catalogs: Vec<CatalogList<NamespaceEntry>>,
     /// `Services\Winsock\Parameters`.
     pub winsock_parameters: Option<WinsockParameters>,
     /// One per name in `Transports`, in that order.
     pub transports: Vec<TransportHelper>,
+    /// `Services\AFD`, the kernel side of every socket; `None` when missing.
     pub afd: Option<ServiceKey>,
+    /// `Services\Tcpip`; `None` when missing.
     pub tcpip: Option<ServiceKey>,
     /// Keys that exist but could not be read; the parts below them are `None` or empty.
     pub read_errors: Vec<ReadError>,
@@ -91,6 +98,7 @@ fn key_or<'a>(root: &'a Option<CatalogRoot>, default: &'a str) -> &'a str {
 pub struct ReadError {
     /// Path from the hive root, e.g. `ControlSet001\Services\AFD`.
     pub key: String,
+    /// What the reader met there.
     pub error: String,
 }
 
@@ -138,6 +146,7 @@ impl CatalogRoot {
 /// One entry list (`Catalog_Entries` or `Catalog_Entries64`) with its count from the root.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CatalogList<E> {
+    /// `Catalog_Entries` or `Catalog_Entries64`, as the hive spells it.
     pub name: String,
     /// Whether the key exists (a count value may exist without it).
     pub present: bool,
@@ -152,6 +161,7 @@ pub struct CatalogList<E> {
 /// One subkey of a protocol entry list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProtocolEntry {
+    /// The entry's key name, e.g. `000000000001`.
     pub key: String,
     /// The `ProtocolName` value if present, else `szProtocol`.
     pub protocol_name: Option<String>,
@@ -161,7 +171,9 @@ pub struct ProtocolEntry {
     pub protocol_name_value: Option<String>,
     /// What the ProviderId belongs to, when it is a well-known provider.
     pub well_known_provider: Option<&'static str>,
+    /// Base provider, layered (hidden) entry or chain entry, from the decoded item.
     pub kind: Option<EntryKind>,
+    /// The decoded `PackedCatalogItem`; `None` when missing or unreadable (see `error`).
     #[serde(flatten)]
     pub item: Option<PackedCatalogItem>,
     /// Type of the PackedCatalogItem value, when it is not REG_BINARY.
@@ -170,6 +182,7 @@ pub struct ProtocolEntry {
     pub error: Option<String>,
     /// Values besides PackedCatalogItem and ProtocolName.
     pub other_values: Vec<RawValue>,
+    /// Subkeys of the entry key (Windows writes none).
     pub subkeys: Vec<String>,
     /// The PackedCatalogItem bytes as stored.
     #[serde(skip)]
@@ -185,14 +198,18 @@ pub struct ProtocolEntry {
 /// One subkey of a namespace entry list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NamespaceEntry {
+    /// The entry's key name, e.g. `000000000001`.
     pub key: String,
     /// `display_string` made readable.
     pub display_name: Option<String>,
     /// What the ProviderId belongs to, when it is a well-known provider.
     pub well_known_provider: Option<&'static str>,
+    /// The values of the entry, decoded.
     #[serde(flatten)]
     pub provider: NamespaceProvider,
+    /// Why the entry could not be read or decoded.
     pub error: Option<String>,
+    /// Subkeys of the entry key (Windows writes none).
     pub subkeys: Vec<String>,
     /// When the entry key was last written (a FILETIME; RFC 3339 in JSON); `None` when unreadable.
     #[serde(serialize_with = "serialize_filetime")]

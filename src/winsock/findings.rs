@@ -31,9 +31,9 @@ impl Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
-    /// `Services\\WinSock2\\Parameters` is missing: no catalogs at all.
+    /// `Services\WinSock2\Parameters` is missing: no catalogs at all.
     Winsock2KeyMissing,
-    /// `Services\\Winsock\\Parameters` is missing: no transport helper list.
+    /// `Services\Winsock\Parameters` is missing: no transport helper list.
     WinsockKeyMissing,
     /// A key exists but cannot be read (damaged cells).
     KeyUnreadable,
@@ -71,9 +71,9 @@ pub enum Code {
     WinsockHookDll,
     /// The AFD driver (the kernel side of every socket) is missing or does not start.
     AfdDisabled,
-    /// `Services\\Tcpip` is missing or disabled (KB 811259's code 24).
+    /// `Services\Tcpip` is missing or disabled (KB 811259's code 24).
     TcpipDisabled,
-    /// A transport listed in `Winsock\\Parameters\\Transports` is broken.
+    /// A transport listed in `Winsock\Parameters\Transports` is broken.
     TransportInvalid,
     /// A base provider this Windows installs is missing from an entry list.
     DefaultProviderMissing,
