@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use crate::image::installation::ImageOptions;
 use crate::input::LogOptions;
 use crate::pipeline::scan::{ScanOptions, VolumeChecks};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 use crate::winsock::family::{Arch, Family};
-use crate::winsock::repair::{LspSelector, RestoreFrom};
+use crate::winsock::repair::{LspSelector, Mode, RestoreFrom};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -429,19 +429,6 @@ pub struct BuildHiveArgs {
     pub force: bool,
 }
 
-/// `--mode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RepairMode {
-    /// Rebuild the protocol catalog from the transports, like netsh winsock reset
-    Reset,
-    /// Remove layered service providers (all, or those named by --lsp), like instlsp
-    RemoveLsp,
-    /// Structural repairs only: numbering, counts, IDs, stale locks, dangling chains
-    Fix,
-    /// Put back the Winsock keys of another copy of the configuration (--from)
-    Restore,
-}
-
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   winsock-doctor repair SYSTEM --mode reset --out SYSTEM.repaired
@@ -475,7 +462,7 @@ pub struct RepairArgs {
 
     /// What to do to the protocol catalog
     #[arg(long, value_enum)]
-    pub mode: Option<RepairMode>,
+    pub mode: Option<Mode>,
 
     /// Rebuild the hive from everything readable first (alone, or before --mode), leaving out
     /// and listing what cannot be read

@@ -7,7 +7,7 @@ use crate::exit::Exit;
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::cli::args::{RepairArgs, RepairMode};
+use crate::cli::args::RepairArgs;
 use crate::cli::print_dirty_notice;
 use crate::cli::restore::undo_command;
 use crate::error::{Error, Result};
@@ -135,12 +135,7 @@ pub fn run(args: &RepairArgs) -> Result<Exit> {
 /// What the arguments ask of the repair pipeline.
 fn request(args: &RepairArgs) -> Result<RepairRequest> {
     let options = RepairOptions {
-        mode: args.mode.map(|m| match m {
-            RepairMode::Reset => Mode::Reset,
-            RepairMode::RemoveLsp => Mode::RemoveLsp,
-            RepairMode::Fix => Mode::Fix,
-            RepairMode::Restore => Mode::Restore,
-        }),
+        mode: args.mode,
         lsps: args.lsp.clone(),
         keep_third_party: args.keep_third_party,
         reset_namespace: args.reset_namespace,
