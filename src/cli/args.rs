@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::hive::filetime::filetime_from_rfc3339;
 use crate::image::installation::ImageOptions;
 use crate::input::LogOptions;
 use crate::pipeline::scan::{ScanOptions, VolumeChecks};
@@ -505,8 +506,8 @@ pub struct RepairArgs {
     pub json: bool,
 
     /// Last-written time for the hive and the changed keys (RFC 3339), for reproducible output
-    #[arg(long, value_name = "RFC3339")]
-    pub timestamp: Option<String>,
+    #[arg(long, value_name = "RFC3339", value_parser = filetime_from_rfc3339)]
+    pub timestamp: Option<u64>,
 
     /// Replace an existing --out (never the input or its logs)
     #[arg(long)]

@@ -11,7 +11,7 @@ use crate::cli::args::RepairArgs;
 use crate::cli::print_dirty_notice;
 use crate::cli::restore::undo_command;
 use crate::error::{Error, Result};
-use crate::hive::filetime::filetime_from_rfc3339;
+use crate::hive::filetime::filetime_now;
 use crate::hive::write_file::write_new_file;
 use crate::pipeline::install::install;
 use crate::pipeline::open_target::{OpenedTarget, open_target};
@@ -160,17 +160,13 @@ fn request(args: &RepairArgs) -> Result<RepairRequest> {
                 .into(),
         ));
     }
-    let timestamp = match &args.timestamp {
-        Some(text) => filetime_from_rfc3339(text)?,
-        None => filetime_from_rfc3339(&jiff::Timestamp::now().to_string())?,
-    };
     Ok(RepairRequest {
         options,
         control_set: args.control_set,
         all_control_sets: args.all_control_sets,
         software: args.software.clone(),
         windows: args.windows.map(|family| (family, args.arch)),
-        timestamp,
+        timestamp: args.timestamp.unwrap_or_else(filetime_now),
         always_write: args.always_write,
         salvage: args.salvage,
     })
