@@ -6,7 +6,7 @@ use crate::hive::filetime::filetime_from_rfc3339;
 use crate::image::installation::ImageOptions;
 use crate::input::LogOptions;
 use crate::pipeline::scan::{ScanOptions, VolumeChecks};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::winsock::family::{Arch, Family};
 use crate::winsock::repair::{LspSelector, Mode, RestoreFrom};
@@ -320,7 +320,7 @@ impl ScanArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   winsock-doctor timeline SYSTEM > winsock-times.csv
-  winsock-doctor timeline SYSTEM --bodyfile > winsock.body && mactime -b winsock.body -d
+  winsock-doctor timeline SYSTEM --format bodyfile > winsock.body && mactime -b winsock.body -d
 
 Lists the catalog keys, every protocol and namespace entry key (with its name, DLL and catalog
 ID or provider), WinSock2, Winsock, AFD, Tcpip and each transport's Parameters\\Winsock, with
@@ -331,12 +331,17 @@ pub struct TimelineArgs {
     #[arg(value_name = "TARGET")]
     pub target: PathBuf,
 
-    /// CSV (the default)
-    #[arg(long, conflicts_with = "bodyfile")]
-    pub csv: bool,
+    /// CSV, or a mactime bodyfile (The Sleuth Kit 3.x): mtime is the key's last-write time
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = TimelineFormat::Csv,
+        default_value_if("bodyfile", "true", "bodyfile")
+    )]
+    pub format: TimelineFormat,
 
-    /// A mactime bodyfile (The Sleuth Kit 3.x): mtime is the key's last-write time
-    #[arg(long)]
+    /// The spelling of --format bodyfile before --format existed, kept for scripts
+    #[arg(long, hide = true, conflicts_with = "format")]
     pub bodyfile: bool,
 
     /// Read ControlSetNNN with this number instead of Select\Current
@@ -350,20 +355,12 @@ pub struct TimelineArgs {
     pub image: ImageArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `timeline --format` (described in its help: doc comments here would spread that help over
+/// one paragraph per flag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TimelineFormat {
     Csv,
     Bodyfile,
-}
-
-impl TimelineArgs {
-    pub fn format(&self) -> TimelineFormat {
-        if self.bodyfile {
-            TimelineFormat::Bodyfile
-        } else {
-            TimelineFormat::Csv
-        }
-    }
 }
 
 #[derive(Debug, Args)]

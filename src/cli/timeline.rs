@@ -25,7 +25,7 @@ pub fn run(args: &TimelineArgs) -> Result<Exit> {
     }
     let stdout = std::io::stdout().lock();
     let write_error = |e| Error::io("standard output", "write to", e);
-    match args.format() {
+    match args.format {
         TimelineFormat::Csv => timeline_csv::write(&result.entries, stdout).map_err(write_error)?,
         TimelineFormat::Bodyfile => {
             timeline_bodyfile::write(&result.entries, stdout).map_err(write_error)?
