@@ -2,12 +2,15 @@
 
 use std::path::PathBuf;
 
-use crate::hive::filetime::filetime_from_rfc3339;
-use crate::image::installation::ImageOptions;
-use crate::input::LogOptions;
-use crate::pipeline::scan::{ScanOptions, VolumeChecks};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::error::Result;
+use crate::hive::filetime::filetime_from_rfc3339;
+use crate::hive::write_file::write_new_file;
+use crate::image::installation::ImageOptions;
+use crate::input::LogOptions;
+use crate::pipeline::open_target::{OpenedTarget, open_target};
+use crate::pipeline::scan::{ScanOptions, VolumeChecks};
 use crate::winsock::family::{Arch, Family};
 use crate::winsock::repair::{LspSelector, Mode, RestoreFrom};
 
@@ -69,6 +72,62 @@ impl ImageArgs {
     }
 }
 
+/// How a hive is read: which control set, its transaction logs and, in a disk image, the
+/// partition.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Read ControlSetNNN with this number instead of Select\Current
+    #[arg(long, value_name = "N")]
+    pub control_set: Option<u32>,
+
+    #[command(flatten)]
+    pub logs: LogArgs,
+
+    #[command(flatten)]
+    pub image: ImageArgs,
+}
+
+/// The one hive a command reads: TARGET, and how it is read.
+#[derive(Debug, Args)]
+pub struct HiveArgs {
+    /// The SYSTEM hive file, a Windows folder, or a volume (mount point, or on Windows a drive
+    /// letter such as D:) holding one; opened read-only
+    #[arg(value_name = "TARGET")]
+    pub target: PathBuf,
+
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+impl HiveArgs {
+    pub fn open(&self) -> Result<OpenedTarget> {
+        open_target(
+            &self.target,
+            self.read.logs.options(),
+            &self.read.image.options(),
+        )
+    }
+}
+
+/// Where a command writes the one file it makes.
+#[derive(Debug, Args)]
+pub struct WriteArgs {
+    /// Where to write the hive (a new file)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Replace an existing output file (never an input or its logs)
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl WriteArgs {
+    /// Write `bytes` to `--out` (never over one of `inputs`); its sha256.
+    pub fn write(&self, bytes: &[u8], inputs: &[PathBuf]) -> Result<String> {
+        write_new_file(&self.out, bytes, inputs, self.force)
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show both Winsock catalogs (protocol and namespace), transports and AFD of a SYSTEM hive
@@ -118,28 +177,16 @@ The control set is Select\\Current unless --control-set is given.
 Names stored as indirect strings (@%SystemRoot%\\System32\\mswsock.dll,-60100) are shown
 with their known text and the stored string.")]
 pub struct CatalogArgs {
-    /// The SYSTEM hive file, a Windows folder, or a volume (mount point, or on Windows a drive
-    /// letter such as D:) holding one; opened read-only
-    #[arg(value_name = "TARGET")]
-    pub target: PathBuf,
-
     /// Print JSON (shape: docs/json-catalog.md) instead of tables
     #[arg(long)]
     pub json: bool,
-
-    /// Read ControlSetNNN with this number instead of Select\Current
-    #[arg(long, value_name = "N")]
-    pub control_set: Option<u32>,
 
     /// Also show every other control set (after the chosen one)
     #[arg(long)]
     pub all_control_sets: bool,
 
     #[command(flatten)]
-    pub logs: LogArgs,
-
-    #[command(flatten)]
-    pub image: ImageArgs,
+    pub hive: HiveArgs,
 }
 
 #[derive(Debug, Args)]
@@ -282,32 +329,25 @@ pub struct ScanArgs {
     #[arg(long, conflicts_with = "recursive")]
     pub json: bool,
 
-    /// Scan ControlSetNNN with this number instead of Select\Current
-    #[arg(long, value_name = "N", conflicts_with = "all_control_sets")]
-    pub control_set: Option<u32>,
-
     /// Also scan every other control set, and compare LastKnownGood with the current one
-    #[arg(long)]
+    #[arg(long, conflicts_with = "control_set")]
     pub all_control_sets: bool,
 
     #[command(flatten)]
-    pub logs: LogArgs,
-
-    #[command(flatten)]
-    pub image: ImageArgs,
+    pub read: ReadArgs,
 }
 
 impl ScanArgs {
     /// What the scan pipeline needs of these arguments.
     pub fn options(&self, volume_checks: VolumeChecks) -> ScanOptions {
         ScanOptions {
-            logs: self.logs.options(),
-            control_set: self.control_set,
+            logs: self.read.logs.options(),
+            control_set: self.read.control_set,
             all_control_sets: self.all_control_sets,
             software: self.software.clone(),
             system_drive: self.system_drive,
             volume_checks,
-            image: self.image.options(),
+            image: self.read.image.options(),
         }
     }
 
@@ -327,10 +367,6 @@ ID or provider), WinSock2, Winsock, AFD, Tcpip and each transport's Parameters\\
 the time each key was last written, oldest first. The CSV (columns datetime, timestamp_desc,
 key, what, summary, message) imports into Timesketch as it is; times are RFC 3339 UTC.")]
 pub struct TimelineArgs {
-    /// The SYSTEM hive file, a Windows folder, or a volume holding one (opened read-only)
-    #[arg(value_name = "TARGET")]
-    pub target: PathBuf,
-
     /// CSV, or a mactime bodyfile (The Sleuth Kit 3.x): mtime is the key's last-write time
     #[arg(
         long,
@@ -344,15 +380,8 @@ pub struct TimelineArgs {
     #[arg(long, hide = true, conflicts_with = "format")]
     pub bodyfile: bool,
 
-    /// Read ControlSetNNN with this number instead of Select\Current
-    #[arg(long, value_name = "N")]
-    pub control_set: Option<u32>,
-
     #[command(flatten)]
-    pub logs: LogArgs,
-
-    #[command(flatten)]
-    pub image: ImageArgs,
+    pub hive: HiveArgs,
 }
 
 /// `timeline --format` (described in its help: doc comments here would spread that help over
@@ -374,27 +403,16 @@ Parameters\\Winsock with everything below them, as regedit writes them: UTF-16LE
 CRLF, keys under HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSetNNN. hivexregedit --merge reads UTF-8:
 iconv -f utf-16le -t utf-8 winsock.reg | dos2unix > winsock-utf8.reg")]
 pub struct ExportArgs {
-    /// The SYSTEM hive file, a Windows folder, or a volume holding one (opened read-only)
-    #[arg(value_name = "TARGET")]
-    pub target: PathBuf,
-
     /// The .reg file to write (a new file, written atomically)
     #[arg(long, value_name = "FILE")]
     pub reg: PathBuf,
-
-    /// Export ControlSetNNN with this number instead of Select\Current
-    #[arg(long, value_name = "N")]
-    pub control_set: Option<u32>,
 
     /// Replace FILE if it exists (never the input or its logs)
     #[arg(long)]
     pub force: bool,
 
     #[command(flatten)]
-    pub logs: LogArgs,
-
-    #[command(flatten)]
-    pub image: ImageArgs,
+    pub hive: HiveArgs,
 }
 
 #[derive(Debug, Args)]
@@ -418,13 +436,8 @@ pub struct BuildHiveArgs {
     #[arg(value_name = "DESCRIPTION")]
     pub description: PathBuf,
 
-    /// Where to write the hive (a new file)
-    #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
-
-    /// Replace an existing output file
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub output: WriteArgs,
 }
 
 #[derive(Debug, Args)]
@@ -445,10 +458,6 @@ removed.
 Exit codes: 0 repaired (or nothing to do, or --dry-run), 2 error, 3 the written hive failed the
 check and was removed.")]
 pub struct RepairArgs {
-    /// The SYSTEM hive file, a Windows folder, or a volume holding one (opened read-only)
-    #[arg(value_name = "TARGET")]
-    pub target: PathBuf,
-
     /// Where to write the repaired hive (a new file)
     #[arg(
         long,
@@ -520,12 +529,8 @@ pub struct RepairArgs {
     #[arg(long)]
     pub install: bool,
 
-    /// Repair ControlSetNNN with this number instead of Select\Current
-    #[arg(long, value_name = "N", conflicts_with = "all_control_sets")]
-    pub control_set: Option<u32>,
-
     /// Repair every control set that has the problem
-    #[arg(long)]
+    #[arg(long, conflicts_with = "control_set")]
     pub all_control_sets: bool,
 
     /// The SOFTWARE hive of the same machine, to know the exact Windows version
@@ -542,10 +547,7 @@ pub struct RepairArgs {
     pub arch: Option<Arch>,
 
     #[command(flatten)]
-    pub logs: LogArgs,
-
-    #[command(flatten)]
-    pub image: ImageArgs,
+    pub hive: HiveArgs,
 }
 
 #[derive(Debug, Args)]
@@ -562,13 +564,8 @@ pub struct ReplayArgs {
     #[arg(value_name = "HIVE")]
     pub hive: PathBuf,
 
-    /// Where to write the recovered hive (a new file)
-    #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
-
-    /// Replace an existing output file (never the hive or its logs)
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub output: WriteArgs,
 
     /// Print the replay report as JSON
     #[arg(long)]

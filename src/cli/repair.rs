@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::hive::filetime::filetime_now;
 use crate::hive::write_file::write_new_file;
 use crate::pipeline::install::install;
-use crate::pipeline::open_target::{OpenedTarget, open_target};
+use crate::pipeline::open_target::OpenedTarget;
 use crate::pipeline::repair::{RepairRequest, repair};
 use crate::report::repair_json::{OutputFile, RepairDocument, Status};
 use crate::report::repair_table;
@@ -28,12 +28,12 @@ pub fn run(args: &RepairArgs) -> Result<Exit> {
         software_beside,
         image,
         ..
-    } = open_target(&args.target, args.logs.options(), &args.image.options())?;
+    } = args.hive.open()?;
     if args.install && image.is_some() {
         return Err(Error::Usage(format!(
             "{}: --install never writes into a disk image; write the repaired hive with --out \
              FILE, then copy it in with your own tools (or mount the image and give the volume)",
-            args.target.display()
+            args.hive.target.display()
         )));
     }
     if args.install && target.windows_dir.is_none() {
@@ -97,7 +97,7 @@ pub fn run(args: &RepairArgs) -> Result<Exit> {
         // Moved into the backup: nothing is left for the user to move.
         doc.logs_to_move_aside.clear();
         OutputFile {
-            undo: Some(undo_command(&args.target, &installed.backup)),
+            undo: Some(undo_command(&args.hive.target, &installed.backup)),
             path_bytes_hex: crate::report::json_path::bytes_hex(&installed.hive),
             path: installed.hive.clone(),
             sha256: installed.sha256,
@@ -162,7 +162,7 @@ fn request(args: &RepairArgs) -> Result<RepairRequest> {
     }
     Ok(RepairRequest {
         options,
-        control_set: args.control_set,
+        control_set: args.hive.read.control_set,
         all_control_sets: args.all_control_sets,
         software: args.software.clone(),
         windows: args.windows.map(|family| (family, args.arch)),

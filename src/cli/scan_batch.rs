@@ -35,7 +35,7 @@ struct Outcome {
 }
 
 pub fn run(args: &ScanArgs) -> Result<Exit> {
-    if !args.logs.log.is_empty() || args.software.is_some() {
+    if !args.read.logs.log.is_empty() || args.software.is_some() {
         return Err(Error::Usage(
             "--log and --software name files of one machine: give one TARGET".to_string(),
         ));
