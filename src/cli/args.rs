@@ -4,15 +4,16 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::error::Result;
-use crate::hive::filetime::filetime_from_rfc3339;
+use crate::error::{Error, Result};
+use crate::hive::filetime::{filetime_from_rfc3339, filetime_now};
 use crate::hive::write_file::write_new_file;
 use crate::image::installation::ImageOptions;
 use crate::input::LogOptions;
 use crate::pipeline::open_target::{OpenedTarget, open_target};
+use crate::pipeline::repair::RepairRequest;
 use crate::pipeline::scan::{ScanOptions, VolumeChecks};
 use crate::winsock::family::{Arch, Family};
-use crate::winsock::repair::{LspSelector, Mode, RestoreFrom};
+use crate::winsock::repair::{LspSelector, Mode, RepairOptions, RestoreFrom};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -338,17 +339,36 @@ pub struct ScanArgs {
 }
 
 impl ScanArgs {
-    /// What the scan pipeline needs of these arguments.
-    pub fn options(&self, volume_checks: VolumeChecks) -> ScanOptions {
-        ScanOptions {
+    /// The scan pipeline's options, once the rules clap cannot express hold: the files of one
+    /// machine and one JSON document need one TARGET.
+    pub fn validate(&self) -> Result<ScanOptions> {
+        if self.is_batch() {
+            if !self.read.logs.log.is_empty() || self.software.is_some() {
+                return Err(Error::Usage(
+                    "--log and --software name files of one machine: give one TARGET".to_string(),
+                ));
+            }
+            if self.json {
+                return Err(Error::Usage(
+                    "--json prints one document: for several hives use --jsonl".to_string(),
+                ));
+            }
+        }
+        Ok(ScanOptions {
             logs: self.read.logs.options(),
             control_set: self.read.control_set,
             all_control_sets: self.all_control_sets,
             software: self.software.clone(),
             system_drive: self.system_drive,
-            volume_checks,
+            // Hives found by --recursive are files of a collection; TARGETs named one by one
+            // may be volumes, whose DLLs are checked.
+            volume_checks: if self.recursive {
+                VolumeChecks::Never
+            } else {
+                VolumeChecks::WhenOnAVolume
+            },
             image: self.read.image.options(),
-        }
+        })
     }
 
     /// Several hives, a search, or a stream of records: the batch mode.
@@ -548,6 +568,51 @@ pub struct RepairArgs {
 
     #[command(flatten)]
     pub hive: HiveArgs,
+}
+
+impl RepairArgs {
+    /// What the arguments ask of the repair pipeline, once the rules clap cannot express hold
+    /// (they depend on the value of --mode).
+    pub fn validate(&self) -> Result<RepairRequest> {
+        let options = RepairOptions {
+            mode: self.mode,
+            lsps: self.lsp.clone(),
+            keep_third_party: self.keep_third_party,
+            reset_namespace: self.reset_namespace,
+            fix_services: self.fix_services,
+            from: self.from.clone(),
+            allow_other_windows: self.allow_other_windows,
+        };
+        if !options.lsps.is_empty() && options.mode != Some(Mode::RemoveLsp) {
+            return Err(Error::Usage("--lsp goes with --mode remove-lsp".into()));
+        }
+        let restore = options.mode == Some(Mode::Restore);
+        if options.from.is_some() != restore {
+            return Err(Error::Usage(
+                "--mode restore and --from go together: --from names the copy the restore puts \
+                 back"
+                    .into(),
+            ));
+        }
+        if restore && (self.all_control_sets || options.reset_namespace) {
+            return Err(Error::Usage(
+                "--mode restore puts back one control set's Winsock keys, namespace catalog \
+                 included: leave out --all-control-sets and --reset-namespace (name another \
+                 control set with --control-set N)"
+                    .into(),
+            ));
+        }
+        Ok(RepairRequest {
+            options,
+            control_set: self.hive.read.control_set,
+            all_control_sets: self.all_control_sets,
+            software: self.software.clone(),
+            windows: self.windows.map(|family| (family, self.arch)),
+            timestamp: self.timestamp.unwrap_or_else(filetime_now),
+            always_write: self.always_write,
+            salvage: self.salvage,
+        })
+    }
 }
 
 #[derive(Debug, Args)]

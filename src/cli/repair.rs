@@ -11,17 +11,15 @@ use crate::cli::args::RepairArgs;
 use crate::cli::print_dirty_notice;
 use crate::cli::restore::undo_command;
 use crate::error::{Error, Result};
-use crate::hive::filetime::filetime_now;
 use crate::hive::write_file::write_new_file;
 use crate::pipeline::install::install;
 use crate::pipeline::open_target::OpenedTarget;
-use crate::pipeline::repair::{RepairRequest, repair};
+use crate::pipeline::repair::repair;
 use crate::report::repair_json::{OutputFile, RepairDocument, Status};
 use crate::report::repair_table;
-use crate::winsock::repair::{Mode, RepairOptions};
 
 pub fn run(args: &RepairArgs) -> Result<Exit> {
-    let request = request(args)?;
+    let request = args.validate()?;
     let OpenedTarget {
         target,
         hive,
@@ -130,46 +128,6 @@ pub fn run(args: &RepairArgs) -> Result<Exit> {
     });
     doc.status = Status::Repaired;
     finish(&doc, args.json, Exit::Success)
-}
-
-/// What the arguments ask of the repair pipeline.
-fn request(args: &RepairArgs) -> Result<RepairRequest> {
-    let options = RepairOptions {
-        mode: args.mode,
-        lsps: args.lsp.clone(),
-        keep_third_party: args.keep_third_party,
-        reset_namespace: args.reset_namespace,
-        fix_services: args.fix_services,
-        from: args.from.clone(),
-        allow_other_windows: args.allow_other_windows,
-    };
-    if !options.lsps.is_empty() && options.mode != Some(Mode::RemoveLsp) {
-        return Err(Error::Usage("--lsp goes with --mode remove-lsp".into()));
-    }
-    let restore = options.mode == Some(Mode::Restore);
-    if options.from.is_some() != restore {
-        return Err(Error::Usage(
-            "--mode restore and --from go together: --from names the copy the restore puts back"
-                .into(),
-        ));
-    }
-    if restore && (args.all_control_sets || options.reset_namespace) {
-        return Err(Error::Usage(
-            "--mode restore puts back one control set's Winsock keys, namespace catalog included: \
-             leave out --all-control-sets and --reset-namespace (name another control set with --control-set N)"
-                .into(),
-        ));
-    }
-    Ok(RepairRequest {
-        options,
-        control_set: args.hive.read.control_set,
-        all_control_sets: args.all_control_sets,
-        software: args.software.clone(),
-        windows: args.windows.map(|family| (family, args.arch)),
-        timestamp: args.timestamp.unwrap_or_else(filetime_now),
-        always_write: args.always_write,
-        salvage: args.salvage,
-    })
 }
 
 fn finish(doc: &RepairDocument<'_>, json: bool, code: Exit) -> Result<Exit> {
