@@ -2,13 +2,18 @@
 
 use std::path::PathBuf;
 
-use crate::image::installation::ImageOptions;
-use crate::input::LogOptions;
-use crate::pipeline::scan::{ScanOptions, VolumeChecks};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::error::{Error, Result};
+use crate::hive::filetime::{filetime_from_rfc3339, filetime_now};
+use crate::hive::write_file::write_new_file;
+use crate::image::installation::ImageOptions;
+use crate::input::LogOptions;
+use crate::pipeline::open_target::{OpenedTarget, open_target};
+use crate::pipeline::repair::RepairRequest;
+use crate::pipeline::scan::{ScanOptions, VolumeChecks};
 use crate::winsock::family::{Arch, Family};
-use crate::winsock::repair::{LspSelector, RestoreFrom};
+use crate::winsock::repair::{LspSelector, Mode, RepairOptions, RestoreFrom};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -68,6 +73,62 @@ impl ImageArgs {
     }
 }
 
+/// How a hive is read: which control set, its transaction logs and, in a disk image, the
+/// partition.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Read ControlSetNNN with this number instead of Select\Current
+    #[arg(long, value_name = "N")]
+    pub control_set: Option<u32>,
+
+    #[command(flatten)]
+    pub logs: LogArgs,
+
+    #[command(flatten)]
+    pub image: ImageArgs,
+}
+
+/// The one hive a command reads: TARGET, and how it is read.
+#[derive(Debug, Args)]
+pub struct HiveArgs {
+    /// The SYSTEM hive file, a Windows folder, or a volume (mount point, or on Windows a drive
+    /// letter such as D:) holding one; opened read-only
+    #[arg(value_name = "TARGET")]
+    pub target: PathBuf,
+
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+impl HiveArgs {
+    pub fn open(&self) -> Result<OpenedTarget> {
+        open_target(
+            &self.target,
+            self.read.logs.options(),
+            &self.read.image.options(),
+        )
+    }
+}
+
+/// Where a command writes the one file it makes.
+#[derive(Debug, Args)]
+pub struct WriteArgs {
+    /// Where to write the hive (a new file)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Replace an existing output file (never an input or its logs)
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl WriteArgs {
+    /// Write `bytes` to `--out` (never over one of `inputs`); its sha256.
+    pub fn write(&self, bytes: &[u8], inputs: &[PathBuf]) -> Result<String> {
+        write_new_file(&self.out, bytes, inputs, self.force)
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show both Winsock catalogs (protocol and namespace), transports and AFD of a SYSTEM hive
@@ -117,28 +178,16 @@ The control set is Select\\Current unless --control-set is given.
 Names stored as indirect strings (@%SystemRoot%\\System32\\mswsock.dll,-60100) are shown
 with their known text and the stored string.")]
 pub struct CatalogArgs {
-    /// The SYSTEM hive file, a Windows folder, or a volume (mount point, or on Windows a drive
-    /// letter such as D:) holding one; opened read-only
-    #[arg(value_name = "TARGET")]
-    pub target: PathBuf,
-
     /// Print JSON (shape: docs/json-catalog.md) instead of tables
     #[arg(long)]
     pub json: bool,
-
-    /// Read ControlSetNNN with this number instead of Select\Current
-    #[arg(long, value_name = "N")]
-    pub control_set: Option<u32>,
 
     /// Also show every other control set (after the chosen one)
     #[arg(long)]
     pub all_control_sets: bool,
 
     #[command(flatten)]
-    pub logs: LogArgs,
-
-    #[command(flatten)]
-    pub image: ImageArgs,
+    pub hive: HiveArgs,
 }
 
 #[derive(Debug, Args)]
@@ -281,33 +330,45 @@ pub struct ScanArgs {
     #[arg(long, conflicts_with = "recursive")]
     pub json: bool,
 
-    /// Scan ControlSetNNN with this number instead of Select\Current
-    #[arg(long, value_name = "N", conflicts_with = "all_control_sets")]
-    pub control_set: Option<u32>,
-
     /// Also scan every other control set, and compare LastKnownGood with the current one
-    #[arg(long)]
+    #[arg(long, conflicts_with = "control_set")]
     pub all_control_sets: bool,
 
     #[command(flatten)]
-    pub logs: LogArgs,
-
-    #[command(flatten)]
-    pub image: ImageArgs,
+    pub read: ReadArgs,
 }
 
 impl ScanArgs {
-    /// What the scan pipeline needs of these arguments.
-    pub fn options(&self, volume_checks: VolumeChecks) -> ScanOptions {
-        ScanOptions {
-            logs: self.logs.options(),
-            control_set: self.control_set,
+    /// The scan pipeline's options, once the rules clap cannot express hold: the files of one
+    /// machine and one JSON document need one TARGET.
+    pub fn validate(&self) -> Result<ScanOptions> {
+        if self.is_batch() {
+            if !self.read.logs.log.is_empty() || self.software.is_some() {
+                return Err(Error::Usage(
+                    "--log and --software name files of one machine: give one TARGET".to_string(),
+                ));
+            }
+            if self.json {
+                return Err(Error::Usage(
+                    "--json prints one document: for several hives use --jsonl".to_string(),
+                ));
+            }
+        }
+        Ok(ScanOptions {
+            logs: self.read.logs.options(),
+            control_set: self.read.control_set,
             all_control_sets: self.all_control_sets,
             software: self.software.clone(),
             system_drive: self.system_drive,
-            volume_checks,
-            image: self.image.options(),
-        }
+            // Hives found by --recursive are files of a collection; TARGETs named one by one
+            // may be volumes, whose DLLs are checked.
+            volume_checks: if self.recursive {
+                VolumeChecks::Never
+            } else {
+                VolumeChecks::WhenOnAVolume
+            },
+            image: self.read.image.options(),
+        })
     }
 
     /// Several hives, a search, or a stream of records: the batch mode.
@@ -319,50 +380,36 @@ impl ScanArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   winsock-doctor timeline SYSTEM > winsock-times.csv
-  winsock-doctor timeline SYSTEM --bodyfile > winsock.body && mactime -b winsock.body -d
+  winsock-doctor timeline SYSTEM --format bodyfile > winsock.body && mactime -b winsock.body -d
 
 Lists the catalog keys, every protocol and namespace entry key (with its name, DLL and catalog
 ID or provider), WinSock2, Winsock, AFD, Tcpip and each transport's Parameters\\Winsock, with
 the time each key was last written, oldest first. The CSV (columns datetime, timestamp_desc,
 key, what, summary, message) imports into Timesketch as it is; times are RFC 3339 UTC.")]
 pub struct TimelineArgs {
-    /// The SYSTEM hive file, a Windows folder, or a volume holding one (opened read-only)
-    #[arg(value_name = "TARGET")]
-    pub target: PathBuf,
+    /// CSV, or a mactime bodyfile (The Sleuth Kit 3.x): mtime is the key's last-write time
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = TimelineFormat::Csv,
+        default_value_if("bodyfile", "true", "bodyfile")
+    )]
+    pub format: TimelineFormat,
 
-    /// CSV (the default)
-    #[arg(long, conflicts_with = "bodyfile")]
-    pub csv: bool,
-
-    /// A mactime bodyfile (The Sleuth Kit 3.x): mtime is the key's last-write time
-    #[arg(long)]
+    /// The spelling of --format bodyfile before --format existed, kept for scripts
+    #[arg(long, hide = true, conflicts_with = "format")]
     pub bodyfile: bool,
 
-    /// Read ControlSetNNN with this number instead of Select\Current
-    #[arg(long, value_name = "N")]
-    pub control_set: Option<u32>,
-
     #[command(flatten)]
-    pub logs: LogArgs,
-
-    #[command(flatten)]
-    pub image: ImageArgs,
+    pub hive: HiveArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `timeline --format` (described in its help: doc comments here would spread that help over
+/// one paragraph per flag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TimelineFormat {
     Csv,
     Bodyfile,
-}
-
-impl TimelineArgs {
-    pub fn format(&self) -> TimelineFormat {
-        if self.bodyfile {
-            TimelineFormat::Bodyfile
-        } else {
-            TimelineFormat::Csv
-        }
-    }
 }
 
 #[derive(Debug, Args)]
@@ -376,27 +423,16 @@ Parameters\\Winsock with everything below them, as regedit writes them: UTF-16LE
 CRLF, keys under HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSetNNN. hivexregedit --merge reads UTF-8:
 iconv -f utf-16le -t utf-8 winsock.reg | dos2unix > winsock-utf8.reg")]
 pub struct ExportArgs {
-    /// The SYSTEM hive file, a Windows folder, or a volume holding one (opened read-only)
-    #[arg(value_name = "TARGET")]
-    pub target: PathBuf,
-
     /// The .reg file to write (a new file, written atomically)
     #[arg(long, value_name = "FILE")]
     pub reg: PathBuf,
-
-    /// Export ControlSetNNN with this number instead of Select\Current
-    #[arg(long, value_name = "N")]
-    pub control_set: Option<u32>,
 
     /// Replace FILE if it exists (never the input or its logs)
     #[arg(long)]
     pub force: bool,
 
     #[command(flatten)]
-    pub logs: LogArgs,
-
-    #[command(flatten)]
-    pub image: ImageArgs,
+    pub hive: HiveArgs,
 }
 
 #[derive(Debug, Args)]
@@ -420,26 +456,8 @@ pub struct BuildHiveArgs {
     #[arg(value_name = "DESCRIPTION")]
     pub description: PathBuf,
 
-    /// Where to write the hive (a new file)
-    #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
-
-    /// Replace an existing output file
-    #[arg(long)]
-    pub force: bool,
-}
-
-/// `--mode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RepairMode {
-    /// Rebuild the protocol catalog from the transports, like netsh winsock reset
-    Reset,
-    /// Remove layered service providers (all, or those named by --lsp), like instlsp
-    RemoveLsp,
-    /// Structural repairs only: numbering, counts, IDs, stale locks, dangling chains
-    Fix,
-    /// Put back the Winsock keys of another copy of the configuration (--from)
-    Restore,
+    #[command(flatten)]
+    pub output: WriteArgs,
 }
 
 #[derive(Debug, Args)]
@@ -460,10 +478,6 @@ removed.
 Exit codes: 0 repaired (or nothing to do, or --dry-run), 2 error, 3 the written hive failed the
 check and was removed.")]
 pub struct RepairArgs {
-    /// The SYSTEM hive file, a Windows folder, or a volume holding one (opened read-only)
-    #[arg(value_name = "TARGET")]
-    pub target: PathBuf,
-
     /// Where to write the repaired hive (a new file)
     #[arg(
         long,
@@ -475,7 +489,7 @@ pub struct RepairArgs {
 
     /// What to do to the protocol catalog
     #[arg(long, value_enum)]
-    pub mode: Option<RepairMode>,
+    pub mode: Option<Mode>,
 
     /// Rebuild the hive from everything readable first (alone, or before --mode), leaving out
     /// and listing what cannot be read
@@ -518,8 +532,8 @@ pub struct RepairArgs {
     pub json: bool,
 
     /// Last-written time for the hive and the changed keys (RFC 3339), for reproducible output
-    #[arg(long, value_name = "RFC3339")]
-    pub timestamp: Option<String>,
+    #[arg(long, value_name = "RFC3339", value_parser = filetime_from_rfc3339)]
+    pub timestamp: Option<u64>,
 
     /// Replace an existing --out (never the input or its logs)
     #[arg(long)]
@@ -535,12 +549,8 @@ pub struct RepairArgs {
     #[arg(long)]
     pub install: bool,
 
-    /// Repair ControlSetNNN with this number instead of Select\Current
-    #[arg(long, value_name = "N", conflicts_with = "all_control_sets")]
-    pub control_set: Option<u32>,
-
     /// Repair every control set that has the problem
-    #[arg(long)]
+    #[arg(long, conflicts_with = "control_set")]
     pub all_control_sets: bool,
 
     /// The SOFTWARE hive of the same machine, to know the exact Windows version
@@ -557,10 +567,52 @@ pub struct RepairArgs {
     pub arch: Option<Arch>,
 
     #[command(flatten)]
-    pub logs: LogArgs,
+    pub hive: HiveArgs,
+}
 
-    #[command(flatten)]
-    pub image: ImageArgs,
+impl RepairArgs {
+    /// What the arguments ask of the repair pipeline, once the rules clap cannot express hold
+    /// (they depend on the value of --mode).
+    pub fn validate(&self) -> Result<RepairRequest> {
+        let options = RepairOptions {
+            mode: self.mode,
+            lsps: self.lsp.clone(),
+            keep_third_party: self.keep_third_party,
+            reset_namespace: self.reset_namespace,
+            fix_services: self.fix_services,
+            from: self.from.clone(),
+            allow_other_windows: self.allow_other_windows,
+        };
+        if !options.lsps.is_empty() && options.mode != Some(Mode::RemoveLsp) {
+            return Err(Error::Usage("--lsp goes with --mode remove-lsp".into()));
+        }
+        let restore = options.mode == Some(Mode::Restore);
+        if options.from.is_some() != restore {
+            return Err(Error::Usage(
+                "--mode restore and --from go together: --from names the copy the restore puts \
+                 back"
+                    .into(),
+            ));
+        }
+        if restore && (self.all_control_sets || options.reset_namespace) {
+            return Err(Error::Usage(
+                "--mode restore puts back one control set's Winsock keys, namespace catalog \
+                 included: leave out --all-control-sets and --reset-namespace (name another \
+                 control set with --control-set N)"
+                    .into(),
+            ));
+        }
+        Ok(RepairRequest {
+            options,
+            control_set: self.hive.read.control_set,
+            all_control_sets: self.all_control_sets,
+            software: self.software.clone(),
+            windows: self.windows.map(|family| (family, self.arch)),
+            timestamp: self.timestamp.unwrap_or_else(filetime_now),
+            always_write: self.always_write,
+            salvage: self.salvage,
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -577,13 +629,8 @@ pub struct ReplayArgs {
     #[arg(value_name = "HIVE")]
     pub hive: PathBuf,
 
-    /// Where to write the recovered hive (a new file)
-    #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
-
-    /// Replace an existing output file (never the hive or its logs)
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub output: WriteArgs,
 
     /// Print the replay report as JSON
     #[arg(long)]

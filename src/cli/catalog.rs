@@ -6,13 +6,11 @@ use std::io::Write;
 use crate::cli::args::CatalogArgs;
 use crate::cli::print_dirty_notice;
 use crate::error::{Error, Result};
-use crate::pipeline::open_target::open_target;
 use crate::report::{catalog_json::CatalogDocument, catalog_table};
 
 pub fn run(args: &CatalogArgs) -> Result<Exit> {
-    let logs = args.logs.options();
-    let hive = open_target(&args.target, logs, &args.image.options())?.hive;
-    let catalogs = hive.catalogs(args.control_set, args.all_control_sets)?;
+    let hive = args.hive.open()?.hive;
+    let catalogs = hive.catalogs(args.hive.read.control_set, args.all_control_sets)?;
     let document =
         CatalogDocument::new(hive.input(), hive.image.base_block(), &hive.logs, &catalogs);
     let stdout = std::io::stdout();

@@ -7,7 +7,6 @@ use crate::cli::print_dirty_notice;
 use crate::error::{Error, Result};
 use crate::hive::subtree::read_subtree;
 use crate::hive::write_file::write_new_file;
-use crate::pipeline::open_target::open_target;
 use crate::report::reg_file;
 use crate::winsock::winsock_keys::winsock_subtrees;
 
@@ -15,9 +14,8 @@ use crate::winsock::winsock_keys::winsock_subtrees;
 const SYSTEM_ROOT: &str = r"HKEY_LOCAL_MACHINE\SYSTEM";
 
 pub fn run(args: &ExportArgs) -> Result<Exit> {
-    let logs = args.logs.options();
-    let hive = open_target(&args.target, logs, &args.image.options())?.hive;
-    let catalogs = hive.catalogs(args.control_set, false)?;
+    let hive = args.hive.open()?.hive;
+    let catalogs = hive.catalogs(args.hive.read.control_set, false)?;
     // The .reg file holds what the hive says: say when that may lack its latest changes.
     print_dirty_notice(&hive.logs, hive.path());
     let mut keys = Vec::new();

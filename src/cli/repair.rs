@@ -7,34 +7,32 @@ use crate::exit::Exit;
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::cli::args::{RepairArgs, RepairMode};
+use crate::cli::args::RepairArgs;
 use crate::cli::print_dirty_notice;
 use crate::cli::restore::undo_command;
 use crate::error::{Error, Result};
-use crate::hive::filetime::filetime_from_rfc3339;
 use crate::hive::image::InputFile;
 use crate::hive::write_file::write_new_file;
 use crate::pipeline::install::install;
-use crate::pipeline::open_target::{OpenedTarget, open_target};
-use crate::pipeline::repair::{RepairRequest, repair};
+use crate::pipeline::open_target::OpenedTarget;
+use crate::pipeline::repair::repair;
 use crate::report::repair_json::{OutputFile, RepairDocument, Status};
 use crate::report::repair_table;
-use crate::winsock::repair::{Mode, RepairOptions};
 
 pub fn run(args: &RepairArgs) -> Result<Exit> {
-    let request = request(args)?;
+    let request = args.validate()?;
     let OpenedTarget {
         target,
         hive,
         software_beside,
         image,
         ..
-    } = open_target(&args.target, args.logs.options(), &args.image.options())?;
+    } = args.hive.open()?;
     if args.install && image.is_some() {
         return Err(Error::Usage(format!(
             "{}: --install never writes into a disk image; write the repaired hive with --out \
              FILE, then copy it in with your own tools (or mount the image and give the volume)",
-            args.target.display()
+            args.hive.target.display()
         )));
     }
     if args.install && target.windows_dir.is_none() {
@@ -98,7 +96,7 @@ pub fn run(args: &RepairArgs) -> Result<Exit> {
         // Moved into the backup: nothing is left for the user to move.
         doc.logs_to_move_aside.clear();
         OutputFile {
-            undo: Some(undo_command(&args.target, &installed.backup)),
+            undo: Some(undo_command(&args.hive.target, &installed.backup)),
             file: InputFile::new(&installed.hive, installed.sha256, installed.size),
             installed_as: Some(installed.hive),
             backup: Some(installed.backup),
@@ -125,55 +123,6 @@ pub fn run(args: &RepairArgs) -> Result<Exit> {
     });
     doc.status = Status::Repaired;
     finish(&doc, args.json, Exit::Success)
-}
-
-/// What the arguments ask of the repair pipeline.
-fn request(args: &RepairArgs) -> Result<RepairRequest> {
-    let options = RepairOptions {
-        mode: args.mode.map(|m| match m {
-            RepairMode::Reset => Mode::Reset,
-            RepairMode::RemoveLsp => Mode::RemoveLsp,
-            RepairMode::Fix => Mode::Fix,
-            RepairMode::Restore => Mode::Restore,
-        }),
-        lsps: args.lsp.clone(),
-        keep_third_party: args.keep_third_party,
-        reset_namespace: args.reset_namespace,
-        fix_services: args.fix_services,
-        from: args.from.clone(),
-        allow_other_windows: args.allow_other_windows,
-    };
-    if !options.lsps.is_empty() && options.mode != Some(Mode::RemoveLsp) {
-        return Err(Error::Usage("--lsp goes with --mode remove-lsp".into()));
-    }
-    let restore = options.mode == Some(Mode::Restore);
-    if options.from.is_some() != restore {
-        return Err(Error::Usage(
-            "--mode restore and --from go together: --from names the copy the restore puts back"
-                .into(),
-        ));
-    }
-    if restore && (args.all_control_sets || options.reset_namespace) {
-        return Err(Error::Usage(
-            "--mode restore puts back one control set's Winsock keys, namespace catalog included: \
-             leave out --all-control-sets and --reset-namespace (name another control set with --control-set N)"
-                .into(),
-        ));
-    }
-    let timestamp = match &args.timestamp {
-        Some(text) => filetime_from_rfc3339(text)?,
-        None => filetime_from_rfc3339(&jiff::Timestamp::now().to_string())?,
-    };
-    Ok(RepairRequest {
-        options,
-        control_set: args.control_set,
-        all_control_sets: args.all_control_sets,
-        software: args.software.clone(),
-        windows: args.windows.map(|family| (family, args.arch)),
-        timestamp,
-        always_write: args.always_write,
-        salvage: args.salvage,
-    })
 }
 
 fn finish(doc: &RepairDocument<'_>, json: bool, code: Exit) -> Result<Exit> {

@@ -6,7 +6,6 @@ use std::io::Write;
 use crate::cli::args::ReplayArgs;
 use crate::error::{Error, Result};
 use crate::hive::image::InputFile;
-use crate::hive::write_file::write_new_file;
 use crate::input::LogOptions;
 use crate::pipeline::open_target::open_hive;
 use crate::report::replay_json::ReplayDocument;
@@ -26,7 +25,7 @@ pub fn run(args: &ReplayArgs) -> Result<Exit> {
             .map(|s| format!("{}: {}", s.path.display(), s.reason))
             .collect();
         return Err(Error::Refused {
-            path: args.out.clone(),
+            path: args.output.out.clone(),
             reason: format!(
                 "{} is dirty and no transaction log could be applied{}; there is no recovered \
                  state to write",
@@ -40,11 +39,11 @@ pub fn run(args: &ReplayArgs) -> Result<Exit> {
         });
     }
     let bytes = hive.image.hive_bytes();
-    let sha256 = write_new_file(&args.out, bytes, &hive.own_files(), args.force)?;
+    let sha256 = args.output.write(bytes, &hive.own_files())?;
     let document = ReplayDocument {
         input: hive.input(),
         logs: &hive.logs,
-        output: InputFile::new(&args.out, sha256, bytes.len() as u64),
+        output: InputFile::new(&args.output.out, sha256, bytes.len() as u64),
     };
     let stdout = std::io::stdout();
     let written = if args.json {

@@ -10,18 +10,19 @@ use crate::cli::print_dirty_notice;
 use crate::cli::scan_batch;
 use crate::error::{Error, Result};
 use crate::pipeline::history::{Current, find_history};
-use crate::pipeline::scan::{VolumeChecks, scan_target};
+use crate::pipeline::scan::scan_target;
 use crate::report::history_table;
 use crate::report::scan_table::{self, Colour};
 
 pub fn run(args: &ScanArgs) -> Result<Exit> {
+    let options = args.validate()?;
     if args.is_batch() {
-        return scan_batch::run(args);
+        return scan_batch::run(args, &options);
     }
     let Some(target) = args.targets.first() else {
         return Err(Error::Usage("scan needs a TARGET".to_string()));
     };
-    let scanned = scan_target(target, &args.options(VolumeChecks::WhenOnAVolume))?;
+    let scanned = scan_target(target, &options)?;
     if let Some(note) = &scanned.software_note {
         eprintln!("winsock-doctor: {note}");
     }

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::fleet::find_hives::{Found, find_hives};
 use crate::fleet::host::computer_name;
 use crate::fleet::tally::{Tally, Verdict};
-use crate::pipeline::scan::{HiveScan, ScanOptions, VolumeChecks, scan_target};
+use crate::pipeline::scan::{HiveScan, ScanOptions, scan_target};
 use crate::report::batch_json::{ErrorRecord, HiveRecord, line};
 use crate::report::batch_summary;
 use crate::report::json_path;
@@ -34,18 +34,8 @@ struct Outcome {
     note: Option<String>,
 }
 
-pub fn run(args: &ScanArgs) -> Result<Exit> {
-    if !args.logs.log.is_empty() || args.software.is_some() {
-        return Err(Error::Usage(
-            "--log and --software name files of one machine: give one TARGET".to_string(),
-        ));
-    }
-    if args.json {
-        return Err(Error::Usage(
-            "--json prints one document: for several hives use --jsonl".to_string(),
-        ));
-    }
-    let options = args.options(volume_checks(args));
+/// `options` are those of [`ScanArgs::validate`].
+pub fn run(args: &ScanArgs, options: &ScanOptions) -> Result<Exit> {
     let mut jobs = Vec::new();
     for target in &args.targets {
         if args.recursive {
@@ -96,7 +86,7 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
                 let _ = jobs
                     .into_par_iter()
                     .try_for_each_with(sender, |sender, job| {
-                        sender.send(outcome(job, &options)).map_err(|_| ())
+                        sender.send(outcome(job, options)).map_err(|_| ())
                     });
             });
         });
@@ -139,16 +129,6 @@ fn outcome(job: Found, options: &ScanOptions) -> Outcome {
             Err(e) => unreadable_outcome(path, &e.to_string()),
         },
         Found::Unreadable { path, error } => unreadable_outcome(path, &error),
-    }
-}
-
-/// Hives found by `--recursive` are files of a collection; TARGETs named one by one may be
-/// volumes, whose DLLs are checked as a single scan checks them.
-fn volume_checks(args: &ScanArgs) -> VolumeChecks {
-    if args.recursive {
-        VolumeChecks::Never
-    } else {
-        VolumeChecks::WhenOnAVolume
     }
 }
 

@@ -5,14 +5,12 @@ use crate::exit::Exit;
 use crate::cli::args::{TimelineArgs, TimelineFormat};
 use crate::cli::print_dirty_notice;
 use crate::error::{Error, Result};
-use crate::pipeline::open_target::open_target;
 use crate::report::{timeline_bodyfile, timeline_csv};
 use crate::winsock::timeline::timeline;
 
 pub fn run(args: &TimelineArgs) -> Result<Exit> {
-    let logs = args.logs.options();
-    let hive = open_target(&args.target, logs, &args.image.options())?.hive;
-    let catalogs = hive.catalogs(args.control_set, false)?;
+    let hive = args.hive.open()?.hive;
+    let catalogs = hive.catalogs(args.hive.read.control_set, false)?;
     let result = hive.read(|reader| Ok(timeline(&reader.key_times()?, &catalogs.selected)))?;
     print_dirty_notice(&hive.logs, hive.path());
     for error in &result.errors {
@@ -25,7 +23,7 @@ pub fn run(args: &TimelineArgs) -> Result<Exit> {
     }
     let stdout = std::io::stdout().lock();
     let write_error = |e| Error::io("standard output", "write to", e);
-    match args.format() {
+    match args.format {
         TimelineFormat::Csv => timeline_csv::write(&result.entries, stdout).map_err(write_error)?,
         TimelineFormat::Bodyfile => {
             timeline_bodyfile::write(&result.entries, stdout).map_err(write_error)?

@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use crate::winsock::repair::Mode;
+
 /// How bad a finding is. Ordered: `Info < Warning < Critical`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -330,17 +332,17 @@ impl RepairStep {
     pub fn repair(self) -> Repair {
         let (mode, options, note) = match self {
             Self::RemoveLsp => (
-                Some("remove-lsp"),
+                Some(Mode::RemoveLsp.as_str()),
                 vec![],
                 "removes the layered provider's entries and renumbers the catalog; base providers stay",
             ),
             Self::Fix => (
-                Some("fix"),
+                Some(Mode::Fix.as_str()),
                 vec![],
                 "renumbers the entry keys, fixes counts and IDs, drops chains that point nowhere",
             ),
             Self::Reset => (
-                Some("reset"),
+                Some(Mode::Reset.as_str()),
                 vec![],
                 "rebuilds the protocol catalog from the Windows defaults (what netsh winsock reset does)",
             ),

@@ -90,7 +90,7 @@ fn an_lsp_installed_at_a_known_time_shows_that_time() {
         String::from_utf8(out.stdout).unwrap()
     };
 
-    let csv = run(&["timeline", "--csv"]);
+    let csv = run(&["timeline", "--format", "csv"]);
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let at_install: Vec<&str> = rows
@@ -119,7 +119,7 @@ fn an_lsp_installed_at_a_known_time_shows_that_time() {
 
     // Seconds since 1970, independently of the crate's FILETIME arithmetic.
     let unix = INSTALLED.parse::<jiff::Timestamp>().unwrap().as_second();
-    let body = run(&["timeline", "--bodyfile"]);
+    let body = run(&["timeline", "--format", "bodyfile"]);
     for (key, _) in &added {
         let line = body
             .lines()

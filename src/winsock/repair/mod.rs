@@ -24,18 +24,38 @@ pub use lsp_units::LspSelector;
 pub use plan::{Edit, RemovedProvider, RepairPlan};
 pub use restore_from::{RestoreFrom, RestoreInputs, RestoreSource};
 
-/// What `repair --mode` does to the protocol catalog.
+/// What `repair --mode` does to the protocol catalog. The doc comments are the help of
+/// `--mode`; the names are [`Mode::as_str`] everywhere (`--mode`, JSON, suggested commands).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Mode {
-    /// Rebuild the protocol catalog from the transports, like `netsh winsock reset`.
+    /// Rebuild the protocol catalog from the transports, like netsh winsock reset
     Reset,
-    /// Remove layered providers (all, or the selected ones), like instlsp.
+    /// Remove layered service providers (all, or those named by --lsp), like instlsp
     RemoveLsp,
-    /// Structural repairs only: numbering, counts, IDs, locks, chains that point nowhere.
+    /// Structural repairs only: numbering, counts, IDs, stale locks, dangling chains
     Fix,
-    /// Put back the Winsock keys of another copy of the configuration (`--from`).
+    /// Put back the Winsock keys of another copy of the configuration (--from)
     Restore,
+}
+
+impl Mode {
+    /// The name `--mode` takes and JSON prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reset => "reset",
+            Self::RemoveLsp => "remove-lsp",
+            Self::Fix => "fix",
+            Self::Restore => "restore",
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Everything the user asked for.
@@ -146,4 +166,19 @@ pub fn plan(
         services::plan(cs, context, &mut plan);
     }
     Ok(plan)
+}
+
+#[cfg(all(test, feature = "cli"))]
+mod tests {
+    use super::Mode;
+    use clap::ValueEnum;
+
+    #[test]
+    fn clap_and_json_use_the_names_of_as_str() {
+        for mode in Mode::value_variants() {
+            let value = mode.to_possible_value().unwrap();
+            assert_eq!(value.get_name(), mode.as_str());
+            assert_eq!(serde_json::to_value(mode).unwrap(), mode.as_str());
+        }
+    }
 }
