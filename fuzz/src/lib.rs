@@ -6,13 +6,18 @@ use std::sync::OnceLock;
 use nt_hive::{Hive, NtHiveError};
 use winsock_doctor::error::FormatError;
 use winsock_doctor::hive::big_data::SEGMENT_SIZE;
-use winsock_doctor::hive::builder::{KeySpec, ValueSpec, build_hive};
+use winsock_doctor::hive::builder::build_hive;
 use winsock_doctor::hive::image::HiveImage;
 use winsock_doctor::hive::panic_guard::guarded;
 use winsock_doctor::hive::reader::HiveReader;
 use winsock_doctor::hive::value::{REG_BINARY, REG_DWORD, REG_SZ};
 use winsock_doctor::winsock::catalog::read_system_catalogs;
 use winsock_doctor::winsock::packed_item::PACKED_ITEM_LEN;
+
+/// The integration tests' shorthands for the hive builder's specs.
+#[path = "../../tests/integration/common/spec.rs"]
+mod spec;
+use spec::{key, system_root, utf16z, value};
 
 /// The smallest key cell (see `hive::reader`): a walk never needs more visits than this allows
 /// distinct keys, so more visits means a cycle or keys reachable twice.
@@ -108,29 +113,6 @@ fn walk_nt_hive_unguarded(hive: &Hive<&[u8]>, hive_len: usize) -> Result<usize, 
     })
 }
 
-fn value(name: &str, data_type: u32, data: Vec<u8>) -> ValueSpec {
-    ValueSpec {
-        name: name.to_string(),
-        data_type,
-        data,
-    }
-}
-
-fn utf16z(text: &str) -> Vec<u8> {
-    text.encode_utf16()
-        .chain([0])
-        .flat_map(u16::to_le_bytes)
-        .collect()
-}
-
-fn key(name: &str, values: Vec<ValueSpec>, subkeys: Vec<KeySpec>) -> KeySpec {
-    KeySpec {
-        name: name.to_string(),
-        values,
-        subkeys,
-    }
-}
-
 /// A small SYSTEM hive with `Select` and one control set holding both Winsock catalogs.
 fn small_system(minor_version: u32, entries: usize) -> Vec<u8> {
     let mut item = vec![0u8; PACKED_ITEM_LEN];
@@ -197,29 +179,11 @@ fn small_system(minor_version: u32, entries: usize) -> Vec<u8> {
         ],
     );
     let dword = |n: u32| n.to_le_bytes().to_vec();
-    let root = key(
-        "SYSTEM",
-        vec![],
-        vec![
-            key(
-                "Select",
-                vec![
-                    value("Current", REG_DWORD, dword(1)),
-                    value("Default", REG_DWORD, dword(1)),
-                ],
-                vec![],
-            ),
-            key(
-                "ControlSet001",
-                vec![],
-                vec![key(
-                    "Services",
-                    vec![],
-                    vec![key("WinSock2", vec![], vec![winsock])],
-                )],
-            ),
-        ],
-    );
+    let select = vec![
+        value("Current", REG_DWORD, dword(1)),
+        value("Default", REG_DWORD, dword(1)),
+    ];
+    let root = system_root(select, winsock);
     build_hive(minor_version, &root, 0x01d0_0000_0000_0000).expect("the builder builds")
 }
 

@@ -1,5 +1,6 @@
 //! Shared helpers for integration tests: where the real hives and the peer validators are.
 
+mod files;
 pub mod mutate;
 pub mod patchable;
 pub mod pe;
@@ -8,6 +9,9 @@ pub mod registry;
 pub mod repair;
 pub mod restore;
 pub mod software;
+pub mod spec;
+
+pub use files::files_below;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -73,24 +77,6 @@ pub fn sha256_of(path: &Path) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// Every file below `dir`, recursively, sorted.
-pub fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read dir") {
-            let path = entry.expect("dir entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// The shared folder holding `peers/` (`WINSOCK_DOCTOR_SHARED`, else the hives folder's parent).
