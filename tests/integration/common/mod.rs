@@ -1,5 +1,6 @@
 //! Shared helpers for integration tests: where the real hives and the peer validators are.
 
+pub mod cli;
 mod files;
 pub mod mutate;
 pub mod patchable;
@@ -68,6 +69,41 @@ pub fn hive_path(relative: &str) -> Option<PathBuf> {
 pub fn manifest(dir: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(dir.join("manifest.json")).expect("read manifest.json");
     serde_json::from_str(&text).expect("parse manifest.json")
+}
+
+/// The SYSTEM hives of a manifest whose Winsock keys are readable (`winsock2_present`), or
+/// with `false` the damaged ones.
+pub fn system_hives(
+    manifest: &serde_json::Value,
+    winsock2_present: bool,
+) -> Vec<&serde_json::Value> {
+    cli::items_where(
+        manifest,
+        "system_hives",
+        "winsock2_present",
+        winsock2_present,
+    )
+}
+
+/// The real SYSTEM hives the manifest lists with `winsock2_present` (see [`system_hives`]), each
+/// as its path and its record; `None` (after a loud message) when the hives are absent.
+pub fn listed_system_hives(winsock2_present: bool) -> Option<Vec<(PathBuf, serde_json::Value)>> {
+    let dir = hives_dir()?;
+    let manifest = manifest(&dir);
+    let listed = system_hives(&manifest, winsock2_present).into_iter();
+    Some(
+        listed
+            .map(|hive| (dir.join(cli::text(&hive["path"])), hive.clone()))
+            .collect(),
+    )
+}
+
+/// The manifest's record of the hive at `relative` (to the hives folder).
+pub fn hive_facts<'m>(manifest: &'m serde_json::Value, relative: &str) -> &'m serde_json::Value {
+    cli::array(manifest, "system_hives")
+        .iter()
+        .find(|hive| hive["path"] == relative)
+        .unwrap_or_else(|| panic!("{relative} not in manifest.json"))
 }
 
 pub fn sha256_of(path: &Path) -> String {
