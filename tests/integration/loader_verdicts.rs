@@ -67,10 +67,10 @@ fn edit(path: &Path, change: impl FnOnce(&mut Editor)) {
     std::fs::write(path, editor.finish()).unwrap();
 }
 
-/// Serial_Access_Num 0 makes the loader read `catalog` as empty: critical, with the loader's
-/// reading as evidence, and `fix` repairs it.
-fn serial_access_num_0_empties(catalog: &str) {
-    let Some(mut hive) = copy(WIN7) else { return };
+/// Serial_Access_Num 0 makes the loader read `catalog` as empty: critical, and the repair the
+/// finding names fixes it. The finding, or `None` when the hives are absent.
+fn serial_access_num_0_empties(catalog: &str) -> Option<Value> {
+    let mut hive = copy(WIN7)?;
     hive.set_dword(catalog, "Serial_Access_Num", 0);
     let path = hive.save();
     let found = expect(
@@ -80,13 +80,15 @@ fn serial_access_num_0_empties(catalog: &str) {
         Some("Serial_Access_Num"),
         "critical",
     );
-    assert!(found["evidence"]["loader"].is_string());
-    assert_eq!(found["repair"]["mode"], "fix");
     repaired_as_named(path, &found);
+    Some(found)
 }
 
 fn serial_access_num_0_empties_the_protocol_catalog() {
-    serial_access_num_0_empties(PROTO);
+    if let Some(found) = serial_access_num_0_empties(PROTO) {
+        assert!(found["evidence"]["loader"].is_string());
+        assert_eq!(found["repair"]["mode"], "fix");
+    }
 }
 
 fn serial_access_num_0_empties_the_namespace_catalog() {
