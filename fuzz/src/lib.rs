@@ -6,13 +6,18 @@ use std::sync::OnceLock;
 use nt_hive::{Hive, NtHiveError};
 use winsock_doctor::error::FormatError;
 use winsock_doctor::hive::big_data::SEGMENT_SIZE;
-use winsock_doctor::hive::builder::{KeySpec, ValueSpec, build_hive};
+use winsock_doctor::hive::builder::build_hive;
 use winsock_doctor::hive::image::HiveImage;
 use winsock_doctor::hive::panic_guard::guarded;
 use winsock_doctor::hive::reader::HiveReader;
 use winsock_doctor::hive::value::{REG_BINARY, REG_DWORD, REG_SZ};
 use winsock_doctor::winsock::catalog::read_system_catalogs;
 use winsock_doctor::winsock::packed_item::PACKED_ITEM_LEN;
+
+/// The integration tests' shorthands for the hive builder's specs.
+#[path = "../../tests/integration/common/spec.rs"]
+mod spec;
+use spec::{key, system_root, utf16z, value};
 
 /// The smallest key cell (see `hive::reader`): a walk never needs more visits than this allows
 /// distinct keys, so more visits means a cycle or keys reachable twice.
@@ -36,7 +41,26 @@ pub fn walk_image(image: &HiveImage, all_control_sets: bool) {
 /// Walk every key below the root. Stops at the first error (returned) and after as many keys as
 /// the hive could hold.
 fn walk_reader(reader: &HiveReader<'_>, hive_len: usize) -> Result<usize, FormatError> {
-    let mut stack = vec![(reader.root()?, 0usize)];
+    walk_bounded(reader.root()?, hive_len, |key| {
+        reader.name(key)?;
+        reader.values(key)?;
+        Ok(reader
+            .subkeys(key)?
+            .into_iter()
+            .map(|(_, subkey)| subkey)
+            .collect())
+    })
+}
+
+/// Visit every key from `root` depth first: `read_key` reads one and gives its subkeys. Stops
+/// at the first error (returned) and, a cycle, after more keys than `hive_len` bytes can hold
+/// or deeper than any real hive.
+fn walk_bounded<K>(
+    root: K,
+    hive_len: usize,
+    mut read_key: impl FnMut(&K) -> Result<Vec<K>, FormatError>,
+) -> Result<usize, FormatError> {
+    let mut stack = vec![(root, 0usize)];
     let mut visited = 0usize;
     while let Some((key, depth)) = stack.pop() {
         visited += 1;
@@ -45,11 +69,11 @@ fn walk_reader(reader: &HiveReader<'_>, hive_len: usize) -> Result<usize, Format
                 "more keys than the hive can hold: a cycle",
             ));
         }
-        reader.name(&key)?;
-        reader.values(&key)?;
-        for (_, subkey) in reader.subkeys(&key)? {
-            stack.push((subkey, depth + 1));
-        }
+        stack.extend(
+            read_key(&key)?
+                .into_iter()
+                .map(|subkey| (subkey, depth + 1)),
+        );
     }
     Ok(visited)
 }
@@ -61,15 +85,7 @@ pub fn walk_nt_hive(hive: &Hive<&[u8]>, hive_len: usize) -> Result<usize, String
 }
 
 fn walk_nt_hive_unguarded(hive: &Hive<&[u8]>, hive_len: usize) -> Result<usize, FormatError> {
-    let mut stack = vec![(hive.root_key_node()?, 0usize)];
-    let mut visited = 0usize;
-    while let Some((key, depth)) = stack.pop() {
-        visited += 1;
-        if visited > hive_len / MIN_KEY_CELL + 1 || depth > MAX_DEPTH {
-            return Err(FormatError::new(
-                "more keys than the hive can hold: a cycle",
-            ));
-        }
+    walk_bounded(hive.root_key_node()?, hive_len, |key| {
         key.name()?;
         if let Some(values) = key.values() {
             for value in values? {
@@ -90,36 +106,11 @@ fn walk_nt_hive_unguarded(hive: &Hive<&[u8]>, hive_len: usize) -> Result<usize, 
                 }
             }
         }
-        if let Some(subkeys) = key.subkeys() {
-            for subkey in subkeys? {
-                stack.push((subkey?, depth + 1));
-            }
+        match key.subkeys() {
+            Some(subkeys) => Ok(subkeys?.collect::<Result<_, _>>()?),
+            None => Ok(Vec::new()),
         }
-    }
-    Ok(visited)
-}
-
-fn value(name: &str, data_type: u32, data: Vec<u8>) -> ValueSpec {
-    ValueSpec {
-        name: name.to_string(),
-        data_type,
-        data,
-    }
-}
-
-fn utf16z(text: &str) -> Vec<u8> {
-    text.encode_utf16()
-        .chain([0])
-        .flat_map(u16::to_le_bytes)
-        .collect()
-}
-
-fn key(name: &str, values: Vec<ValueSpec>, subkeys: Vec<KeySpec>) -> KeySpec {
-    KeySpec {
-        name: name.to_string(),
-        values,
-        subkeys,
-    }
+    })
 }
 
 /// A small SYSTEM hive with `Select` and one control set holding both Winsock catalogs.
@@ -188,29 +179,11 @@ fn small_system(minor_version: u32, entries: usize) -> Vec<u8> {
         ],
     );
     let dword = |n: u32| n.to_le_bytes().to_vec();
-    let root = key(
-        "SYSTEM",
-        vec![],
-        vec![
-            key(
-                "Select",
-                vec![
-                    value("Current", REG_DWORD, dword(1)),
-                    value("Default", REG_DWORD, dword(1)),
-                ],
-                vec![],
-            ),
-            key(
-                "ControlSet001",
-                vec![],
-                vec![key(
-                    "Services",
-                    vec![],
-                    vec![key("WinSock2", vec![], vec![winsock])],
-                )],
-            ),
-        ],
-    );
+    let select = vec![
+        value("Current", REG_DWORD, dword(1)),
+        value("Default", REG_DWORD, dword(1)),
+    ];
+    let root = system_root(select, winsock);
     build_hive(minor_version, &root, 0x01d0_0000_0000_0000).expect("the builder builds")
 }
 
@@ -284,4 +257,24 @@ pub fn read_disk(disk: std::io::Result<Box<dyn winsock_doctor::image::disk::Disk
             let _ = disk.read(&mut buffer);
         }
     }
+}
+
+/// A fuzz target for the reader of one container format (a variant of
+/// `winsock_doctor::image::sniff::Container`): open any bytes as such a container and read its
+/// virtual disk with [`read_disk`].
+#[macro_export]
+macro_rules! fuzz_container {
+    ($container:ident) => {
+        libfuzzer_sys::fuzz_target!(
+            init: {
+                winsock_doctor::hive::panic_guard::quiet_contained_panics();
+            },
+            |data: &[u8]| {
+            let file = std::io::Cursor::new(data.to_vec());
+            $crate::read_disk(winsock_doctor::image::open::open_container(
+                winsock_doctor::image::sniff::Container::$container,
+                file,
+            ));
+        });
+    };
 }

@@ -8,29 +8,15 @@ use std::path::{Path, PathBuf};
 use winsock_doctor::input::{LogOptions, OpenedHive};
 use winsock_doctor_fuzz::{built_hives, join_replay_input};
 
+/// The integration tests' tree listing.
+#[path = "../../tests/integration/common/files.rs"]
+mod files;
+use files::files_below;
+
 /// Bigger inputs slow libFuzzer down more than they add coverage.
 const MAX_SEED: u64 = 100 * 1024;
 /// A primary with its logs: the zoo's dirty hives are 512 KB.
 const MAX_REPLAY_SEED: u64 = 1024 * 1024;
-
-fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&d) else {
-            continue;
-        };
-        for path in entries.flatten().map(|e| e.path()) {
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 fn is_log(path: &Path) -> bool {
     path.extension()

@@ -8,6 +8,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use common::cli::command_line;
+
 fn bundled(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("hives")
@@ -92,36 +94,19 @@ fn every_printing_subcommand_stops_quietly_on_a_closed_pipe() {
     std::fs::create_dir_all(&config).unwrap();
     std::fs::copy(&lsp, config.join("SYSTEM")).unwrap();
     let volume = volume.path();
-    let runs: Vec<Vec<&std::ffi::OsStr>> = vec![
-        vec!["catalog".as_ref(), lsp.as_os_str()],
-        vec!["catalog".as_ref(), "--json".as_ref(), lsp.as_os_str()],
-        vec!["scan".as_ref(), lsp.as_os_str()],
-        vec!["scan".as_ref(), "--json".as_ref(), lsp.as_os_str()],
-        vec![
-            "scan".as_ref(),
-            "--jsonl".as_ref(),
-            lsp.as_os_str(),
-            xp.as_os_str(),
-        ],
-        vec![
-            "scan".as_ref(),
-            "--recursive".as_ref(),
-            "--jsonl".as_ref(),
-            collection.as_os_str(),
-        ],
-        vec![
-            "scan".as_ref(),
-            "--recursive".as_ref(),
-            collection.as_os_str(),
-        ],
-        vec!["dlls".as_ref(), volume.as_os_str()],
-        vec!["discover".as_ref(), volume.as_os_str()],
-        vec!["discover".as_ref(), "--json".as_ref(), volume.as_os_str()],
-        vec!["timeline".as_ref(), lsp.as_os_str()],
-        vec!["timeline".as_ref(), "--bodyfile".as_ref(), lsp.as_os_str()],
-        vec!["manpage".as_ref()],
-        vec!["completions".as_ref(), "bash".as_ref()],
-    ];
+    let on_lsp = ["catalog", "catalog --json", "scan", "scan --json"];
+    let mut runs: Vec<_> = on_lsp.map(|words| command_line(words, &[&lsp])).into();
+    runs.push(command_line("scan --jsonl", &[&lsp, &xp]));
+    for words in ["scan --recursive --jsonl", "scan --recursive"] {
+        runs.push(command_line(words, &[collection]));
+    }
+    for words in ["dlls", "discover", "discover --json"] {
+        runs.push(command_line(words, &[volume]));
+    }
+    for words in ["timeline", "timeline --bodyfile"] {
+        runs.push(command_line(words, &[&lsp]));
+    }
+    runs.extend([command_line("manpage", &[]), command_line("completions bash", &[])]);
     for args in &runs {
         assert_quiet_success(args);
     }

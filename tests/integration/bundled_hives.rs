@@ -5,7 +5,7 @@ use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::cli::{doctor, success};
 use winsock_doctor::synthetic::build_from_description;
 
 fn bundled(name: &str) -> PathBuf {
@@ -15,8 +15,7 @@ fn bundled(name: &str) -> PathBuf {
 }
 
 fn run_json(args: &[&str], hive: &Path) -> (i32, serde_json::Value) {
-    let output = Command::cargo_bin("winsock-doctor")
-        .unwrap()
+    let output = doctor()
         .args(args)
         .arg(hive)
         .output()
@@ -152,18 +151,11 @@ fn clean_bundled_hives_scan_healthy_and_the_lsp_hive_does_not() {
 fn removing_the_bundled_lsp_gives_back_the_clean_bundled_catalogs() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("SYSTEM.repaired");
-    let status = Command::cargo_bin("winsock-doctor")
-        .unwrap()
-        .args(["repair", "--mode", "remove-lsp", "--out"])
-        .arg(&out)
-        .arg(bundled("win10-x64-lsp.hive"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        status.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
+    success(
+        doctor()
+            .args(["repair", "--mode", "remove-lsp", "--out"])
+            .arg(&out)
+            .arg(bundled("win10-x64-lsp.hive")),
     );
     let (_, repaired) = run_json(&["catalog", "--json"], &out);
     let (_, clean) = run_json(&["catalog", "--json"], &bundled("win10-x64.hive"));

@@ -5,11 +5,11 @@ use crate::common;
 
 use std::path::Path;
 
-use assert_cmd::Command;
+use common::cli::{array, doctor, json, text};
 
 fn check(path: &Path, json: bool) {
     let before = common::sha256_of(path);
-    let mut cmd = Command::cargo_bin("winsock-doctor").unwrap();
+    let mut cmd = doctor();
     cmd.arg("catalog");
     if json {
         cmd.arg("--json");
@@ -59,16 +59,13 @@ fn the_damaged_hive_and_the_logs_give_a_result_or_a_clean_error() {
         return;
     };
     let manifest = common::manifest(&dir);
-    let mut checked = 0;
-    for hive in manifest["system_hives"].as_array().unwrap() {
-        if hive["winsock2_present"] == false {
-            check(&dir.join(hive["path"].as_str().unwrap()), true);
-            check(&dir.join(hive["path"].as_str().unwrap()), false);
-            checked += 1;
-        }
+    let damaged = common::system_hives(&manifest, false);
+    assert!(!damaged.is_empty(), "the manifest lists no damaged hive");
+    for hive in damaged {
+        check(&dir.join(hive["path"].as_str().unwrap()), true);
+        check(&dir.join(hive["path"].as_str().unwrap()), false);
     }
-    assert!(checked > 0, "the manifest lists no damaged hive");
-    for log in manifest["transaction_logs"].as_array().unwrap() {
+    for log in array(&manifest, "transaction_logs") {
         check(&dir.join(log["path"].as_str().unwrap()), true);
     }
 }
@@ -76,8 +73,7 @@ fn the_damaged_hive_and_the_logs_give_a_result_or_a_clean_error() {
 fn a_missing_file_is_a_clean_error() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("SYSTEM");
-    Command::cargo_bin("winsock-doctor")
-        .unwrap()
+    doctor()
         .arg("catalog")
         .arg(&missing)
         .assert()
@@ -101,11 +97,9 @@ fn patched_copy(
 
 fn first_readable_hive(dir: &Path) -> std::path::PathBuf {
     let manifest = common::manifest(dir);
-    let hive = manifest["system_hives"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|h| h["winsock2_present"] == true && h["n_catalog_entries64"].is_null())
+    let hive = common::system_hives(&manifest, true)
+        .into_iter()
+        .find(|h| h["n_catalog_entries64"].is_null())
         .expect("a readable 32-bit hive");
     dir.join(hive["path"].as_str().unwrap())
 }
@@ -136,21 +130,7 @@ fn one_unreadable_catalog_entry_does_not_lose_the_others() {
         return;
     };
     let source = first_readable_hive(&dir);
-    let doc = |path: &Path| -> serde_json::Value {
-        let out = Command::cargo_bin("winsock-doctor")
-            .unwrap()
-            .args(["catalog", "--json"])
-            .arg(path)
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
+    let doc = |path: &Path| json(doctor().args(["catalog", "--json"]).arg(path));
     let original = doc(&source);
     let entries = original["protocol_catalogs"][0]["entries"]
         .as_array()
@@ -178,12 +158,7 @@ fn one_unreadable_catalog_entry_does_not_lose_the_others() {
     assert_eq!(list.len(), entries);
     let bad: Vec<_> = list.iter().filter(|e| !e["error"].is_null()).collect();
     assert_eq!(bad.len(), 1, "{bad:?}");
-    assert!(
-        bad[0]["error"]
-            .as_str()
-            .unwrap()
-            .contains("damaged hive structure")
-    );
+    assert!(text(&bad[0]["error"]).contains("damaged hive structure"));
     assert!(
         list.iter()
             .filter(|e| e["error"].is_null())

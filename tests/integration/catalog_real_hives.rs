@@ -3,26 +3,11 @@
 
 use crate::common;
 
-use assert_cmd::Command;
+use common::cli::{array, assert_refused, doctor, json, success};
 use serde_json::Value;
 
 fn run_json(path: &std::path::Path, extra: &[&str]) -> Value {
-    let output = Command::cargo_bin("winsock-doctor")
-        .unwrap()
-        .arg("catalog")
-        .arg("--json")
-        .args(extra)
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}: exit {:?}, stderr: {}",
-        path.display(),
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
+    json(doctor().args(["catalog", "--json"]).args(extra).arg(path))
 }
 
 /// Manifest GUIDs are bare lower case; ours are braced upper case.
@@ -37,11 +22,7 @@ fn hex_number(text: &Value) -> Value {
 }
 
 fn list<'a>(doc: &'a Value, field: &str, name: &str) -> Option<&'a Value> {
-    doc[field]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["name"] == name)
+    array(doc, field).iter().find(|l| l["name"] == name)
 }
 
 /// Every value named in `expected` (an object name -> data) is in `values` with that data.
@@ -118,26 +99,15 @@ fn check_hive(dir: &std::path::Path, hive: &Value) {
         &hive["namespace_catalog5_values"],
     );
 
-    assert_eq!(
-        entry_count(&doc, "protocol_catalogs", "Catalog_Entries"),
-        hive["n_catalog_entries"],
-        "{rel}"
-    );
-    assert_eq!(
-        entry_count(&doc, "protocol_catalogs", "Catalog_Entries64"),
-        hive["n_catalog_entries64"],
-        "{rel}"
-    );
-    assert_eq!(
-        entry_count(&doc, "namespace_catalogs", "Catalog_Entries"),
-        hive["n_namespace_entries"],
-        "{rel}"
-    );
-    assert_eq!(
-        entry_count(&doc, "namespace_catalogs", "Catalog_Entries64"),
-        hive["n_namespace_entries64"],
-        "{rel}"
-    );
+    for (field, list_name, count) in [
+        ("protocol_catalogs", "Catalog_Entries", "n_catalog_entries"),
+        ("protocol_catalogs", "Catalog_Entries64", "n_catalog_entries64"),
+        ("namespace_catalogs", "Catalog_Entries", "n_namespace_entries"),
+        ("namespace_catalogs", "Catalog_Entries64", "n_namespace_entries64"),
+    ] {
+        let found = entry_count(&doc, field, list_name);
+        assert_eq!(found, hive[count], "{rel} {field} {list_name}");
+    }
     let catalog = list(&doc, "protocol_catalogs", "Catalog_Entries").unwrap();
     assert_eq!(
         catalog["num_entries"], hive["protocol_catalog9_values"]["Num_Catalog_Entries"],
@@ -250,12 +220,7 @@ fn every_readable_real_hive_matches_the_manifest() {
         return;
     };
     let manifest = common::manifest(&dir);
-    let hives: Vec<&Value> = manifest["system_hives"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|h| h["winsock2_present"] == true)
-        .collect();
+    let hives = common::system_hives(&manifest, true);
     assert!(
         hives.len() >= 8,
         "the manifest lists {} readable hives",
@@ -271,10 +236,7 @@ fn all_control_sets_match_the_manifest_counts() {
         return;
     };
     let manifest = common::manifest(&dir);
-    for hive in manifest["system_hives"].as_array().unwrap() {
-        if hive["winsock2_present"] != true {
-            continue;
-        }
+    for hive in common::system_hives(&manifest, true) {
         let rel = hive["path"].as_str().unwrap();
         let doc = run_json(&dir.join(rel), &["--all-control-sets"]);
         let expected = hive["other_control_sets_catalog_counts"]
@@ -300,11 +262,9 @@ fn control_set_can_be_chosen_by_number_and_a_missing_one_is_an_error() {
         return;
     };
     let manifest = common::manifest(&dir);
-    let hive = manifest["system_hives"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|h| h["winsock2_present"] == true && h["control_sets"].as_array().unwrap().len() > 1)
+    let hive = common::system_hives(&manifest, true)
+        .into_iter()
+        .find(|h| array(h, "control_sets").len() > 1)
         .expect("a hive with two control sets");
     let path = dir.join(hive["path"].as_str().unwrap());
     let second = hive["control_sets"][1].as_str().unwrap();
@@ -313,13 +273,10 @@ fn control_set_can_be_chosen_by_number_and_a_missing_one_is_an_error() {
     assert_eq!(doc["control_set"], second);
     assert_eq!(doc["chosen_by"], "requested");
 
-    Command::cargo_bin("winsock-doctor")
-        .unwrap()
-        .args(["catalog", "--control-set", "999"])
-        .arg(&path)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("ControlSet999 does not exist"));
+    assert_refused(
+        doctor().args(["catalog", "--control-set", "999"]).arg(&path),
+        "ControlSet999 does not exist",
+    );
 }
 
 fn table_output_names_providers_and_warns_about_dirty_hives() {
@@ -327,18 +284,9 @@ fn table_output_names_providers_and_warns_about_dirty_hives() {
         return;
     };
     let manifest = common::manifest(&dir);
-    for hive in manifest["system_hives"].as_array().unwrap() {
-        if hive["winsock2_present"] != true {
-            continue;
-        }
+    for hive in common::system_hives(&manifest, true) {
         let path = dir.join(hive["path"].as_str().unwrap());
-        let output = Command::cargo_bin("winsock-doctor")
-            .unwrap()
-            .arg("catalog")
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert!(output.status.success());
+        let output = success(doctor().arg("catalog").arg(&path));
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
         for entry in hive["protocol_entries"].as_array().unwrap() {
@@ -363,15 +311,10 @@ fn reading_does_not_change_the_input() {
         return;
     };
     let manifest = common::manifest(&dir);
-    for hive in manifest["system_hives"].as_array().unwrap() {
+    for hive in array(&manifest, "system_hives") {
         let path = dir.join(hive["path"].as_str().unwrap());
         let before = common::sha256_of(&path);
-        Command::cargo_bin("winsock-doctor")
-            .unwrap()
-            .arg("catalog")
-            .arg(&path)
-            .output()
-            .unwrap();
+        doctor().arg("catalog").arg(&path).output().unwrap();
         assert_eq!(common::sha256_of(&path), before, "{}", path.display());
     }
 }

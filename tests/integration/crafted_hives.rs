@@ -6,12 +6,14 @@
 //! Each hive is built with the project's builder, then patched: the patches are what a hostile
 //! hive would hold.
 
+use crate::common::spec::{key, system_root, utf16z, value};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use winsock_doctor::hive::base_block::{OFF_BINS_SIZE, write_checksum};
-use winsock_doctor::hive::builder::{KeySpec, ValueSpec, build_hive};
+use winsock_doctor::hive::builder::{ValueSpec, build_hive};
 use winsock_doctor::hive::cell::NO_CELL;
 use winsock_doctor::hive::hbin::{HBIN_HEADER_SIZE, HbinHeader, PAGE_SIZE};
 use winsock_doctor::hive::key_node::{KEY_COMP_NAME, KeyNode};
@@ -31,29 +33,6 @@ const NK_VALUE_COUNT: usize = 36;
 const NK_SECURITY: usize = 44;
 const VK_DATA_SIZE: usize = 4;
 
-fn value(name: &str, data_type: u32, data: Vec<u8>) -> ValueSpec {
-    ValueSpec {
-        name: name.into(),
-        data_type,
-        data,
-    }
-}
-
-fn key(name: &str, values: Vec<ValueSpec>, subkeys: Vec<KeySpec>) -> KeySpec {
-    KeySpec {
-        name: name.into(),
-        values,
-        subkeys,
-    }
-}
-
-fn utf16z(text: &str) -> Vec<u8> {
-    text.encode_utf16()
-        .chain([0])
-        .flat_map(u16::to_le_bytes)
-        .collect()
-}
-
 /// A sound SYSTEM hive with one protocol entry (`000000000001`) and one namespace entry
 /// (`000000000002`, in a list not named `Catalog_Entries`, so that names are unique).
 fn system_hive() -> Vec<u8> {
@@ -62,69 +41,28 @@ fn system_hive() -> Vec<u8> {
     item[..path.len()].copy_from_slice(path);
     item[0x12C] = 1;
     let one = 1u32.to_le_bytes().to_vec();
-    let root = key(
-        "SYSTEM",
-        vec![],
-        vec![
-            key(
-                "Select",
-                vec![value("Current", REG_DWORD, one.clone())],
-                vec![],
-            ),
-            key(
-                "ControlSet001",
-                vec![],
-                vec![key(
-                    "Services",
-                    vec![],
-                    vec![key(
-                        "WinSock2",
-                        vec![],
-                        vec![key(
-                            "Parameters",
-                            vec![value(
-                                "Current_Protocol_Catalog",
-                                REG_SZ,
-                                utf16z("Protocol_Catalog9"),
-                            )],
-                            vec![
-                                key(
-                                    "Protocol_Catalog9",
-                                    vec![value("Num_Catalog_Entries", REG_DWORD, one.clone())],
-                                    vec![key(
-                                        "Catalog_Entries",
-                                        vec![],
-                                        vec![key(
-                                            "000000000001",
-                                            vec![value("PackedCatalogItem", REG_BINARY, item)],
-                                            vec![],
-                                        )],
-                                    )],
-                                ),
-                                key(
-                                    "NameSpace_Catalog5",
-                                    vec![value("Num_Catalog_Entries", REG_DWORD, one)],
-                                    vec![key(
-                                        "NsCatalog_Entries",
-                                        vec![],
-                                        vec![key(
-                                            "000000000002",
-                                            vec![value(
-                                                "LibraryPath",
-                                                REG_SZ,
-                                                utf16z("%SystemRoot%\\system32\\NLAapi.dll"),
-                                            )],
-                                            vec![],
-                                        )],
-                                    )],
-                                ),
-                            ],
-                        )],
-                    )],
-                )],
-            ),
-        ],
+    // A catalog key holding one entry, `id` with `entry`, in its list `list`.
+    let catalog = |name: &str, list: &str, id: &str, entry: ValueSpec| {
+        let entries = key(list, vec![], vec![key(id, vec![entry], vec![])]);
+        let count = value("Num_Catalog_Entries", REG_DWORD, one.clone());
+        key(name, vec![count], vec![entries])
+    };
+    let protocol = catalog(
+        "Protocol_Catalog9",
+        "Catalog_Entries",
+        "000000000001",
+        value("PackedCatalogItem", REG_BINARY, item),
     );
+    let namespace_dll = utf16z("%SystemRoot%\\system32\\NLAapi.dll");
+    let namespace = catalog(
+        "NameSpace_Catalog5",
+        "NsCatalog_Entries",
+        "000000000002",
+        value("LibraryPath", REG_SZ, namespace_dll),
+    );
+    let current = value("Current_Protocol_Catalog", REG_SZ, utf16z("Protocol_Catalog9"));
+    let parameters = key("Parameters", vec![current], vec![protocol, namespace]);
+    let root = system_root(vec![value("Current", REG_DWORD, one)], parameters);
     build_hive(5, &root, 0x01d0_0000_0000_0000).unwrap()
 }
 
@@ -164,11 +102,16 @@ fn finish(mut hive: Vec<u8>) -> Vec<u8> {
     hive
 }
 
+/// The cells of the key `Catalog_Entries` and of its subkey list.
+fn catalog_entries_and_its_list(hive: &[u8]) -> (u32, u32) {
+    let entries = find_key(hive, "Catalog_Entries");
+    (entries, u32_at(hive, data_at(entries) + NK_SUBKEYS_LIST))
+}
+
 /// `Catalog_Entries` lists itself as its only subkey.
 fn key_is_its_own_subkey() -> Vec<u8> {
     let mut hive = system_hive();
-    let entries = find_key(&hive, "Catalog_Entries");
-    let list = u32_at(&hive, data_at(entries) + NK_SUBKEYS_LIST);
+    let (entries, list) = catalog_entries_and_its_list(&hive);
     put(&mut hive, data_at(list) + 4, entries);
     finish(hive)
 }
@@ -176,8 +119,7 @@ fn key_is_its_own_subkey() -> Vec<u8> {
 /// `Catalog_Entries`' subkey list is an index root whose only element is itself.
 fn index_root_pointing_to_itself() -> Vec<u8> {
     let mut hive = system_hive();
-    let entries = find_key(&hive, "Catalog_Entries");
-    let list = u32_at(&hive, data_at(entries) + NK_SUBKEYS_LIST);
+    let (_, list) = catalog_entries_and_its_list(&hive);
     hive[data_at(list)..data_at(list) + 2].copy_from_slice(b"ri");
     put(&mut hive, data_at(list) + 4, list);
     finish(hive)
@@ -186,8 +128,7 @@ fn index_root_pointing_to_itself() -> Vec<u8> {
 /// `Catalog_Entries`' subkey list claims 65535 elements in a cell holding one.
 fn subkey_list_count_past_its_cell() -> Vec<u8> {
     let mut hive = system_hive();
-    let entries = find_key(&hive, "Catalog_Entries");
-    let list = u32_at(&hive, data_at(entries) + NK_SUBKEYS_LIST);
+    let (_, list) = catalog_entries_and_its_list(&hive);
     hive[data_at(list) + 2..data_at(list) + 4].copy_from_slice(&u16::MAX.to_le_bytes());
     finish(hive)
 }

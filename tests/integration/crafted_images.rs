@@ -3,11 +3,10 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
+use crate::common::cli::{assert_refused, doctor};
 
 fn scan_fails_with(image: &Path, expected: &str) {
-    let out = Command::cargo_bin("winsock-doctor")
-        .unwrap()
+    let out = doctor()
         .arg("scan")
         .arg(image)
         .timeout(std::time::Duration::from_secs(20))
@@ -140,13 +139,10 @@ fn a_damaged_e01() {
 fn partition_options_are_for_images_only() {
     let dir = tempfile::tempdir().unwrap();
     let hive = write(dir.path(), "SYSTEM", b"regf");
-    Command::cargo_bin("winsock-doctor")
-        .unwrap()
-        .args(["scan", "--partition", "1"])
-        .arg(&hive)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("for disk images"));
+    assert_refused(
+        doctor().args(["scan", "--partition", "1"]).arg(&hive),
+        "for disk images",
+    );
 }
 
 fn a_partition_starting_at_sector_0() {
@@ -163,8 +159,7 @@ fn restore_of_an_image_says_restore_is_for_volumes() {
     let mut disk = mbr(7, 2048, 2048);
     disk.resize(4096 * 512, 0);
     let image = write(dir.path(), "disk.img", &disk);
-    Command::cargo_bin("winsock-doctor")
-        .unwrap()
+    doctor()
         .args(["restore", "--list"])
         .arg(&image)
         .assert()

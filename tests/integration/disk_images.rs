@@ -9,16 +9,12 @@ use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use assert_cmd::Command;
+use common::cli::{assert_refused, doctor, json, success};
 use common::pe::{self, Bits, Version};
 use serde_json::Value;
 
 const WIN7: &str = "real/win7-sp1-x86/SYSTEM";
 const DIRTY: &str = "real/win10-1709-x64-dirty-with-logs";
-
-fn doctor() -> Command {
-    Command::cargo_bin("winsock-doctor").unwrap()
-}
 
 /// Whether every tool is installed; a loud skip otherwise, a failure when the hives (and so
 /// the tools, installed by .ci/run) are required.
@@ -149,38 +145,57 @@ impl Drop for Mount {
     }
 }
 
-/// `volume` as partition 1 of a disk with an MBR (`dos`) or GPT table, at 1 MiB.
-fn disk(dir: &Path, volume: &Path, table: &str) -> PathBuf {
-    let sectors = std::fs::metadata(volume).unwrap().len() / 512;
-    let disk = dir.join(format!("{table}.img"));
-    let file = std::fs::File::create(&disk).unwrap();
-    file.set_len((sectors + 4096) * 512).unwrap();
-    let path = disk.to_str().unwrap();
-    if table == "dos" {
-        let script = format!("label: dos\nstart=2048, size={sectors}, type=7\n");
-        let mut child = Process::new("sfdisk")
-            .args(["-q", path])
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(script.as_bytes())
-            .unwrap();
-        assert!(child.wait().unwrap().success());
-    } else {
-        let new = format!("1:2048:{}", 2048 + sectors - 1);
-        run("sgdisk", &["-o", "-n", &new, "-t", "1:0700", path]);
+/// `volumes` as partitions 1, 2, ... of a disk with an MBR (`dos`) or GPT table, one after the
+/// other from 1 MiB.
+fn disk(dir: &Path, volumes: &[&Path], table: &str) -> PathBuf {
+    let mut partitions = Vec::new();
+    let mut start = 2048;
+    for volume in volumes {
+        let sectors = std::fs::metadata(volume).unwrap().len() / 512;
+        partitions.push((start, sectors));
+        start += sectors;
     }
-    let bytes = std::fs::read(volume).unwrap();
+    let disk = dir.join(format!("{table}.img"));
+    // Room after the last partition for GPT's backup table.
+    let file = std::fs::File::create(&disk).unwrap();
+    file.set_len((start + 2048) * 512).unwrap();
+    if table == "dos" {
+        let rows: String = partitions
+            .iter()
+            .map(|(start, sectors)| format!("start={start}, size={sectors}, type=7\n"))
+            .collect();
+        sfdisk(&disk, &format!("label: dos\n{rows}"));
+    } else {
+        let mut args = vec!["-o".to_string()];
+        for (number, (start, sectors)) in (1..).zip(&partitions) {
+            let new = format!("{number}:{start}:{}", start + sectors - 1);
+            args.extend(["-n".into(), new, "-t".into(), format!("{number}:0700")]);
+        }
+        args.push(disk.to_str().unwrap().to_string());
+        run("sgdisk", &args.iter().map(String::as_str).collect::<Vec<_>>());
+    }
     use std::io::{Seek, SeekFrom, Write};
     let mut file = std::fs::OpenOptions::new().write(true).open(&disk).unwrap();
-    file.seek(SeekFrom::Start(2048 * 512)).unwrap();
-    file.write_all(&bytes).unwrap();
+    for (volume, (start, _)) in volumes.iter().zip(&partitions) {
+        file.seek(SeekFrom::Start(start * 512)).unwrap();
+        file.write_all(&std::fs::read(volume).unwrap()).unwrap();
+    }
     disk
+}
+
+/// Write the partition table `script` (sfdisk's input format) on `disk`.
+fn sfdisk(disk: &Path, script: &str) {
+    use std::io::Write;
+    let mut child = Process::new("sfdisk")
+        .arg("-q")
+        .arg(disk)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(script.as_bytes()).unwrap();
+    drop(stdin);
+    assert!(child.wait().unwrap().success(), "sfdisk {}", disk.display());
 }
 
 /// `disk` converted by qemu-img to `format` (with `options`), as `dir/name`.
@@ -216,11 +231,7 @@ fn e01(dir: &Path, disk: &Path) -> PathBuf {
 }
 
 fn scan_json(target: &Path) -> Value {
-    let out = doctor()
-        .args(["scan", "--json"])
-        .arg(target)
-        .output()
-        .unwrap();
+    let out = doctor().args(["scan", "--json"]).arg(target).output().unwrap();
     assert!(
         out.status.code() == Some(0) || out.status.code() == Some(1),
         "{}: {}",
@@ -342,8 +353,8 @@ fn every_container_scans_as_the_mounted_volume() {
     );
     let hive_sha = ntfscat_sha256(&volume, "Windows/System32/config/SYSTEM");
     let software_sha = ntfscat_sha256(&volume, "Windows/System32/config/SOFTWARE");
-    let mbr = disk(dir.path(), &volume, "dos");
-    let gpt = disk(dir.path(), &volume, "gpt");
+    let mbr = disk(dir.path(), &[&volume], "dos");
+    let gpt = disk(dir.path(), &[&volume], "gpt");
     let images = [
         (volume.clone(), 0),
         (mbr.clone(), 1),
@@ -403,18 +414,7 @@ fn every_container_scans_as_the_mounted_volume() {
         assert_eq!(document, expected, "{}", image.display());
     }
     // The DLLs inside, with their hashes and versions, as on the mounted volume.
-    let out = doctor()
-        .args(["dlls", "--json"])
-        .arg(&gpt)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let text = report.to_string();
+    let text = json(doctor().args(["dlls", "--json"]).arg(&gpt)).to_string();
     assert!(text.contains(&common::sha256_of(&mswsock)), "{text}");
     assert!(text.contains("WSHTCPIP.DLL"), "{text}");
     assert!(text.contains("6.1.7601.17514"), "{text}");
@@ -439,14 +439,8 @@ fn discover_lists_partitions_file_systems_and_windows() {
     }
     let dir = tempfile::tempdir().unwrap();
     let volume = ntfs_volume(dir.path(), &[("WINDOWS/system32/Config/system", &hive)]);
-    let gpt = disk(dir.path(), &volume, "gpt");
-    let out = doctor()
-        .args(["discover", "--json"])
-        .arg(&gpt)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let document: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let gpt = disk(dir.path(), &[&volume], "gpt");
+    let document = json(doctor().args(["discover", "--json"]).arg(&gpt));
     let partition = &document["images"][0]["partitions"][0];
     assert_eq!(partition["number"], 1);
     assert_eq!(partition["scheme"], "GPT");
@@ -489,12 +483,10 @@ fn discover_lists_partitions_file_systems_and_windows() {
         common::sha256_of(&gpt).as_str()
     );
     // --partition names one that holds no Windows: said, with what the image holds.
-    doctor()
-        .args(["scan", "--partition", "2"])
-        .arg(&gpt)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("no Windows installation"));
+    assert_refused(
+        doctor().args(["scan", "--partition", "2"]).arg(&gpt),
+        "no Windows installation",
+    );
 }
 
 fn the_dirty_1709_hive_in_an_image_is_replayed_as_from_files() {
@@ -516,16 +508,11 @@ fn the_dirty_1709_hive_in_an_image_is_replayed_as_from_files() {
     );
     let from_image = dir.path().join("from-image");
     let from_files = dir.path().join("from-files");
-    let image_out = doctor()
-        .args(["replay", "--json", "--out"])
-        .arg(&from_image)
-        .arg(&volume)
-        .output()
-        .unwrap();
-    assert!(
-        image_out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&image_out.stderr)
+    let image_out = success(
+        doctor()
+            .args(["replay", "--json", "--out"])
+            .arg(&from_image)
+            .arg(&volume),
     );
     doctor()
         .args(["replay", "--out"])
@@ -539,39 +526,14 @@ fn the_dirty_1709_hive_in_an_image_is_replayed_as_from_files() {
     );
     let report = String::from_utf8_lossy(&image_out.stdout);
     assert!(report.contains("system.LOG1"), "{report}");
-    let catalog = |target: &Path| -> Value {
-        let out = doctor()
-            .args(["catalog", "--json"])
-            .arg(target)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
+    let catalog = |target: &Path| json(doctor().args(["catalog", "--json"]).arg(target));
     assert_eq!(
         paths_aside(catalog(&volume)),
         paths_aside(catalog(&dirty.join("SYSTEM")))
     );
     // Never into an image: --install is refused with the way to do it.
-    doctor()
-        .args([
-            "repair",
-            "--mode",
-            "reset",
-            "--windows",
-            "10",
-            "--arch",
-            "amd64",
-            "--install",
-        ])
-        .arg(&volume)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("--out"));
+    let reset = ["repair", "--mode", "reset", "--windows", "10", "--arch", "amd64"];
+    assert_refused(doctor().args(reset).arg("--install").arg(&volume), "--out");
 }
 
 fn several_windows_are_told_apart_by_partition() {
@@ -593,53 +555,14 @@ fn several_windows_are_told_apart_by_partition() {
         &[("WINDOWS/System32/config/SYSTEM", &dirty.join("SYSTEM"))],
     );
     // Two NTFS partitions, 1 and 2, one after the other.
-    let sectors = std::fs::metadata(&first).unwrap().len() / 512;
-    let disk = dir.path().join("two.img");
-    let file = std::fs::File::create(&disk).unwrap();
-    file.set_len((2 * sectors + 4096) * 512).unwrap();
-    let script = format!(
-        "label: dos\nstart=2048, size={sectors}, type=7\nstart={}, size={sectors}, type=7\n",
-        2048 + sectors
+    let disk = disk(dir.path(), &[&first, &second], "dos");
+    assert_refused(
+        doctor().arg("scan").arg(&disk),
+        "name one with --partition N: partition 1 (Windows), partition 2 (WINDOWS)",
     );
-    let mut child = Process::new("sfdisk")
-        .args(["-q", disk.to_str().unwrap()])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::{Seek, SeekFrom, Write};
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success());
-    let mut out = std::fs::OpenOptions::new().write(true).open(&disk).unwrap();
-    for (volume, at) in [(&first, 2048), (&second, 2048 + sectors)] {
-        out.seek(SeekFrom::Start(at * 512)).unwrap();
-        out.write_all(&std::fs::read(volume).unwrap()).unwrap();
-    }
-    drop(out);
-    doctor()
-        .arg("scan")
-        .arg(&disk)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "name one with --partition N: partition 1 (Windows), partition 2 (WINDOWS)",
-        ));
     for (partition, expected) in [("1", &win7), ("2", &dirty.join("SYSTEM"))] {
-        let out = doctor()
-            .args(["catalog", "--json", "--no-logs", "--partition", partition])
-            .arg(&disk)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let document: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let catalog = ["catalog", "--json", "--no-logs", "--partition", partition];
+        let document = json(doctor().args(catalog).arg(&disk));
         assert_eq!(
             document["input"]["sha256"],
             common::sha256_of(expected).as_str()
@@ -656,7 +579,7 @@ fn the_suggested_repair_of_a_hive_in_an_image_runs_as_printed() {
     let dir = tempfile::tempdir().unwrap();
     let lsp = Path::new(env!("CARGO_MANIFEST_DIR")).join("hives/win10-x64-lsp.hive");
     let volume = ntfs_volume(dir.path(), &[("Windows/System32/config/SYSTEM", &lsp)]);
-    let mbr = disk(dir.path(), &volume, "dos");
+    let mbr = disk(dir.path(), &[&volume], "dos");
     let document = scan_json(&mbr);
     let command = document["what_to_run"]["command"].as_str().unwrap();
     let expected = format!(

@@ -70,17 +70,32 @@ fn a_copy_without_edits_keeps_every_bin_byte() {
     }
 }
 
+/// [`edit_one_value`] on each of [`HIVES`]: each hive with the offsets that changed (none when
+/// the hives are absent).
+fn edit_one_value_in_each(
+    key: &str,
+    names: (&str, &str),
+    data_type: u32,
+    change: impl Fn(Vec<u8>) -> Vec<u8>,
+) -> Vec<(&'static str, Vec<usize>)> {
+    HIVES
+        .iter()
+        .map_while(|&relative| {
+            let input = common::read_hive(relative)?;
+            let changed = edit_one_value(relative, &input, key, names, data_type, &change);
+            Some((relative, changed))
+        })
+        .collect()
+}
+
 fn replacing_a_dword_changes_only_its_value_and_its_key_time() {
     let key = "ControlSet001\\Services\\WinSock2\\Parameters\\Protocol_Catalog9";
-    for relative in HIVES {
-        let Some(input) = common::read_hive(relative) else {
-            return;
-        };
-        let names = ("Num_Catalog_Entries", "num_catalog_entries");
-        let changed = edit_one_value(relative, &input, key, names, 4, |old| {
-            let count = u32::from_le_bytes(old.try_into().unwrap());
-            count.wrapping_add(1).to_le_bytes().to_vec()
-        });
+    let names = ("Num_Catalog_Entries", "num_catalog_entries");
+    let edits = edit_one_value_in_each(key, names, 4, |old| {
+        let count = u32::from_le_bytes(old.try_into().unwrap());
+        count.wrapping_add(1).to_le_bytes().to_vec()
+    });
+    for (relative, changed) in edits {
         // The inline data (4 bytes) of the vk and the 8-byte time of the nk: two short runs.
         let runs = changed.windows(2).filter(|w| w[1] - w[0] > 8).count() + 1;
         assert!(
@@ -92,16 +107,13 @@ fn replacing_a_dword_changes_only_its_value_and_its_key_time() {
 
 fn rewriting_a_catalog_entry_in_place_changes_only_its_bytes_and_time() {
     let key = "ControlSet001\\Services\\WinSock2\\Parameters\\Protocol_Catalog9\\Catalog_Entries\\000000000001";
-    for relative in HIVES {
-        let Some(input) = common::read_hive(relative) else {
-            return;
-        };
-        // In place: edit_one_value also checks that no bin was added.
-        let names = ("PackedCatalogItem", "PackedCatalogItem");
-        let changed = edit_one_value(relative, &input, key, names, 3, |mut data| {
-            data[0] ^= 0xff; // first byte of the DLL path
-            data
-        });
+    // In place: edit_one_value also checks that no bin was added.
+    let names = ("PackedCatalogItem", "PackedCatalogItem");
+    let edits = edit_one_value_in_each(key, names, 3, |mut data| {
+        data[0] ^= 0xff; // first byte of the DLL path
+        data
+    });
+    for (relative, changed) in edits {
         // One data byte and the 8-byte time of the nk.
         assert!(
             changed.len() <= 9,

@@ -7,7 +7,8 @@ use crate::common;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use assert_cmd::Command;
+use common::cli::{command_line, doctor, success};
+
 
 const HIVE_DIR: &str = "real/win10-1709-x64-dirty-with-logs";
 const FILES: [&str; 3] = ["SYSTEM", "SYSTEM.LOG1", "SYSTEM.LOG2"];
@@ -44,39 +45,18 @@ fn no_subcommand_changes_the_hive_or_its_logs() {
     let hive = &copies[0];
     let before = fingerprint(&copies);
     let log: &Path = &copies[1];
-    let runs: Vec<Vec<&std::ffi::OsStr>> = vec![
-        vec!["catalog".as_ref(), hive.as_os_str()],
-        vec!["catalog".as_ref(), "--json".as_ref(), hive.as_os_str()],
-        vec![
-            "catalog".as_ref(),
-            "--all-control-sets".as_ref(),
-            hive.as_os_str(),
-        ],
-        vec!["catalog".as_ref(), "--no-logs".as_ref(), hive.as_os_str()],
-        vec![
-            "catalog".as_ref(),
-            "--log".as_ref(),
-            log.as_os_str(),
-            hive.as_os_str(),
-        ],
-        vec!["catalog".as_ref(), volume.as_os_str()],
-        vec!["discover".as_ref(), volume.as_os_str()],
-        vec!["discover".as_ref(), "--json".as_ref(), volume.as_os_str()],
-        vec!["dlls".as_ref(), volume.as_os_str()],
-        vec!["dlls".as_ref(), "--json".as_ref(), volume.as_os_str()],
+    let on_hive = [
+        "catalog",
+        "catalog --json",
+        "catalog --all-control-sets",
+        "catalog --no-logs",
     ];
+    let on_volume = ["catalog", "discover", "discover --json", "dlls", "dlls --json"];
+    let mut runs: Vec<_> = on_hive.map(|words| command_line(words, &[hive])).into();
+    runs.push(command_line("catalog --log", &[log, hive]));
+    runs.extend(on_volume.map(|words| command_line(words, &[&volume])));
     for args in runs {
-        let output = Command::cargo_bin("winsock-doctor")
-            .unwrap()
-            .args(&args)
-            .output()
-            .unwrap();
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        success(doctor().args(&args));
         assert_eq!(
             fingerprint(&copies),
             before,
@@ -149,8 +129,7 @@ fn refused_and_interrupted_runs_leave_the_evidence_alone() {
         hive,
     ]);
     for args in runs {
-        let output = Command::cargo_bin("winsock-doctor")
-            .unwrap()
+        let output = doctor()
             .args(&args)
             .timeout(std::time::Duration::from_secs(20))
             .output()

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::cli::doctor;
 use serde_json::Value;
 
 const ZOO: [&str; 3] = ["GarbageHive", "TruncatedHive", "BadListHive"];
@@ -93,8 +93,7 @@ fn a_collection_gives_one_record_per_hive_with_the_right_verdicts() {
         return;
     };
     let c = collection(&hives);
-    let output = Command::cargo_bin("winsock-doctor")
-        .unwrap()
+    let output = doctor()
         .args(["scan", "--recursive", "--jsonl", "--threads", "2"])
         .arg(&c.root)
         .output()
@@ -166,8 +165,7 @@ fn exit_code_1_for_findings_and_0_for_healthy_batches() {
     let c = collection(&hives);
     // Each TARGET is a host folder of the collection (several folder trees in one batch).
     let run = |hives: Vec<&PathBuf>| {
-        Command::cargo_bin("winsock-doctor")
-            .unwrap()
+        doctor()
             .args(["scan", "--recursive"])
             .args(hives.iter().map(|h| host_folder(&c.root, h)))
             .output()
@@ -208,8 +206,7 @@ fn dirty_hives_without_logs_are_not_healthy_and_an_empty_batch_is_an_error() {
         return;
     };
     let c = collection(&hives);
-    let output = Command::cargo_bin("winsock-doctor")
-        .unwrap()
+    let output = doctor()
         .args(["scan", "--recursive", "--threads", "2"])
         .arg(&c.root)
         .output()
@@ -228,8 +225,7 @@ fn dirty_hives_without_logs_are_not_healthy_and_an_empty_batch_is_an_error() {
     assert!(text.contains("dirty, logs missing"), "{text}");
 
     let empty = tempfile::tempdir().unwrap();
-    let output = Command::cargo_bin("winsock-doctor")
-        .unwrap()
+    let output = doctor()
         .args(["scan", "--recursive"])
         .arg(empty.path())
         .output()
@@ -257,8 +253,7 @@ fn an_unreadable_software_hive_beside_system_is_a_note() {
     .unwrap();
     fs::write(config.join("SOFTWARE"), b"not a hive").unwrap();
 
-    let single = Command::cargo_bin("winsock-doctor")
-        .unwrap()
+    let single = doctor()
         .args(["scan", "--json"])
         .arg(dir.path().join("host/C"))
         .output()
@@ -271,8 +266,7 @@ fn an_unreadable_software_hive_beside_system_is_a_note() {
     );
     assert!(serde_json::from_slice::<Value>(&single.stdout).is_ok());
 
-    let batch = Command::cargo_bin("winsock-doctor")
-        .unwrap()
+    let batch = doctor()
         .args(["scan", "--recursive", "--jsonl"])
         .arg(dir.path())
         .output()

@@ -588,13 +588,8 @@ fn install_needs_a_windows_folder_not_a_hive_file() {
     let hive = dir.path().join("SYSTEM");
     std::fs::copy(BUNDLED_LSP, &hive).unwrap();
     let before = listing(dir.path());
-    let (code, _, stderr) = run(&[
-        "repair",
-        hive.to_str().unwrap(),
-        "--mode",
-        "remove-lsp",
-        "--install",
-    ]);
+    let hive = hive.to_str().unwrap();
+    let (code, _, stderr) = run(&["repair", hive, "--mode", "remove-lsp", "--install"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("--install needs"), "{stderr}");
     assert_eq!(listing(dir.path()), before);

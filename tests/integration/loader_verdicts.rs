@@ -6,6 +6,7 @@ use crate::common;
 
 use std::path::Path;
 
+use common::cli::{findings_of, text};
 use common::patchable::{NS, PARAMS, PROTO, WIN7, XP, copy, entry};
 use common::repair::{assert_healthy, assert_written_hive_ok, keys_changed_by, repair, scan};
 use serde_json::Value;
@@ -21,11 +22,9 @@ fn rel(path: &str) -> String {
 
 /// The one finding of `code` at `key` (and `value`), after asserting the scan is unhealthy.
 fn finding(doc: &Value, code: &str, key: &str, value: Option<&str>) -> Value {
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == code && f["key"] == key && value.is_none_or(|v| f["value"] == v))
+    findings_of(doc, code)
+        .into_iter()
+        .find(|f| f["key"] == key && value.is_none_or(|v| f["value"] == v))
         .cloned()
         .unwrap_or_else(|| panic!("no {code} at {key} {value:?}: {:#}", doc["findings"]))
 }
@@ -68,34 +67,32 @@ fn edit(path: &Path, change: impl FnOnce(&mut Editor)) {
     std::fs::write(path, editor.finish()).unwrap();
 }
 
-fn serial_access_num_0_empties_the_protocol_catalog() {
-    let Some(mut hive) = copy(WIN7) else { return };
-    hive.set_dword(PROTO, "Serial_Access_Num", 0);
+/// Serial_Access_Num 0 makes the loader read `catalog` as empty: critical, and the repair the
+/// finding names fixes it. The finding, or `None` when the hives are absent.
+fn serial_access_num_0_empties(catalog: &str) -> Option<Value> {
+    let mut hive = copy(WIN7)?;
+    hive.set_dword(catalog, "Serial_Access_Num", 0);
     let path = hive.save();
     let found = expect(
         path,
         "catalog_empty_by_serial",
-        &rel(PROTO),
+        &rel(catalog),
         Some("Serial_Access_Num"),
         "critical",
     );
-    assert!(found["evidence"]["loader"].is_string());
-    assert_eq!(found["repair"]["mode"], "fix");
     repaired_as_named(path, &found);
+    Some(found)
+}
+
+fn serial_access_num_0_empties_the_protocol_catalog() {
+    if let Some(found) = serial_access_num_0_empties(PROTO) {
+        assert!(found["evidence"]["loader"].is_string());
+        assert_eq!(found["repair"]["mode"], "fix");
+    }
 }
 
 fn serial_access_num_0_empties_the_namespace_catalog() {
-    let Some(mut hive) = copy(WIN7) else { return };
-    hive.set_dword(NS, "Serial_Access_Num", 0);
-    let path = hive.save();
-    let found = expect(
-        path,
-        "catalog_empty_by_serial",
-        &rel(NS),
-        Some("Serial_Access_Num"),
-        "critical",
-    );
-    repaired_as_named(path, &found);
+    serial_access_num_0_empties(NS);
 }
 
 fn current_protocol_catalog_of_another_type_than_reg_sz_fails_the_loader() {
@@ -127,12 +124,7 @@ fn missing_current_protocol_catalog_stays_critical() {
         Some("Current_Protocol_Catalog"),
         "critical",
     );
-    assert!(
-        found["evidence"]["loader"]
-            .as_str()
-            .unwrap()
-            .contains("No fallback")
-    );
+    assert!(text(&found["evidence"]["loader"]).contains("No fallback"));
 }
 
 fn namespace_entry_without_stores_service_class_info_fails_the_namespace_catalog() {
@@ -147,12 +139,7 @@ fn namespace_entry_without_stores_service_class_info_fails_the_namespace_catalog
         None,
         "critical",
     );
-    assert!(
-        found["message"]
-            .as_str()
-            .unwrap()
-            .contains("whole namespace catalog")
-    );
+    assert!(text(&found["message"]).contains("whole namespace catalog"));
     repaired_as_named(path, &found);
 }
 
@@ -188,11 +175,7 @@ fn counts_longer_than_4_bytes_are_the_wrong_size_not_missing() {
     }
     let (_, doc) = scan(&path);
     assert!(
-        !doc["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["code"] == "catalog_key_missing"),
+        findings_of(&doc, "catalog_key_missing").is_empty(),
         "a value that is there is not missing: {:#}",
         doc["findings"]
     );

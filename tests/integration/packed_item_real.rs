@@ -6,16 +6,11 @@ use winsock_doctor::input::{LogOptions, OpenedHive};
 use winsock_doctor::winsock::packed_item::{PACKED_ITEM_LEN, PATH_LEN, PackedCatalogItem};
 
 fn every_real_entry_round_trips_through_encode() {
-    let Some(dir) = common::hives_dir() else {
+    let Some(hives) = common::listed_system_hives(true) else {
         return;
     };
-    let manifest = common::manifest(&dir);
     let mut entries = 0;
-    for hive in manifest["system_hives"].as_array().unwrap() {
-        if hive["winsock2_present"] != true {
-            continue;
-        }
-        let path = dir.join(hive["path"].as_str().unwrap());
+    for (path, _) in hives {
         let opened = OpenedHive::open(&path, LogOptions::default()).unwrap();
         let catalogs = opened.catalogs(None, true).unwrap();
         let all = std::iter::once(&catalogs.selected).chain(&catalogs.others);

@@ -7,9 +7,10 @@ use crate::common;
 
 use std::path::{Path, PathBuf};
 
+use common::cli::{array, doctor, items_where};
 use common::repair::{WINSOCK_KEYS, assert_healthy, assert_written_hive_ok, catalogs, repair, run};
 use common::restore::{
-    GAP, assert_other_windows, assert_source_contains, restore_of, stored_entries, without_keys,
+    GAP, assert_other_windows, assert_source_contains, assert_source_starts_with, restore_of, stored_entries, without_keys,
 };
 use common::software::windows7_software;
 use serde_json::Value;
@@ -95,9 +96,7 @@ impl Volume {
 }
 
 fn candidate<'h>(history: &'h Value, kind: &str) -> &'h Value {
-    history["candidates"]
-        .as_array()
-        .unwrap()
+    array(history, "candidates")
         .iter()
         .find(|c| c["kind"] == kind)
         .unwrap_or_else(|| panic!("no {kind} candidate: {history:#}"))
@@ -157,8 +156,7 @@ fn a_healthy_regback_copy_is_listed_and_chosen_by_auto() {
 }
 
 fn text_scan(path: &Path) -> (i32, String, String) {
-    let output = assert_cmd::Command::cargo_bin("winsock-doctor")
-        .unwrap()
+    let output = doctor()
         .args(["scan", path.to_str().unwrap()])
         .output()
         .unwrap();
@@ -205,13 +203,7 @@ fn auto_passes_over_a_copy_of_another_windows() {
     let found = candidate(&history, "reg_back");
     assert_other_windows(found, "Windows XP");
     let (report, _) = volume.repair_auto();
-    assert!(
-        restore_of(&report)["source"]
-            .as_str()
-            .unwrap()
-            .starts_with("ControlSet002"),
-        "{report:#}"
-    );
+    assert_source_starts_with(&report, "ControlSet002");
 }
 
 fn scan_of_a_hive_file_lists_its_control_sets_with_history() {
@@ -245,11 +237,7 @@ fn a_link_leading_off_the_volume_is_not_followed_and_is_said() {
     .unwrap();
     let history = volume.history();
     assert!(
-        !history["candidates"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["kind"] == "reg_back"),
+        items_where(&history, "candidates", "kind", "reg_back").is_empty(),
         "{history:#}"
     );
     assert!(
@@ -333,13 +321,7 @@ fn a_copy_of_another_build_is_told_by_the_software_saved_with_it() {
     let history = volume.history();
     assert_other_windows(candidate(&history, "windows_old"), "build 7600");
     let (report, _) = volume.repair_auto();
-    assert!(
-        restore_of(&report)["source"]
-            .as_str()
-            .unwrap()
-            .starts_with("ControlSet002"),
-        "{report:#}"
-    );
+    assert_source_starts_with(&report, "ControlSet002");
     // Named, it is refused unless another Windows is allowed.
     let out = volume.root().join("SYSTEM.from-old");
     let from = ["--mode", "restore", "--from", old_system.to_str().unwrap()];

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use common::repair::{
     WINSOCK_KEYS, assert_healthy, assert_written_hive_ok, catalogs, copy_files, entries, repair,
-    run, scan,
+    repair_refused, scan,
 };
 use winsock_doctor::hive::editor::Editor;
 use winsock_doctor::hive::value::{REG_SZ, RawValue};
@@ -251,19 +251,8 @@ fn selected_lsp_by_dll_or_guid_and_unknown_selector() {
         assert_written_hive_ok(&input, &out, &WINSOCK_KEYS);
     }
     let out = dir.path().join("none");
-    let (code, _, stderr) = run(&[
-        "repair",
-        input.to_str().unwrap(),
-        "--mode",
-        "remove-lsp",
-        "--lsp",
-        "nosuch.dll",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 2);
+    let stderr = repair_refused(&input, &out, &["--mode", "remove-lsp", "--lsp", "nosuch.dll"]);
     assert!(stderr.contains("nosuch.dll"), "{stderr}");
-    assert!(!out.exists());
 }
 
 /// Whatever names an LSP — its hidden entry's ID, a chain's ID, either GUID, the 32- or 64-bit
@@ -306,19 +295,8 @@ fn assert_selectors_remove_all(input: &Path, dir: &Path, selectors: &[&str]) {
         assert_eq!(snapshot(&out), expected, "--lsp {selector}");
     }
     let out = dir.join("unknown");
-    let (code, _, stderr) = run(&[
-        "repair",
-        input.to_str().unwrap(),
-        "--mode",
-        "remove-lsp",
-        "--lsp",
-        "9999999",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 2, "{stderr}");
+    let stderr = repair_refused(input, &out, &["--mode", "remove-lsp", "--lsp", "9999999"]);
     assert!(stderr.contains("the layered providers here"), "{stderr}");
-    assert!(!out.exists());
 }
 
 common::registry::register_tests! {

@@ -11,19 +11,8 @@ use common::repair::{
     protocol_list, repair, run,
 };
 use common::{manifest, sha256_of};
-use serde_json::Value;
 use winsock_doctor::winsock::catalog::ProtocolEntry;
 use winsock_doctor::winsock::defaults::is_microsoft_protocol_provider;
-
-/// The manifest's record of the hive at `path` (relative to the hives folder).
-fn facts<'m>(manifest: &'m Value, path: &str) -> &'m Value {
-    manifest["system_hives"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|h| h["path"] == path)
-        .unwrap_or_else(|| panic!("{path} not in the manifest"))
-}
 
 /// An entry's PackedCatalogItem with the catalog ID zeroed (IDs are reassigned by reset), and
 /// its ProtocolName.
@@ -46,7 +35,7 @@ fn reset_and_check(relative: &str) {
         return;
     };
     let manifest = manifest(&hives);
-    let facts = facts(&manifest, relative);
+    let facts = common::hive_facts(&manifest, relative);
     let (folder, name) = relative.rsplit_once('/').unwrap();
     let (dir, input) = copy_files(&hives, folder, &[name]);
     let before = sha256_of(&input);
@@ -205,18 +194,9 @@ fn dry_run_reproducibility_and_refusals() {
     let (dir, input) = copy_files(&hives, "real/winxp-sp3-x86-m57", &["SYSTEM"]);
     let before = sha256_of(&input);
     let out = dir.path().join("out");
-    let input_arg = input.to_str().unwrap();
-    let out_arg = out.to_str().unwrap();
-    let (code, json, _) = run(&[
-        "repair",
-        input_arg,
-        "--mode",
-        "reset",
-        "--out",
-        out_arg,
-        "--dry-run",
-        "--json",
-    ]);
+    let reset = ["repair", input.to_str().unwrap(), "--mode", "reset"];
+    let reset_to_out = [&reset[..], &["--out", out.to_str().unwrap()]].concat();
+    let (code, json, _) = run(&[&reset_to_out[..], &["--dry-run", "--json"]].concat());
     assert_eq!(code, 0);
     assert_eq!(json["status"], "dry_run");
     assert!(
@@ -233,25 +213,16 @@ fn dry_run_reproducibility_and_refusals() {
 
     repair(&input, &out, &["--mode", "reset"]);
     let first = std::fs::read(&out).unwrap();
-    let (code, _, stderr) = run(&[
-        "repair",
-        input_arg,
-        "--mode",
-        "reset",
-        "--out",
-        out_arg,
-        "--timestamp",
-        "2024-05-01T12:00:00Z",
-    ]);
+    let timestamp = ["--timestamp", "2024-05-01T12:00:00Z"];
+    let (code, _, stderr) = run(&[&reset_to_out[..], &timestamp].concat());
     assert_eq!(code, 2, "an existing --out is kept without --force");
     assert!(stderr.contains("--force"), "{stderr}");
     repair(&input, &out, &["--mode", "reset", "--force"]);
     assert_eq!(std::fs::read(&out).unwrap(), first, "byte-identical output");
     assert_written_hive_ok(&input, &out, &WINSOCK_KEYS);
 
-    let (code, _, stderr) = run(&[
-        "repair", input_arg, "--mode", "reset", "--out", input_arg, "--force",
-    ]);
+    let onto_input = ["--out", input.to_str().unwrap(), "--force"];
+    let (code, _, stderr) = run(&[&reset[..], &onto_input].concat());
     assert_eq!(code, 2, "{stderr}");
     assert_eq!(sha256_of(&input), before, "the input changed");
 }

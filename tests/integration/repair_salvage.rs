@@ -6,6 +6,7 @@ use crate::common;
 
 use std::path::{Path, PathBuf};
 
+use common::cli::{array, doctor};
 use common::repair::{WINSOCK_KEYS, copy_files, repair, run, scan};
 use common::{assert_peers_pass, assert_unchanged_outside, hives_dir, walk_with_nt_hive};
 use serde_json::Value;
@@ -98,9 +99,7 @@ fn the_damaged_xp_hive_is_salvaged_with_its_losses_listed_and_scan_tells_winsock
     assert_peers_pass(&out);
     let (code, scanned) = scan(&out);
     assert_eq!(code, 1);
-    let codes: Vec<&str> = scanned["findings"]
-        .as_array()
-        .unwrap()
+    let codes: Vec<&str> = array(&scanned, "findings")
         .iter()
         .map(|f| f["code"].as_str().unwrap())
         .collect();
@@ -109,8 +108,7 @@ fn the_damaged_xp_hive_is_salvaged_with_its_losses_listed_and_scan_tells_winsock
     // The table lists the losses too.
     let dir = tempfile::tempdir().unwrap();
     let table_out = dir.path().join("SYSTEM.salvaged");
-    let output = assert_cmd::Command::cargo_bin("winsock-doctor")
-        .unwrap()
+    let output = doctor()
         .args(["repair", system.to_str().unwrap(), "--salvage", "--out"])
         .arg(&table_out)
         .output()
@@ -159,15 +157,8 @@ fn salvage_then_remove_lsp_on_a_value_shared_between_two_keys() {
 
     // A dry run lists the same loss and writes nothing.
     let dry = dir.path().join("dry.hive");
-    let (code, json, _) = run(&[
-        "repair",
-        input.to_str().unwrap(),
-        "--salvage",
-        "--dry-run",
-        "--json",
-        "--out",
-        dry.to_str().unwrap(),
-    ]);
+    let salvage = ["repair", input.to_str().unwrap(), "--salvage", "--dry-run", "--json"];
+    let (code, json, _) = run(&[&salvage[..], &["--out", dry.to_str().unwrap()]].concat());
     assert_eq!(code, 0);
     assert_eq!(json["status"], "dry_run");
     assert_eq!(json["salvage"]["dropped_count"], 1);
@@ -176,10 +167,7 @@ fn salvage_then_remove_lsp_on_a_value_shared_between_two_keys() {
 
 /// Whether the peers accept `hive` (`None` without peers).
 fn peers_accept(hive: &Path) -> Option<bool> {
-    let dumps = tempfile::tempdir().unwrap();
-    let (ok, output) =
-        common::run_peer_script("validate_hive.sh", &[Path::new("-o"), dumps.path(), hive])?;
-    Some(ok && output.lines().any(|l| l.starts_with("OVERALL: PASS")))
+    common::peers_verdict(hive).map(|verdict| verdict.is_ok())
 }
 
 /// The zoo's hives (damaged, odd or not SYSTEM at all) through the library: a clear error, or

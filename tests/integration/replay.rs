@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use winsock_doctor::hive::read_file::ReadFile;
 
@@ -23,6 +23,11 @@ impl Loaded {
             primary: ReadFile::open(hive).expect("read hive"),
             logs: open_logs(hive).expect("read logs"),
         }
+    }
+
+    /// The hive at `relative` in the hives folder with its logs, or `None` when it is absent.
+    fn of(relative: &str) -> Option<Self> {
+        common::hive_path(relative).map(|path| Self::read(&path))
     }
 
     fn replay(&self) -> Replay {
@@ -99,11 +104,12 @@ fn assert_same_tree(actual: &[u8], expected: &[u8]) {
     );
 }
 
-fn write_temp(image: &[u8]) -> (tempfile::TempDir, PathBuf) {
+/// Assert that every peer accepts the hive `image` (written to a temporary file for them).
+fn assert_peers_accept(image: &[u8]) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("RECOVERED");
     std::fs::write(&path, image).expect("write image");
-    (dir, path)
+    common::assert_peers_pass(&path);
 }
 
 fn manifest_entry<'m>(
@@ -187,8 +193,7 @@ fn win10_1709_logs_recover_the_expected_hive() {
     let expected = std::fs::read(dir.join("expected/SYSTEM.recovered")).unwrap();
     assert_same_tree(recovered(&result), &expected);
 
-    let (_tmp, out) = write_temp(recovered(&result));
-    common::assert_peers_pass(&out);
+    assert_peers_accept(recovered(&result));
 }
 
 fn zoo_dirty_hives_recover_to_valid_hives() {
@@ -196,10 +201,9 @@ fn zoo_dirty_hives_recover_to_valid_hives() {
         ("zoo/OldDirtyHive/OldDirtyHive", "old"),
         ("zoo/NewDirtyHive2/NewDirtyHive", "new"),
     ] {
-        let Some(path) = common::hive_path(hive) else {
+        let Some(loaded) = Loaded::of(hive) else {
             return;
         };
-        let loaded = Loaded::read(&path);
         let result = loaded.replay();
         let report = &result.report;
         assert!(report.was_dirty, "{hive}");
@@ -212,16 +216,14 @@ fn zoo_dirty_hives_recover_to_valid_hives() {
         // Full validation: base block (checksum, equal sequence numbers) and every cell walked.
         let items = flatten(recovered(&result));
         assert!(items.len() > 1, "{hive}: the recovered hive has keys");
-        let (_tmp, out) = write_temp(recovered(&result));
-        common::assert_peers_pass(&out);
+        assert_peers_accept(recovered(&result));
     }
 }
 
 fn new_dirty_hive_skips_the_log_already_in_the_primary() {
-    let Some(path) = common::hive_path("zoo/NewDirtyHive2/NewDirtyHive") else {
+    let Some(loaded) = Loaded::of("zoo/NewDirtyHive2/NewDirtyHive") else {
         return;
     };
-    let loaded = Loaded::read(&path);
     let primary = BaseBlock::parse(loaded.primary.bytes()).unwrap();
     let report = loaded.replay().report;
     // LOG1's entries start before the primary's secondary sequence number: already written.
@@ -248,10 +250,9 @@ fn broken_logs_and_hives_give_reasons_not_panics() {
         ("zoo/BadLogHive3/BadLogHive", "checksum"),
     ];
     for (hive, reason) in cases {
-        let Some(path) = common::hive_path(hive) else {
+        let Some(loaded) = Loaded::of(hive) else {
             return;
         };
-        let loaded = Loaded::read(&path);
         let result = loaded.replay();
         let report = &result.report;
         assert!(report.was_dirty, "{hive}");
@@ -268,10 +269,9 @@ fn broken_logs_and_hives_give_reasons_not_panics() {
 }
 
 fn bad_primary_base_block_is_recovered_from_the_log() {
-    let Some(path) = common::hive_path("zoo/BadBaseBlockHive/BadBaseBlockHive") else {
+    let Some(loaded) = Loaded::of("zoo/BadBaseBlockHive/BadBaseBlockHive") else {
         return;
     };
-    let loaded = Loaded::read(&path);
     assert!(
         !BaseBlock::parse(loaded.primary.bytes())
             .unwrap()
@@ -291,15 +291,13 @@ fn bad_primary_base_block_is_recovered_from_the_log() {
     assert!(base_block.checksum_ok());
     assert!(!base_block.is_dirty());
     flatten(recovered(&result));
-    let (_tmp, out) = write_temp(recovered(&result));
-    common::assert_peers_pass(&out);
+    assert_peers_accept(recovered(&result));
 }
 
 fn truncated_dirty_hive_without_logs_reports_missing_data() {
-    let Some(path) = common::hive_path("zoo/TruncatedDirtyHive") else {
+    let Some(loaded) = Loaded::of("zoo/TruncatedDirtyHive") else {
         return;
     };
-    let loaded = Loaded::read(&path);
     let result = loaded.replay();
     assert!(result.report.was_dirty);
     assert!(result.report.applied.is_empty());

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use assert_cmd::Command;
+use common::cli::{array, doctor, json};
 use serde_json::Value;
 
 fn replay_writes_the_recovered_1709_hive_and_leaves_the_inputs_alone() {
@@ -21,22 +21,7 @@ fn replay_writes_the_recovered_1709_hive_and_leaves_the_inputs_alone() {
         .map(|n| common::sha256_of(&dir.path().join(n)))
         .collect();
     let out = dir.path().join("recovered");
-    let output = Command::cargo_bin("winsock-doctor")
-        .unwrap()
-        .arg("replay")
-        .arg(&hive)
-        .arg("--out")
-        .arg(&out)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = json(doctor().arg("replay").arg(&hive).arg("--out").arg(&out).arg("--json"));
     assert_eq!(
         report["logs"]["replay"]["applied"]
             .as_array()
@@ -66,8 +51,7 @@ fn replay_writes_the_recovered_1709_hive_and_leaves_the_inputs_alone() {
 
     // Writing over the input or a log is refused, even with --force.
     for target in ["SYSTEM", "SYSTEM.LOG2"] {
-        Command::cargo_bin("winsock-doctor")
-            .unwrap()
+        doctor()
             .arg("replay")
             .arg(&hive)
             .arg("--out")
@@ -84,8 +68,7 @@ fn a_dirty_hive_without_logs_is_not_written_as_recovered() {
     };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("recovered");
-    let output = Command::cargo_bin("winsock-doctor")
-        .unwrap()
+    let output = doctor()
         .arg("replay")
         .arg(hives.join("real/win81-x64-dirty/SYSTEM"))
         .arg("--out")
@@ -104,13 +87,11 @@ fn logs_describes_every_log_as_the_manifest_does() {
         return;
     };
     let manifest = common::manifest(&hives);
-    let facts: Vec<&Value> = manifest["orphan_logs"]
-        .as_array()
-        .unwrap()
+    let facts: Vec<&Value> = array(&manifest, "orphan_logs")
         .iter()
-        .chain(manifest["transaction_logs"].as_array().unwrap())
+        .chain(array(&manifest, "transaction_logs"))
         .collect();
-    let mut command = Command::cargo_bin("winsock-doctor").unwrap();
+    let mut command = doctor();
     command.arg("logs").arg("--json");
     for log in &facts {
         command.arg(hives.join(log["path"].as_str().unwrap()));

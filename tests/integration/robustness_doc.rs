@@ -6,7 +6,7 @@ use crate::common;
 
 use std::path::Path;
 
-use assert_cmd::Command;
+use common::cli::doctor;
 
 const DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/robustness.md");
 const BEGIN: &str = "<!-- zoo-table:begin (tests/integration/robustness_doc.rs) -->\n";
@@ -15,12 +15,7 @@ const DAMAGED_XP: &str = "real/winxp-sp3-x86-damaged/SYSTEM";
 
 /// One table row: what `catalog --json` did on `file` (named relative to the hives folder).
 fn row(hives: &Path, file: &Path) -> String {
-    let output = Command::cargo_bin("winsock-doctor")
-        .unwrap()
-        .args(["catalog", "--json"])
-        .arg(file)
-        .output()
-        .unwrap();
+    let output = doctor().args(["catalog", "--json"]).arg(file).output().unwrap();
     let relative = file.strip_prefix(hives).unwrap().to_string_lossy();
     let relative = relative.replace('\\', "/");
     let code = output.status.code();

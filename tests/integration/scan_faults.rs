@@ -5,7 +5,7 @@ use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::cli::{doctor, findings_of, text};
 use common::patchable::{
     NS, NT4, PARAMS, PFL_HIDDEN, PFL_MATCHES_PROTOCOL_ZERO, PROTO, PatchableHive, SERVICES, WIN7,
     WIN10, WIN81, XP, copy, entry,
@@ -14,8 +14,7 @@ use serde_json::Value;
 
 /// `scan --json` exit code and document.
 fn scan(path: &Path, extra: &[&str]) -> (i32, Value) {
-    let output = Command::cargo_bin("winsock-doctor")
-        .unwrap()
+    let output = doctor()
         .arg("scan")
         .arg("--json")
         .args(extra)
@@ -29,20 +28,11 @@ fn scan(path: &Path, extra: &[&str]) -> (i32, Value) {
     (output.status.code().unwrap(), doc)
 }
 
-fn with_code<'d>(doc: &'d Value, code: &str) -> Vec<&'d Value> {
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == code)
-        .collect()
-}
-
 /// Scan the saved copy: it must be unhealthy (exit 1) and hold `code` at `key` (relative to the
 /// control set) with `severity`. Returns the document.
 fn expect(hive: &PatchableHive, code: &str, key: &str, severity: &str) -> Value {
     let (exit, doc) = scan(hive.save(), &[]);
-    let found = with_code(&doc, code);
+    let found = findings_of(&doc, code);
     assert!(
         found
             .iter()
@@ -103,7 +93,7 @@ fn catalog_key_missing_for_the_64bit_list_and_count_of_an_x64_hive() {
         "critical",
     );
     assert!(
-        with_code(&doc, "catalog_key_missing")
+        findings_of(&doc, "catalog_key_missing")
             .iter()
             .any(|f| f["key"] == rel(NS) && f["value"] == "Num_Catalog_Entries64")
     );
@@ -114,7 +104,7 @@ fn catalog_key_missing_for_next_catalog_entry_id() {
     hive.rename_value(PROTO, "Next_Catalog_Entry_ID", "Next_Catalog_Entry_IX");
     let doc = expect(&hive, "catalog_key_missing", &rel(PROTO), "critical");
     assert!(
-        with_code(&doc, "catalog_key_missing")
+        findings_of(&doc, "catalog_key_missing")
             .iter()
             .any(|f| f["value"] == "Next_Catalog_Entry_ID")
     );
@@ -126,18 +116,18 @@ fn catalog_gap_and_dormant_entry_from_a_renamed_key() {
     hive.rename_key(&entry("Catalog_Entries", 3), "000000000099");
     let list = rel(&format!(r"{PROTO}\Catalog_Entries"));
     let doc = expect(&hive, "catalog_gap", &list, "critical");
-    let gap = with_code(&doc, "catalog_gap")[0];
+    let gap = findings_of(&doc, "catalog_gap")[0];
     assert_eq!(
         gap["evidence"]["missing_keys"],
         serde_json::json!(["000000000003"])
     );
     assert!(
-        with_code(&doc, "dormant_catalog_entry")
+        findings_of(&doc, "dormant_catalog_entry")
             .iter()
             .any(|f| f["key"] == format!(r"{list}\000000000099"))
     );
     // The count still matches the number of numbered keys.
-    assert!(with_code(&doc, "catalog_count_mismatch").is_empty());
+    assert!(findings_of(&doc, "catalog_count_mismatch").is_empty());
 }
 
 fn catalog_count_mismatch_and_dormant_entry_from_a_lowered_count() {
@@ -146,11 +136,11 @@ fn catalog_count_mismatch_and_dormant_entry_from_a_lowered_count() {
     let list = rel(&format!(r"{PROTO}\Catalog_Entries"));
     let doc = expect(&hive, "catalog_count_mismatch", &list, "warning");
     assert!(
-        with_code(&doc, "dormant_catalog_entry")
+        findings_of(&doc, "dormant_catalog_entry")
             .iter()
             .any(|f| f["key"] == format!(r"{list}\000000000024"))
     );
-    assert!(with_code(&doc, "catalog_gap").is_empty());
+    assert!(findings_of(&doc, "catalog_gap").is_empty());
 }
 
 fn catalog_gap_from_a_raised_count() {
@@ -159,10 +149,10 @@ fn catalog_gap_from_a_raised_count() {
     let list = rel(&format!(r"{PROTO}\Catalog_Entries"));
     let doc = expect(&hive, "catalog_gap", &list, "critical");
     assert_eq!(
-        with_code(&doc, "catalog_gap")[0]["evidence"]["missing_keys"],
+        findings_of(&doc, "catalog_gap")[0]["evidence"]["missing_keys"],
         serde_json::json!(["000000000025"])
     );
-    assert_eq!(with_code(&doc, "catalog_count_mismatch").len(), 1);
+    assert_eq!(findings_of(&doc, "catalog_count_mismatch").len(), 1);
 }
 
 fn truncated_catalog_item_short_missing_and_mistyped() {
@@ -180,7 +170,7 @@ fn truncated_catalog_item_short_missing_and_mistyped() {
         &rel(&entry("Catalog_Entries", 5)),
         "critical",
     );
-    let found = with_code(&doc, "truncated_catalog_item");
+    let found = findings_of(&doc, "truncated_catalog_item");
     let at = |n: u32| {
         found
             .iter()
@@ -202,7 +192,7 @@ fn catalog_id_conflict_duplicate_id_and_low_next_id() {
     let list = rel(&format!(r"{PROTO}\Catalog_Entries"));
     let doc = expect(&hive, "catalog_id_conflict", &list, "critical");
     assert!(
-        with_code(&doc, "catalog_id_conflict")
+        findings_of(&doc, "catalog_id_conflict")
             .iter()
             .any(|f| f["value"] == "Next_Catalog_Entry_ID" && f["severity"] == "warning")
     );
@@ -261,12 +251,12 @@ fn layered_provider_in_both_catalogs_of_an_x64_hive_is_grouped() {
         "warning",
     );
     assert_eq!(
-        with_code(&doc, "layered_provider").len(),
+        findings_of(&doc, "layered_provider").len(),
         2,
         "one per catalog"
     );
-    assert!(with_code(&doc, "dangling_chain").is_empty());
-    assert!(with_code(&doc, "catalog_arch_mismatch").is_empty());
+    assert!(findings_of(&doc, "dangling_chain").is_empty());
+    assert!(findings_of(&doc, "catalog_arch_mismatch").is_empty());
     let lsps = doc["lsps"].as_array().unwrap();
     assert_eq!(lsps.len(), 2);
     for lsp in lsps {
@@ -280,7 +270,7 @@ fn layered_provider_in_both_catalogs_of_an_x64_hive_is_grouped() {
         assert_eq!(lsp["wraps"], serde_json::json!(["MSAFD Tcpip [TCP/IP]"]));
     }
     assert_eq!(
-        with_code(&doc, "layered_provider")[0]["repair"]["mode"],
+        findings_of(&doc, "layered_provider")[0]["repair"]["mode"],
         "remove-lsp"
     );
 }
@@ -290,8 +280,7 @@ fn layered_provider_report_tells_a_technician_what_to_do() {
     let dll = r"C:\Program Files\SpyCorp\spylsp.dll";
     install_lsp(&mut hive, "Catalog_Entries", (23, 24, 1), dll);
     let path = hive.save();
-    let output = Command::cargo_bin("winsock-doctor")
-        .unwrap()
+    let output = doctor()
         .arg("scan")
         .arg(path)
         .env_remove("NO_COLOR")
@@ -357,7 +346,7 @@ fn provider_path_tampered_to_a_bare_file_name() {
         &rel(&entry("Catalog_Entries", 1)),
         "critical",
     );
-    let f = with_code(&doc, "provider_path_tampered")[0];
+    let f = findings_of(&doc, "provider_path_tampered")[0];
     assert_eq!(f["evidence"]["library_path"], "mswsock.dll");
     assert_eq!(f["evidence"]["library_path_hex"], "6d7377736f636b2e646c6c");
 }
@@ -390,13 +379,8 @@ fn known_malicious_provider_webhancer_lsp() {
         &rel(&entry("Catalog_Entries", 23)),
         "critical",
     );
-    assert_eq!(with_code(&doc, "layered_provider").len(), 1);
-    assert!(
-        doc["lsps"][0]["known_as"]
-            .as_str()
-            .unwrap()
-            .contains("WebHancer")
-    );
+    assert_eq!(findings_of(&doc, "layered_provider").len(), 1);
+    assert!(text(&doc["lsps"][0]["known_as"]).contains("WebHancer"));
 }
 
 fn foreign_namespace_provider_injected_into_the_64bit_catalog() {
@@ -421,7 +405,7 @@ fn catalog_arch_mismatch_when_the_64bit_ids_differ() {
     item.set_id(1000);
     hive.set_packed_item(&entry("Catalog_Entries64", 16), &item);
     let doc = expect(&hive, "catalog_arch_mismatch", &rel(PROTO), "warning");
-    let f = with_code(&doc, "catalog_arch_mismatch")[0];
+    let f = findings_of(&doc, "catalog_arch_mismatch")[0];
     assert_eq!(
         f["evidence"]["only_32bit"],
         serde_json::json!([old.to_string()])
@@ -444,14 +428,9 @@ fn stale_catalog_lock_named_after_the_serial_number() {
 
 fn winsock_hook_dll_autodial_and_callout_moved() {
     let Some(mut hive) = copy(WIN10) else { return };
-    hive.set_string(PARAMS, "AutodialDLL", r"C:\Users\Public\rasadhlp.dll");
-    hive.set_string(
-        PARAMS,
-        "NameSpace_Callout",
-        r"%SystemRoot%\Temp\fwpuclnt.dll",
-    );
+    hive.move_hook_dlls();
     let doc = expect(&hive, "winsock_hook_dll", &rel(PARAMS), "warning");
-    let values: Vec<&Value> = with_code(&doc, "winsock_hook_dll")
+    let values: Vec<&Value> = findings_of(&doc, "winsock_hook_dll")
         .iter()
         .map(|f| &f["value"])
         .collect();
@@ -473,7 +452,7 @@ fn known_malicious_provider_is_repaired_where_it_lies() {
         &rel(&entry("Catalog_Entries", 15)),
         "critical",
     );
-    let repairs: Vec<Value> = with_code(&doc, "known_malicious_provider")
+    let repairs: Vec<Value> = findings_of(&doc, "known_malicious_provider")
         .iter()
         .map(|f| serde_json::json!([f["value"], f["repair"]["mode"], f["repair"]["options"]]))
         .collect();
@@ -502,7 +481,7 @@ fn tcpip_disabled_is_the_code_24_case() {
     hive.set_dword(&format!(r"{SERVICES}\Tcpip"), "Start", 4);
     let doc = expect(&hive, "tcpip_disabled", r"Services\Tcpip", "critical");
     assert!(
-        with_code(&doc, "tcpip_disabled")[0]["symptoms"]
+        findings_of(&doc, "tcpip_disabled")[0]["symptoms"]
             .as_array()
             .unwrap()
             .iter()
@@ -514,7 +493,7 @@ fn afd_starting_late_is_a_warning() {
     let Some(mut hive) = copy(XP) else { return };
     hive.set_dword(&format!(r"{SERVICES}\AFD"), "Start", 3);
     let doc = expect(&hive, "afd_disabled", r"Services\AFD", "warning");
-    let f = with_code(&doc, "afd_disabled")[0];
+    let f = findings_of(&doc, "afd_disabled")[0];
     assert_eq!(f["evidence"]["start"], 3);
 }
 
@@ -527,7 +506,7 @@ fn afd_start_2_is_normal_on_nt4() {
     );
     let (_, doc) = scan(hive.save(), &[]);
     assert!(
-        with_code(&doc, "afd_disabled").is_empty(),
+        findings_of(&doc, "afd_disabled").is_empty(),
         "{:#}",
         doc["findings"]
     );
@@ -563,7 +542,7 @@ fn transports_without_tcpip_is_critical() {
         r"Services\Winsock\Parameters",
         "critical",
     );
-    let f = with_code(&doc, "transport_invalid")[0];
+    let f = findings_of(&doc, "transport_invalid")[0];
     assert_eq!(f["value"], "Transports");
     assert_eq!(f["evidence"]["transports"], serde_json::json!(["NetBIOS"]));
 }
@@ -579,7 +558,7 @@ fn empty_transports_is_critical() {
         "critical",
     );
     assert!(
-        with_code(&doc, "transport_invalid")[0]["message"]
+        findings_of(&doc, "transport_invalid")[0]["message"]
             .as_str()
             .unwrap()
             .contains("missing or empty")
@@ -592,7 +571,7 @@ fn current_catalog_values_missing() {
         hive.rename_value(PARAMS, value, &value.replace("Current", "Xurrent"));
     }
     let doc = expect(&hive, "catalog_key_missing", &rel(PARAMS), "critical");
-    let values: Vec<&Value> = with_code(&doc, "catalog_key_missing")
+    let values: Vec<&Value> = findings_of(&doc, "catalog_key_missing")
         .iter()
         .filter(|f| f["key"] == rel(PARAMS))
         .map(|f| &f["value"])
@@ -623,7 +602,7 @@ fn default_provider_missing_when_tcp_was_overwritten() {
     hive.set_packed_item(&entry("Catalog_Entries", 1), &udp);
     let list = rel(&format!(r"{PROTO}\Catalog_Entries"));
     let doc = expect(&hive, "default_provider_missing", &list, "critical");
-    let f = with_code(&doc, "default_provider_missing");
+    let f = findings_of(&doc, "default_provider_missing");
     assert_eq!(f.len(), 1, "the 64-bit list is intact");
     assert_eq!(
         f[0]["evidence"]["missing"][0]["name"],

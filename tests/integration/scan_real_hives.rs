@@ -6,12 +6,11 @@ use crate::common;
 
 use std::path::Path;
 
-use assert_cmd::Command;
+use common::cli::{array, doctor, findings_of, text};
 use serde_json::Value;
 
 fn scan(path: &Path, extra: &[&str]) -> std::process::Output {
-    Command::cargo_bin("winsock-doctor")
-        .unwrap()
+    doctor()
         .arg("scan")
         .args(extra)
         .arg(path)
@@ -36,22 +35,16 @@ fn family_of(guess: &str) -> &'static str {
 }
 
 fn every_readable_real_hive_is_healthy_with_the_manifest_version() {
-    let Some(dir) = common::hives_dir() else {
+    let Some(hives) = common::listed_system_hives(true) else {
         return;
     };
-    let manifest = common::manifest(&dir);
-    let mut checked = 0;
-    for hive in manifest["system_hives"].as_array().unwrap() {
-        if hive["winsock2_present"] != true {
-            continue;
-        }
-        let rel = hive["path"].as_str().unwrap();
+    assert!(hives.len() >= 7, "only {} hives checked", hives.len());
+    for (path, hive) in hives {
+        let rel = text(&hive["path"]);
         for extra in [&[][..], &["--all-control-sets"][..]] {
-            let output = scan(&dir.join(rel), &[&["--json"][..], extra].concat());
+            let output = scan(&path, &[&["--json"][..], extra].concat());
             let doc: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-            let problems: Vec<&Value> = doc["findings"]
-                .as_array()
-                .unwrap()
+            let problems: Vec<&Value> = array(&doc, "findings")
                 .iter()
                 .filter(|f| f["severity"] != "info")
                 .collect();
@@ -59,7 +52,7 @@ fn every_readable_real_hive_is_healthy_with_the_manifest_version() {
             assert_eq!(doc["healthy"], true, "{rel}");
             assert_eq!(output.status.code(), Some(0), "{rel}");
         }
-        let doc: Value = serde_json::from_slice(&scan(&dir.join(rel), &["--json"]).stdout).unwrap();
+        let doc: Value = serde_json::from_slice(&scan(&path, &["--json"]).stdout).unwrap();
         let guess = hive["windows_version_guess"].as_str().unwrap();
         assert_eq!(doc["windows"]["family"], family_of(guess), "{rel}: {guess}");
         assert_eq!(
@@ -73,46 +66,32 @@ fn every_readable_real_hive_is_healthy_with_the_manifest_version() {
         assert_eq!(doc["windows"]["exact"], false);
         // Third-party base providers the manifest lists are reported, for information only.
         let third_party = !hive["third_party_entries"].as_array().unwrap().is_empty();
-        let reported = doc["findings"]
-            .as_array()
-            .unwrap()
+        let reported = findings_of(&doc, "third_party_base_provider")
             .iter()
-            .any(|f| f["code"] == "third_party_base_provider" && f["severity"] == "info");
+            .any(|f| f["severity"] == "info");
         assert_eq!(reported, third_party, "{rel}");
-        checked += 1;
     }
-    assert!(checked >= 7, "only {checked} hives checked");
 }
 
 fn the_damaged_hive_reports_its_unreadable_keys() {
-    let Some(dir) = common::hives_dir() else {
+    let Some(damaged) = common::listed_system_hives(false) else {
         return;
     };
-    let manifest = common::manifest(&dir);
-    let mut checked = 0;
-    for hive in manifest["system_hives"].as_array().unwrap() {
-        if hive["winsock2_present"] != false {
-            continue;
-        }
-        let path = dir.join(hive["path"].as_str().unwrap());
+    assert!(
+        !damaged.is_empty(),
+        "no hive of manifest.json has winsock2_present: false: nothing checked"
+    );
+    for (path, _) in damaged {
         let output = scan(&path, &["--json"]);
         assert_eq!(output.status.code(), Some(1), "{}", path.display());
         let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
         assert!(
-            doc["findings"]
-                .as_array()
-                .unwrap()
+            findings_of(&doc, "key_unreadable")
                 .iter()
-                .any(|f| f["code"] == "key_unreadable"
-                    && f["key"] == r"Services\WinSock2\Parameters"),
+                .any(|f| f["key"] == r"Services\WinSock2\Parameters"),
             "{doc:#}"
         );
-        checked += 1;
     }
-    assert!(
-        checked >= 1,
-        "no hive of manifest.json has winsock2_present: false: nothing checked"
-    );
 }
 
 fn every_zoo_file_gives_a_report_or_a_clean_error() {

@@ -82,6 +82,12 @@ impl Case {
     fn pin(&self, name: &str, args: &[&str]) {
         pin(name, &self.run(args), self.dir.path());
     }
+
+    /// Pins `COMMAND TARGET` as `{name}_table` and `COMMAND --json TARGET` as `{name}_json`.
+    fn pin_table_and_json(&self, name: &str, command: &str, target: &str) {
+        self.pin(&format!("{name}_table"), &[command, target]);
+        self.pin(&format!("{name}_json"), &[command, "--json", target]);
+    }
 }
 
 /// Pins `text` as snapshot `name`, with what differs from run to run replaced.
@@ -118,11 +124,15 @@ const LSP: &str = "win10-x64-lsp.hive";
 const WIN10: &str = "win10-x64.hive";
 const XP: &str = "winxp-sp3-x86.hive";
 
-fn catalog_table_and_json() {
+/// Pins `COMMAND HIVE` and `COMMAND --json HIVE` on a copy of the bundled `hive` as
+/// `{command}_table` and `{command}_json`.
+fn pin_table_and_json_of_hive(command: &str, hive: &str) {
     let case = Case::new();
-    case.hive(LSP, LSP);
-    case.pin("catalog_table", &["catalog", LSP]);
-    case.pin("catalog_json", &["catalog", "--json", LSP]);
+    case.hive(hive, hive).pin_table_and_json(command, command, hive);
+}
+
+fn catalog_table_and_json() {
+    pin_table_and_json_of_hive("catalog", LSP);
 }
 
 fn scan_tables_of_each_bundled_hive_and_json() {
@@ -141,8 +151,7 @@ fn scan_tables_of_each_bundled_hive_and_json() {
 fn scan_of_a_volume_table_and_json() {
     let case = Case::new();
     case.volume(LSP);
-    case.pin("scan_volume_table", &["scan", "volume"]);
-    case.pin("scan_volume_json", &["scan", "--json", "volume"]);
+    case.pin_table_and_json("scan_volume", "scan", "volume");
 }
 
 fn batch_table_and_jsonl() {
@@ -162,19 +171,14 @@ fn batch_table_and_jsonl() {
 }
 
 fn check_table_and_json() {
-    let case = Case::new();
-    case.hive(WIN10, WIN10);
-    case.pin("check_table", &["check", WIN10]);
-    case.pin("check_json", &["check", "--json", WIN10]);
+    pin_table_and_json_of_hive("check", WIN10);
 }
 
 fn dlls_and_discover_tables_and_json() {
     let case = Case::new();
     case.volume(WIN10);
-    case.pin("dlls_table", &["dlls", "volume"]);
-    case.pin("dlls_json", &["dlls", "--json", "volume"]);
-    case.pin("discover_table", &["discover", "volume"]);
-    case.pin("discover_json", &["discover", "--json", "volume"]);
+    case.pin_table_and_json("dlls", "dlls", "volume");
+    case.pin_table_and_json("discover", "discover", "volume");
 }
 
 fn repair_dry_runs_table_and_json() {

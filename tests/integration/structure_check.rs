@@ -6,199 +6,73 @@ use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use common::repair::run;
+use common::cli::doctor;
+use common::repair::{repair_refused, run};
 
 /// The verdict of `check` on each hive of ../shared/hives, with the reason. Recorded from the
 /// peers (`validate_hive.sh`, 12 parsers) run once on each hive, after log replay for dirty
 /// hives (2026-12-04): "whole" where every peer passes, "damaged" where the strict peers (the
 /// regf crate, nt-hive) fail, "unreadable" where no peer can open the file. Where the table
 /// departs from a strict peer, the reason says why.
+#[rustfmt::skip]
 const EXPECTED: &[(&str, &str, &str)] = &[
-    ("real/nt4-sp3-x86-dc/SYSTEM", "whole", "all peers pass"),
-    (
-        "real/win10-1709-x64-dirty-with-logs/SYSTEM",
-        "whole",
-        "all peers pass after replay",
-    ),
-    (
-        "real/win10-1903-x64-dirty/SYSTEM",
-        "whole",
-        "dirty, no logs: nt-hive and yarp refuse only the sequence numbers, and a dirty base block alone is not damage",
-    ),
-    (
-        "real/win7-sp1-x86/SYSTEM",
-        "whole",
-        "all peers pass; 1.5 MB of trailing bytes are not damage",
-    ),
-    (
-        "real/win81-x64-dirty/SYSTEM",
-        "whole",
-        "dirty, no logs: nt-hive and yarp refuse only the sequence numbers",
-    ),
-    (
-        "real/winxp-sp3-x86-damaged/SYSTEM",
-        "damaged",
-        "zeroed bins: every peer fails",
-    ),
-    (
-        "real/winxp-sp3-x86-iecompat/SYSTEM",
-        "whole",
-        "all peers pass",
-    ),
-    ("real/winxp-sp3-x86-m57/SYSTEM", "whole", "all peers pass"),
-    (
-        "zoo/BadListHive",
-        "damaged",
-        "regf: a key's parent is not the key listing it (one subkey list used by two keys)",
-    ),
-    (
-        "zoo/BadSubkeyHive",
-        "damaged",
-        "regf: a key listed by two keys",
-    ),
-    ("zoo/BigDataHive", "whole", "all peers pass"),
-    (
-        "zoo/BogusKeyNamesHive",
-        "whole",
-        "only reged (advisory) fails",
-    ),
-    (
-        "zoo/CompHive",
-        "whole",
-        "all peers pass; its lf hint for U+009F is Windows' own (hints are compared for ASCII only)",
-    ),
-    ("zoo/DeletedDataHive", "whole", "all peers pass"),
-    (
-        "zoo/DeletedDataHiveTruncated",
-        "damaged",
-        "regf, nt-hive: a value list past the hive bins",
-    ),
-    ("zoo/DeletedTreeHive", "whole", "all peers pass"),
-    (
-        "zoo/DeletedTreeNoRootFlagHive",
-        "damaged",
-        "regf: the root is not flagged KEY_HIVE_ENTRY",
-    ),
-    (
-        "zoo/DeletedTreePartialPathHive",
-        "damaged",
-        "regf: the root is not flagged KEY_HIVE_ENTRY",
-    ),
-    ("zoo/DupNameHive", "whole", "all peers pass"),
-    (
-        "zoo/DuplicateSubkeysHive",
-        "damaged",
-        "regf: a subkey list not strictly sorted (a name twice)",
-    ),
-    (
-        "zoo/EffectiveSizeHive",
-        "damaged",
-        "regf, nt-hive: bad checksum, offsets past the bins",
-    ),
-    ("zoo/EmptyHive", "whole", "all peers pass"),
-    ("zoo/ExtendedASCIIHive", "whole", "all peers pass"),
-    (
-        "zoo/GarbageHive",
-        "damaged",
-        "nt-hive: the base block checksum is wrong",
-    ),
-    (
-        "zoo/HealedHive",
-        "damaged",
-        "regf: a security reference count of 8 for 4 keys",
-    ),
-    (
-        "zoo/InvalidParentFragment",
-        "unreadable",
-        "a bin, not a hive: every peer fails",
-    ),
-    (
-        "zoo/InvalidParentHive",
-        "damaged",
-        "regf: a key's parent field names another key",
-    ),
-    ("zoo/ManySubkeysHive", "whole", "all peers pass"),
-    ("zoo/MultiSzHive", "whole", "all peers pass"),
-    ("zoo/NewFlagsHive", "whole", "all peers pass"),
-    ("zoo/OffHive", "whole", "all peers pass"),
-    (
-        "zoo/OldLogWithRemnantData",
-        "unreadable",
-        "a transaction log, not a hive: every peer fails",
-    ),
-    ("zoo/PairHive", "whole", "only reged (advisory) fails"),
-    ("zoo/ReallocValueDataHive", "whole", "all peers pass"),
-    ("zoo/ReallocValueHive", "whole", "all peers pass"),
-    ("zoo/RemnantData", "whole", "all peers pass"),
-    ("zoo/RemnantsHive", "whole", "all peers pass"),
-    ("zoo/SlackHive", "whole", "all peers pass"),
-    ("zoo/StringValuesHive", "whole", "all peers pass"),
-    (
-        "zoo/System_Delta",
-        "whole",
-        "regf passes; nt-hive panics, hivex, notatin and pyregf misread the tombstone values (data size 0, no data cell) of this differencing hive (format 1.6), which Windows reads as empty",
-    ),
-    (
-        "zoo/TruncatedDirtyHive",
-        "unreadable",
-        "bins past the end of the file: every peer fails",
-    ),
-    (
-        "zoo/TruncatedHive",
-        "unreadable",
-        "bins past the end of the file: every peer fails",
-    ),
-    (
-        "zoo/TruncatedHiveBin",
-        "unreadable",
-        "shorter than a base block: every peer fails",
-    ),
-    (
-        "zoo/TruncatedNameHive",
-        "damaged",
-        "regf, nt-hive: a key name past its cell",
-    ),
-    (
-        "zoo/TruncatedPairHive",
-        "whole",
-        "nt-hive passes; regf refuses an unpaired UTF-16 surrogate in a name, which Windows (counted UTF-16 units) accepts",
-    ),
-    ("zoo/TruncatedPairHive2", "whole", "as TruncatedPairHive"),
-    ("zoo/TwoOwnersHive", "whole", "only reged (advisory) fails"),
-    ("zoo/UnicodeHive", "whole", "all peers pass"),
-    (
-        "zoo/UpcaseHive",
-        "whole",
-        "nt-hive passes; regf sorts ß as SS, Windows (which wrote it) upcases ß to itself",
-    ),
-    ("zoo/ValuesOrderHive", "whole", "all peers pass"),
-    (
-        "zoo/WrongOrderHive",
-        "damaged",
-        "regf: subkey lists not sorted",
-    ),
-    (
-        "zoo/BadBaseBlockHive/BadBaseBlockHive",
-        "whole",
-        "all peers pass after replay from its logs",
-    ),
-    (
-        "zoo/BadLogHive1/BadLogHive",
-        "whole",
-        "dirty, logs unusable: nt-hive and yarp refuse only the sequence numbers",
-    ),
-    ("zoo/BadLogHive2/BadLogHive", "whole", "as BadLogHive1"),
-    ("zoo/BadLogHive3/BadLogHive", "whole", "as BadLogHive1"),
-    (
-        "zoo/NewDirtyHive2/NewDirtyHive",
-        "whole",
-        "all peers pass after replay",
-    ),
-    (
-        "zoo/OldDirtyHive/OldDirtyHive",
-        "whole",
-        "all peers pass after replay",
-    ),
+    ("real/nt4-sp3-x86-dc/SYSTEM",                 "whole",      "all peers pass"),
+    ("real/win10-1709-x64-dirty-with-logs/SYSTEM", "whole",      "all peers pass after replay"),
+    ("real/win10-1903-x64-dirty/SYSTEM",           "whole",      "dirty, no logs: nt-hive and yarp refuse only the sequence numbers, and a dirty base block alone is not damage"),
+    ("real/win7-sp1-x86/SYSTEM",                   "whole",      "all peers pass; 1.5 MB of trailing bytes are not damage"),
+    ("real/win81-x64-dirty/SYSTEM",                "whole",      "dirty, no logs: nt-hive and yarp refuse only the sequence numbers"),
+    ("real/winxp-sp3-x86-damaged/SYSTEM",          "damaged",    "zeroed bins: every peer fails"),
+    ("real/winxp-sp3-x86-iecompat/SYSTEM",         "whole",      "all peers pass"),
+    ("real/winxp-sp3-x86-m57/SYSTEM",              "whole",      "all peers pass"),
+    ("zoo/BadListHive",                            "damaged",    "regf: a key's parent is not the key listing it (one subkey list used by two keys)"),
+    ("zoo/BadSubkeyHive",                          "damaged",    "regf: a key listed by two keys"),
+    ("zoo/BigDataHive",                            "whole",      "all peers pass"),
+    ("zoo/BogusKeyNamesHive",                      "whole",      "only reged (advisory) fails"),
+    ("zoo/CompHive",                               "whole",      "all peers pass; its lf hint for U+009F is Windows' own (hints are compared for ASCII only)"),
+    ("zoo/DeletedDataHive",                        "whole",      "all peers pass"),
+    ("zoo/DeletedDataHiveTruncated",               "damaged",    "regf, nt-hive: a value list past the hive bins"),
+    ("zoo/DeletedTreeHive",                        "whole",      "all peers pass"),
+    ("zoo/DeletedTreeNoRootFlagHive",              "damaged",    "regf: the root is not flagged KEY_HIVE_ENTRY"),
+    ("zoo/DeletedTreePartialPathHive",             "damaged",    "regf: the root is not flagged KEY_HIVE_ENTRY"),
+    ("zoo/DupNameHive",                            "whole",      "all peers pass"),
+    ("zoo/DuplicateSubkeysHive",                   "damaged",    "regf: a subkey list not strictly sorted (a name twice)"),
+    ("zoo/EffectiveSizeHive",                      "damaged",    "regf, nt-hive: bad checksum, offsets past the bins"),
+    ("zoo/EmptyHive",                              "whole",      "all peers pass"),
+    ("zoo/ExtendedASCIIHive",                      "whole",      "all peers pass"),
+    ("zoo/GarbageHive",                            "damaged",    "nt-hive: the base block checksum is wrong"),
+    ("zoo/HealedHive",                             "damaged",    "regf: a security reference count of 8 for 4 keys"),
+    ("zoo/InvalidParentFragment",                  "unreadable", "a bin, not a hive: every peer fails"),
+    ("zoo/InvalidParentHive",                      "damaged",    "regf: a key's parent field names another key"),
+    ("zoo/ManySubkeysHive",                        "whole",      "all peers pass"),
+    ("zoo/MultiSzHive",                            "whole",      "all peers pass"),
+    ("zoo/NewFlagsHive",                           "whole",      "all peers pass"),
+    ("zoo/OffHive",                                "whole",      "all peers pass"),
+    ("zoo/OldLogWithRemnantData",                  "unreadable", "a transaction log, not a hive: every peer fails"),
+    ("zoo/PairHive",                               "whole",      "only reged (advisory) fails"),
+    ("zoo/ReallocValueDataHive",                   "whole",      "all peers pass"),
+    ("zoo/ReallocValueHive",                       "whole",      "all peers pass"),
+    ("zoo/RemnantData",                            "whole",      "all peers pass"),
+    ("zoo/RemnantsHive",                           "whole",      "all peers pass"),
+    ("zoo/SlackHive",                              "whole",      "all peers pass"),
+    ("zoo/StringValuesHive",                       "whole",      "all peers pass"),
+    ("zoo/System_Delta",                           "whole",      "regf passes; nt-hive panics, hivex, notatin and pyregf misread the tombstone values (data size 0, no data cell) of this differencing hive (format 1.6), which Windows reads as empty"),
+    ("zoo/TruncatedDirtyHive",                     "unreadable", "bins past the end of the file: every peer fails"),
+    ("zoo/TruncatedHive",                          "unreadable", "bins past the end of the file: every peer fails"),
+    ("zoo/TruncatedHiveBin",                       "unreadable", "shorter than a base block: every peer fails"),
+    ("zoo/TruncatedNameHive",                      "damaged",    "regf, nt-hive: a key name past its cell"),
+    ("zoo/TruncatedPairHive",                      "whole",      "nt-hive passes; regf refuses an unpaired UTF-16 surrogate in a name, which Windows (counted UTF-16 units) accepts"),
+    ("zoo/TruncatedPairHive2",                     "whole",      "as TruncatedPairHive"),
+    ("zoo/TwoOwnersHive",                          "whole",      "only reged (advisory) fails"),
+    ("zoo/UnicodeHive",                            "whole",      "all peers pass"),
+    ("zoo/UpcaseHive",                             "whole",      "nt-hive passes; regf sorts ß as SS, Windows (which wrote it) upcases ß to itself"),
+    ("zoo/ValuesOrderHive",                        "whole",      "all peers pass"),
+    ("zoo/WrongOrderHive",                         "damaged",    "regf: subkey lists not sorted"),
+    ("zoo/BadBaseBlockHive/BadBaseBlockHive",      "whole",      "all peers pass after replay from its logs"),
+    ("zoo/BadLogHive1/BadLogHive",                 "whole",      "dirty, logs unusable: nt-hive and yarp refuse only the sequence numbers"),
+    ("zoo/BadLogHive2/BadLogHive",                 "whole",      "as BadLogHive1"),
+    ("zoo/BadLogHive3/BadLogHive",                 "whole",      "as BadLogHive1"),
+    ("zoo/NewDirtyHive2/NewDirtyHive",             "whole",      "all peers pass after replay"),
+    ("zoo/OldDirtyHive/OldDirtyHive",              "whole",      "all peers pass after replay"),
 ];
 
 fn bundled(name: &str) -> PathBuf {
@@ -281,21 +155,12 @@ fn removing_an_lsp_that_shares_a_cell_with_a_namespace_entry_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let input = shared_value_hive(dir.path());
     let out = dir.path().join("out.hive");
-    let (code, _, stderr) = run(&[
-        "repair",
-        input.to_str().unwrap(),
-        "--mode",
-        "remove-lsp",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 2, "{stderr}");
+    let stderr = repair_refused(&input, &out, &["--mode", "remove-lsp"]);
     assert!(
         stderr.contains("refusing to free the cell at offset 0xb8e8")
             && stderr.contains("key node at offset 0x"),
         "{stderr}"
     );
-    assert!(!out.exists(), "nothing written");
 
     // `check` says where: a value cell shared by two keys under WinSock2.
     let (code, json) = check_json(&input);
@@ -346,8 +211,7 @@ fn damage_outside_the_winsock_keys_is_a_scan_finding_and_the_report_fits_80_colu
     assert_eq!(finding["severity"], "warning");
     assert!(finding["repair"]["options"][0] == "--salvage", "{finding}");
 
-    let out = assert_cmd::Command::cargo_bin("winsock-doctor")
-        .unwrap()
+    let out = doctor()
         .args(["check", input.to_str().unwrap()])
         .output()
         .unwrap();

@@ -8,7 +8,7 @@ use crate::common;
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 const BIG_HIVE: &str = "real/win7-sp1-x86/SYSTEM";
@@ -21,6 +21,26 @@ fn truncate_after(path: &Path, delay: Duration) {
         .unwrap()
         .set_len(4096)
         .unwrap();
+}
+
+/// Copy `source` to `hive`, start `winsock-doctor ARGS TARGET`, truncate `hive` after `delay`
+/// while it is read, and return what the program gave.
+fn run_while_truncated(
+    (source, hive): (&Path, &Path),
+    args: &[&str],
+    target: &Path,
+    delay: Duration,
+) -> Output {
+    std::fs::copy(source, hive).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_winsock-doctor"))
+        .args(args)
+        .arg(target)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    truncate_after(hive, delay);
+    child.wait_with_output().unwrap()
 }
 
 /// Delays spread over the time a read of the hive takes.
@@ -36,20 +56,8 @@ fn a_hive_truncated_while_read_is_an_error_naming_it_never_a_crash() {
     let hive = dir.path().join("SYSTEM");
     let mut errors = 0;
     for attempt in 0..50 {
-        std::fs::copy(&source, &hive).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_winsock-doctor"))
-            .args([
-                "catalog".as_ref(),
-                "--all-control-sets".as_ref(),
-                "--json".as_ref(),
-                hive.as_os_str(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        truncate_after(&hive, delay(attempt));
-        let output = child.wait_with_output().unwrap();
+        let catalog = ["catalog", "--all-control-sets", "--json"];
+        let output = run_while_truncated((&source, &hive), &catalog, &hive, delay(attempt));
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(
             output.status.signal(),
@@ -91,22 +99,8 @@ fn a_batch_goes_on_past_a_hive_truncated_while_read() {
     std::fs::create_dir(dir.path().join("b")).unwrap();
     let big = dir.path().join("b/SYSTEM");
     for attempt in 0..10 {
-        std::fs::copy(&source, &big).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_winsock-doctor"))
-            .args([
-                "scan".as_ref(),
-                "--recursive".as_ref(),
-                "--jsonl".as_ref(),
-                "--threads".as_ref(),
-                "1".as_ref(),
-                dir.path().as_os_str(),
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        truncate_after(&big, delay(attempt * 3));
-        let output = child.wait_with_output().unwrap();
+        let batch = ["scan", "--recursive", "--jsonl", "--threads", "1"];
+        let output = run_while_truncated((&source, &big), &batch, dir.path(), delay(attempt * 3));
         assert_eq!(
             output.status.signal(),
             None,

@@ -6,7 +6,7 @@ use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::cli::{array, doctor, findings_of, json};
 use common::pe::{self, Bits, Version};
 use serde_json::Value;
 use winsock_doctor::volume::target::Target;
@@ -84,38 +84,16 @@ fn microsoft(bits: Bits, fixed: [u16; 4]) -> Vec<u8> {
 }
 
 fn run(args: &[&std::ffi::OsStr]) -> Value {
-    let output = Command::cargo_bin("winsock-doctor")
-        .unwrap()
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{args:?}: exit {:?}, stderr: {}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
+    json(doctor().args(args))
 }
 
 fn dlls_json(target: &Path) -> Value {
     run(&["dlls".as_ref(), "--json".as_ref(), target.as_os_str()])
 }
 
-fn manifest_hive<'a>(manifest: &'a Value, relative: &str) -> &'a Value {
-    manifest["system_hives"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|h| h["path"] == relative)
-        .unwrap_or_else(|| panic!("{relative} not in manifest.json"))
-}
-
 /// The check of `stored` (case-insensitively) in `view`.
 fn check<'a>(doc: &'a Value, stored: &str, view: &str) -> &'a Value {
-    doc["dlls"]
-        .as_array()
-        .unwrap()
+    array(doc, "dlls")
         .iter()
         .find(|d| {
             d["view"] == view
@@ -140,15 +118,6 @@ fn set_first_library_path(hive: &Path, path: &str) {
     replacement.resize(original.len(), 0);
     bytes[at..at + original.len()].copy_from_slice(&replacement);
     std::fs::write(hive, &bytes).unwrap();
-}
-
-fn findings<'a>(doc: &'a Value, code: &str) -> Vec<&'a Value> {
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == code)
-        .collect()
 }
 
 fn references(check: &Value, role: &str) -> usize {
@@ -191,7 +160,7 @@ fn target_resolves_the_volume_the_windows_folder_and_the_hive_alike() {
 
     // `catalog` reads the same hive whichever way it is named.
     let manifest = common::manifest(&hives);
-    let expected = manifest_hive(&manifest, X64_HIVE);
+    let expected = common::hive_facts(&manifest, X64_HIVE);
     for given in [&volume.root, &volume.windows] {
         let doc = run(&["catalog".as_ref(), "--json".as_ref(), given.as_os_str()]);
         assert_eq!(doc["input"]["path"], volume.hive.to_str().unwrap());
@@ -213,9 +182,7 @@ fn discover_lists_installations_under_each_root() {
         xp.windows.as_os_str(),
         empty.path().as_os_str(),
     ]);
-    let found: Vec<&str> = doc["installations"]
-        .as_array()
-        .unwrap()
+    let found: Vec<&str> = array(&doc, "installations")
         .iter()
         .map(|i| i["system_hive"].as_str().unwrap())
         .collect();
@@ -237,7 +204,7 @@ fn x64_volume_32_bit_catalog_resolves_through_syswow64() {
         return;
     };
     let manifest = common::manifest(&hives);
-    let expected = manifest_hive(&manifest, X64_HIVE);
+    let expected = common::hive_facts(&manifest, X64_HIVE);
     let volume = FakeVolume::new(&hives, X64_HIVE, "WINDOWS");
     let native = volume.dll(
         "System32",
@@ -308,7 +275,7 @@ fn x64_volume_32_bit_catalog_resolves_through_syswow64() {
     // Nothing else is on the volume: missing, as warnings (none is a base protocol provider).
     let napinsp = check(&doc, r"%SystemRoot%\system32\napinsp.dll", "native");
     assert_eq!(napinsp["status"], "missing");
-    let missing = findings(&doc, "provider_dll_missing");
+    let missing = findings_of(&doc, "provider_dll_missing");
     assert!(
         missing.iter().all(|f| f["severity"] == "warning"),
         "{missing:?}"
@@ -323,7 +290,7 @@ fn x64_volume_32_bit_catalog_resolves_through_syswow64() {
         .unwrap();
     assert_eq!(check(&doc, autodial, "native")["status"], "missing");
 
-    let not_microsoft = findings(&doc, "provider_dll_not_microsoft");
+    let not_microsoft = findings_of(&doc, "provider_dll_not_microsoft");
     let flagged: Vec<&str> = not_microsoft
         .iter()
         .map(|f| f["evidence"]["stored_path"].as_str().unwrap())
@@ -358,7 +325,7 @@ fn x86_volume_missing_base_provider_is_critical() {
     assert_eq!(mswsock["status"], "missing");
     // Every DLL of a base provider (manifest: ChainLen 1) is missing: each one is critical.
     let manifest = common::manifest(&hives);
-    let mut expected: Vec<String> = manifest_hive(&manifest, X86_HIVE)["protocol_entries"]
+    let mut expected: Vec<String> = common::hive_facts(&manifest, X86_HIVE)["protocol_entries"]
         .as_array()
         .unwrap()
         .iter()
@@ -368,7 +335,7 @@ fn x86_volume_missing_base_provider_is_critical() {
     expected.sort();
     expected.dedup();
     assert!(expected.contains(&MSWSOCK.to_ascii_uppercase()));
-    let mut critical: Vec<String> = findings(&doc, "provider_dll_missing")
+    let mut critical: Vec<String> = findings_of(&doc, "provider_dll_missing")
         .into_iter()
         .filter(|f| f["severity"] == "critical")
         .map(|f| {
@@ -382,15 +349,14 @@ fn x86_volume_missing_base_provider_is_critical() {
     assert_eq!(critical, expected);
 
     // scan of the volume says the same, next to the registry findings, and fails the verdict.
-    let output = Command::cargo_bin("winsock-doctor")
-        .unwrap()
+    let output = doctor()
         .args(["scan".as_ref(), "--json".as_ref(), volume.root.as_os_str()])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1), "problems found");
     let scan: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(scan["healthy"], false);
-    let mut from_scan: Vec<String> = findings(&scan, "provider_dll_missing")
+    let mut from_scan: Vec<String> = findings_of(&scan, "provider_dll_missing")
         .into_iter()
         .filter(|f| f["severity"] == "critical")
         .map(|f| {
@@ -426,8 +392,7 @@ fn dlls_windows_cannot_load_are_critical_with_the_system_file_check() {
         "mswsock.dll",
         &microsoft(Bits::Pe32, [10, 0, 1, 0]),
     );
-    let output = Command::cargo_bin("winsock-doctor")
-        .unwrap()
+    let output = doctor()
         .args(["scan", "--json"])
         .arg(&volume.root)
         .output()
@@ -435,7 +400,7 @@ fn dlls_windows_cannot_load_are_critical_with_the_system_file_check() {
     assert_eq!(output.status.code(), Some(1));
     let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
     let about = |code: &str, file: &str| -> Value {
-        findings(&doc, code)
+        findings_of(&doc, code)
             .into_iter()
             .find(|f| {
                 f["evidence"]["stored_path"]
@@ -468,13 +433,13 @@ fn dlls_windows_cannot_load_are_critical_with_the_system_file_check() {
     }
     // The 32-bit mswsock in SysWOW64 is where it belongs.
     assert!(
-        findings(&doc, "provider_dll_wrong_arch")
+        findings_of(&doc, "provider_dll_wrong_arch")
             .iter()
             .all(|f| f["evidence"]["view"] == "native")
     );
     // An unloadable file is not also "not Microsoft's".
     assert!(
-        findings(&doc, "provider_dll_not_microsoft")
+        findings_of(&doc, "provider_dll_not_microsoft")
             .iter()
             .all(|f| {
                 !f["evidence"]["stored_path"]
@@ -508,7 +473,7 @@ fn a_link_out_of_the_volume_is_reported_and_not_read() {
         "{wshqos}"
     );
     assert!(
-        findings(&doc, "provider_dll_outside_volume")
+        findings_of(&doc, "provider_dll_outside_volume")
             .iter()
             .any(|f| f["evidence"]["stored_path"] == wshqos["stored_path"])
     );
@@ -551,7 +516,7 @@ fn a_dll_on_another_drive_is_reported_and_not_read() {
     let on_d_check = check(&doc, on_d, "native");
     assert_eq!(on_d_check["status"], "other_drive");
     assert!(on_d_check["sha256"].is_null() && on_d_check["path"].is_null());
-    let finding = findings(&doc, "provider_dll_outside_volume")
+    let finding = findings_of(&doc, "provider_dll_outside_volume")
         .into_iter()
         .find(|f| f["evidence"]["stored_path"] == on_d)
         .expect("a DLL on another drive is reported");

@@ -1,5 +1,7 @@
 //! Shared helpers for integration tests: where the real hives and the peer validators are.
 
+pub mod cli;
+mod files;
 pub mod mutate;
 pub mod patchable;
 pub mod pe;
@@ -8,6 +10,9 @@ pub mod registry;
 pub mod repair;
 pub mod restore;
 pub mod software;
+pub mod spec;
+
+pub use files::files_below;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -66,6 +71,41 @@ pub fn manifest(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&text).expect("parse manifest.json")
 }
 
+/// The SYSTEM hives of a manifest whose Winsock keys are readable (`winsock2_present`), or
+/// with `false` the damaged ones.
+pub fn system_hives(
+    manifest: &serde_json::Value,
+    winsock2_present: bool,
+) -> Vec<&serde_json::Value> {
+    cli::items_where(
+        manifest,
+        "system_hives",
+        "winsock2_present",
+        winsock2_present,
+    )
+}
+
+/// The real SYSTEM hives the manifest lists with `winsock2_present` (see [`system_hives`]), each
+/// as its path and its record; `None` (after a loud message) when the hives are absent.
+pub fn listed_system_hives(winsock2_present: bool) -> Option<Vec<(PathBuf, serde_json::Value)>> {
+    let dir = hives_dir()?;
+    let manifest = manifest(&dir);
+    let listed = system_hives(&manifest, winsock2_present).into_iter();
+    Some(
+        listed
+            .map(|hive| (dir.join(cli::text(&hive["path"])), hive.clone()))
+            .collect(),
+    )
+}
+
+/// The manifest's record of the hive at `relative` (to the hives folder).
+pub fn hive_facts<'m>(manifest: &'m serde_json::Value, relative: &str) -> &'m serde_json::Value {
+    cli::array(manifest, "system_hives")
+        .iter()
+        .find(|hive| hive["path"] == relative)
+        .unwrap_or_else(|| panic!("{relative} not in manifest.json"))
+}
+
 pub fn sha256_of(path: &Path) -> String {
     use sha2::{Digest, Sha256};
     let bytes = std::fs::read(path).expect("read file");
@@ -73,24 +113,6 @@ pub fn sha256_of(path: &Path) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// Every file below `dir`, recursively, sorted.
-pub fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read dir") {
-            let path = entry.expect("dir entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// The shared folder holding `peers/` (`WINSOCK_DOCTOR_SHARED`, else the hives folder's parent).

@@ -185,12 +185,26 @@ impl Walk<'_> {
         self.add(BINS + cell as usize, 4, what, key);
     }
 
+    /// The size field of the cell at hive offset `cell` (named `size_name`) and its `fields`:
+    /// offset in the cell's data, width, name.
+    fn cell_fields(
+        &mut self,
+        cell: u32,
+        size_name: &'static str,
+        fields: &[(usize, usize, &'static str)],
+        path: &str,
+    ) {
+        self.cell_size(cell, size_name, path);
+        for &(off, width, what) in fields {
+            self.add(data(cell) + off, width, what, path);
+        }
+    }
+
     /// The fields of key node `nk` and of its lists, values and security; its subkeys.
     fn key(&mut self, nk: u32, path: &str) -> Vec<(u32, String)> {
         let b = self.bytes;
         let at = data(nk);
-        self.cell_size(nk, "nk.cell_size", path);
-        for (off, width, what) in [
+        let fields = [
             (0x02, 2, "nk.flags"),
             (0x10, 4, "nk.parent"),
             (0x14, 4, "nk.subkey_count"),
@@ -201,9 +215,8 @@ impl Walk<'_> {
             (0x30, 4, "nk.class"),
             (0x48, 2, "nk.name_len"),
             (0x4A, 2, "nk.class_len"),
-        ] {
-            self.add(at + off, width, what, path);
-        }
+        ];
+        self.cell_fields(nk, "nk.cell_size", &fields, path);
         self.security(u32_at(b, at + 0x2C), path);
         self.values(u32_at(b, at + 0x24), u32_at(b, at + 0x28), path);
         let mut children = Vec::new();
@@ -218,16 +231,13 @@ impl Walk<'_> {
             return;
         }
         self.seen_sk.push(sk);
-        let at = data(sk);
-        self.cell_size(sk, "sk.cell_size", path);
-        for (off, what) in [
-            (0x04, "sk.flink"),
-            (0x08, "sk.blink"),
-            (0x0C, "sk.reference_count"),
-            (0x10, "sk.descriptor_size"),
-        ] {
-            self.add(at + off, 4, what, path);
-        }
+        let fields = [
+            (0x04, 4, "sk.flink"),
+            (0x08, 4, "sk.blink"),
+            (0x0C, 4, "sk.reference_count"),
+            (0x10, 4, "sk.descriptor_size"),
+        ];
+        self.cell_fields(sk, "sk.cell_size", &fields, path);
     }
 
     fn values(&mut self, count: u32, list: u32, path: &str) {
@@ -240,17 +250,15 @@ impl Walk<'_> {
             let slot = data(list) + 4 * i;
             self.add(slot, 4, "value_list.element", path);
             let vk = u32_at(b, slot);
-            let at = data(vk);
-            self.cell_size(vk, "vk.cell_size", path);
-            for (off, width, what) in [
+            let fields = [
                 (0x02, 2, "vk.name_len"),
                 (0x04, 4, "vk.data_size"),
                 (0x08, 4, "vk.data"),
                 (0x0C, 4, "vk.type"),
                 (0x10, 2, "vk.flags"),
-            ] {
-                self.add(at + off, width, what, path);
-            }
+            ];
+            self.cell_fields(vk, "vk.cell_size", &fields, path);
+            let at = data(vk);
             let size = u32_at(b, at + 0x04);
             if size & 0x8000_0000 != 0 || size == 0 {
                 continue;

@@ -290,6 +290,14 @@ impl PatchableHive {
         self.put(vk + VK_TYPE, &data_type.to_le_bytes());
     }
 
+    /// The hook DLLs AutodialDLL and NameSpace_Callout moved out of the system directory, as
+    /// malware would (no longer than the originals: patched in place).
+    pub fn move_hook_dlls(&mut self) {
+        self.set_string(PARAMS, "AutodialDLL", r"C:\Users\Public\rasadhlp.dll");
+        let callout = r"%SystemRoot%\Temp\fwpuclnt.dll";
+        self.set_string(PARAMS, "NameSpace_Callout", callout);
+    }
+
     pub fn packed_item(&self, entry_key: &str) -> PackedItem {
         PackedItem(self.read_value(entry_key, "PackedCatalogItem"))
     }

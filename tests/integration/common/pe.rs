@@ -3,6 +3,8 @@
 //! Translation), as PE32 (x86) or PE32+ (x64). A few hundred bytes, built the way the PE/COFF
 //! specification lays them out.
 
+use super::spec::utf16z;
+
 const FILE_ALIGNMENT: usize = 0x200;
 const SECTION_ALIGNMENT: u32 = 0x1000;
 const RSRC_RVA: u32 = 0x1000;
@@ -186,13 +188,6 @@ fn node(key: &str, value: &[u8], value_length: u16, kind: u16, children: &[Vec<u
     let length = out.len() as u16;
     put_u16(&mut out, 0, length);
     out
-}
-
-fn utf16z(text: &str) -> Vec<u8> {
-    text.encode_utf16()
-        .chain([0])
-        .flat_map(u16::to_le_bytes)
-        .collect()
 }
 
 fn pad4(out: &mut Vec<u8>) {

@@ -77,6 +77,21 @@ pub fn repair(input: &Path, out: &Path, extra: &[&str]) -> Value {
     json
 }
 
+/// `repair INPUT ARGS --out OUT`, which must refuse (exit 2) and write nothing; its stderr.
+pub fn repair_refused(input: &Path, out: &Path, args: &[&str]) -> String {
+    let mut all = vec!["repair", input.to_str().unwrap()];
+    all.extend_from_slice(args);
+    all.extend(["--out", out.to_str().unwrap()]);
+    let (code, _, stderr) = run(&all);
+    assert_eq!(code, 2, "repair {args:?} of {}: {stderr}", input.display());
+    assert!(
+        !out.exists(),
+        "repair {args:?} refused but wrote {}",
+        out.display()
+    );
+    stderr
+}
+
 /// `scan PATH --json --no-logs`: (exit code, document).
 pub fn scan(path: &Path) -> (i32, Value) {
     let (code, json, stderr) = run(&["scan", path.to_str().unwrap(), "--json", "--no-logs"]);

@@ -51,6 +51,12 @@ pub fn assert_source_contains(report: &Value, says: &str) {
     );
 }
 
+/// The report's restore names a source that starts with `start`.
+pub fn assert_source_starts_with(report: &Value, start: &str) {
+    let source = restore_of(report)["source"].as_str();
+    assert!(source.is_some_and(|s| s.starts_with(start)), "{report:#}");
+}
+
 /// `found` (a history candidate or a restore) is marked as of another Windows, `says`.
 pub fn assert_other_windows(found: &Value, says: &str) {
     let other = found["other_windows"].as_str();

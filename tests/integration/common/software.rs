@@ -1,25 +1,13 @@
 //! A SOFTWARE hive holding only what tells the Windows version
 //! (`Microsoft\Windows NT\CurrentVersion`), built with the project's hive builder.
 
-use winsock_doctor::hive::builder::{KeySpec, ValueSpec, build_hive};
+use super::spec::{key, utf16z, value};
+use winsock_doctor::hive::builder::build_hive;
 use winsock_doctor::hive::value::REG_SZ;
 
 /// The bytes of a SOFTWARE hive of Windows 7 `build` (7600, or 7601 with Service Pack 1).
 pub fn windows7_software(build: u32) -> Vec<u8> {
-    let sz = |name: &str, text: &str| ValueSpec {
-        name: name.to_string(),
-        data_type: REG_SZ,
-        data: text
-            .encode_utf16()
-            .chain([0])
-            .flat_map(u16::to_le_bytes)
-            .collect(),
-    };
-    let key = |name: &str, values: Vec<ValueSpec>, subkeys: Vec<KeySpec>| KeySpec {
-        name: name.to_string(),
-        values,
-        subkeys,
-    };
+    let sz = |name: &str, text: &str| value(name, REG_SZ, utf16z(text));
     let mut values = vec![
         sz("ProductName", "Windows 7 Professional"),
         sz("CurrentBuild", &build.to_string()),
