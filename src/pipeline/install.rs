@@ -106,16 +106,15 @@ fn modes(options: &RepairOptions) -> Vec<String> {
         Some(Mode::Reset) if options.keep_third_party => {
             modes.push("reset --keep-third-party".into())
         }
-        Some(Mode::Reset) => modes.push("reset".into()),
-        Some(Mode::RemoveLsp) if options.lsps.is_empty() => modes.push("remove-lsp".into()),
+        Some(mode @ (Mode::Reset | Mode::Fix)) => modes.push(mode.to_string()),
+        Some(Mode::RemoveLsp) if options.lsps.is_empty() => modes.push(Mode::RemoveLsp.to_string()),
         Some(Mode::RemoveLsp) => {
             let lsps: Vec<String> = options.lsps.iter().map(ToString::to_string).collect();
             modes.push(format!("remove-lsp {}", lsps.join(", ")));
         }
-        Some(Mode::Fix) => modes.push("fix".into()),
         Some(Mode::Restore) => match &options.from {
             Some(from) => modes.push(format!("restore --from {from}")),
-            None => modes.push("restore".into()),
+            None => modes.push(Mode::Restore.to_string()),
         },
         None => {}
     }

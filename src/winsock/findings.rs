@@ -318,7 +318,7 @@ pub enum RepairStep {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Repair {
     /// `remove-lsp`, `fix` or `reset` for `repair --mode`; `None` when no mode is needed.
-    pub mode: Option<&'static str>,
+    pub mode: Option<Mode>,
     /// Extra options of `repair`.
     pub options: Vec<&'static str>,
     /// The command line to run (TARGET is the hive; the repaired copy goes to OUT).
@@ -332,17 +332,17 @@ impl RepairStep {
     pub fn repair(self) -> Repair {
         let (mode, options, note) = match self {
             Self::RemoveLsp => (
-                Some(Mode::RemoveLsp.as_str()),
+                Some(Mode::RemoveLsp),
                 vec![],
                 "removes the layered provider's entries and renumbers the catalog; base providers stay",
             ),
             Self::Fix => (
-                Some(Mode::Fix.as_str()),
+                Some(Mode::Fix),
                 vec![],
                 "renumbers the entry keys, fixes counts and IDs, drops chains that point nowhere",
             ),
             Self::Reset => (
-                Some(Mode::Reset.as_str()),
+                Some(Mode::Reset),
                 vec![],
                 "rebuilds the protocol catalog from the Windows defaults (what netsh winsock reset does)",
             ),

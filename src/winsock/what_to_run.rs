@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::winsock::family::{Arch, Family};
 use crate::winsock::findings::Finding;
+use crate::winsock::repair::Mode;
 use crate::winsock::windows_version::WindowsVersion;
 
 /// The suggestion, as commands to copy (OUT is the file to write).
@@ -70,23 +71,27 @@ pub fn what_to_run(
         );
         return out;
     }
-    let has_mode = |m: &str| problems.iter().any(|f| f.repair.mode == Some(m));
-    let (reset, remove_lsp, fix) = (has_mode("reset"), has_mode("remove-lsp"), has_mode("fix"));
+    let has_mode = |m: Mode| problems.iter().any(|f| f.repair.mode == Some(m));
+    let (reset, remove_lsp, fix) = (
+        has_mode(Mode::Reset),
+        has_mode(Mode::RemoveLsp),
+        has_mode(Mode::Fix),
+    );
     let flags: Vec<&str> = ["--reset-namespace", "--fix-services"]
         .into_iter()
         .filter(|o| has_option(o))
         .collect();
     // One --mode per run: reset covers what remove-lsp and fix do (it rebuilds the catalog).
     let mode = match (reset, remove_lsp, fix) {
-        (true, ..) | (false, true, true) => Some("reset"),
-        (false, true, false) => Some("remove-lsp"),
-        (false, false, true) => Some("fix"),
+        (true, ..) | (false, true, true) => Some(Mode::Reset),
+        (false, true, false) => Some(Mode::RemoveLsp),
+        (false, false, true) => Some(Mode::Fix),
         (false, false, false) => None,
     };
     if mode.is_none() && flags.is_empty() {
         return out;
     }
-    let writes_defaults = mode == Some("reset") || !flags.is_empty();
+    let writes_defaults = mode == Some(Mode::Reset) || !flags.is_empty();
     let pin = if writes_defaults && !windows.pinned {
         match pin_arguments(windows) {
             Some(pin) => {
@@ -113,10 +118,10 @@ pub fn what_to_run(
     };
     out.command = Some(command(target, mode, &flags, pin.as_deref(), destination));
     // A reset alternative writes the defaults too: it needs the version pinned as well.
-    let alternative = |mode: &str, what: &str| {
+    let alternative = |mode: Mode, what: &str| {
         let pin = match (mode, &pin) {
             (_, Some(pin)) => Some(pin.clone()),
-            ("reset", None) if !windows.pinned => Some(pin_arguments(windows)?),
+            (Mode::Reset, None) if !windows.pinned => Some(pin_arguments(windows)?),
             _ => None,
         };
         Some(Alternative {
@@ -126,17 +131,17 @@ pub fn what_to_run(
     };
     match (reset, remove_lsp, fix) {
         (false, true, true) => out.alternatives.extend(alternative(
-            "remove-lsp",
+            Mode::RemoveLsp,
             "keeps third-party base providers and the rest of the catalog as it is; then \
              scan OUT and run --mode fix on it for the numbering",
         )),
         (false, true, false) => out.alternatives.extend(alternative(
-            "reset",
+            Mode::Reset,
             "also drops third-party base providers: rebuilds the protocol catalog from the \
              Windows defaults, as netsh winsock reset does",
         )),
         (false, false, true) => out.alternatives.extend(alternative(
-            "reset",
+            Mode::Reset,
             "rebuilds the catalog from the Windows defaults instead of renumbering it: drops \
              every third-party and layered provider",
         )),
@@ -147,12 +152,12 @@ pub fn what_to_run(
 
 /// The command that removes the layered providers of `target` and nothing else.
 pub fn remove_lsp_command(target: &str, destination: Destination) -> String {
-    command(target, Some("remove-lsp"), &[], None, destination)
+    command(target, Some(Mode::RemoveLsp), &[], None, destination)
 }
 
 fn command(
     target: &str,
-    mode: Option<&str>,
+    mode: Option<Mode>,
     flags: &[&str],
     pin: Option<&str>,
     destination: Destination,
