@@ -351,12 +351,17 @@ fn provider_path_tampered_to_a_bare_file_name() {
     assert_eq!(f["evidence"]["library_path_hex"], "6d7377736f636b2e646c6c");
 }
 
-fn foreign_provider_dll_of_an_unknown_base_provider() {
-    let Some(mut hive) = copy(WIN10) else { return };
+/// Turn the 15th base provider into one of an unknown GUID whose DLL is `dll`.
+fn set_unknown_base_provider(hive: &mut PatchableHive, dll: &str) {
     let mut item = hive.packed_item(&entry("Catalog_Entries", 15));
-    item.path(r"C:\Users\Public\sockhelper.dll")
+    item.path(dll)
         .provider_id("{0BADC0DE-1234-4321-ABCD-0123456789AB}");
     hive.set_packed_item(&entry("Catalog_Entries", 15), &item);
+}
+
+fn foreign_provider_dll_of_an_unknown_base_provider() {
+    let Some(mut hive) = copy(WIN10) else { return };
+    set_unknown_base_provider(&mut hive, r"C:\Users\Public\sockhelper.dll");
     expect(
         &hive,
         "foreign_provider_dll",
@@ -441,10 +446,7 @@ fn known_malicious_provider_is_repaired_where_it_lies() {
     // WebHancer's DLL as a base provider (not a layer) and as AutodialDLL: remove-lsp removes
     // neither, so each finding names the repair that does.
     let Some(mut hive) = copy(WIN10) else { return };
-    let mut item = hive.packed_item(&entry("Catalog_Entries", 15));
-    item.path(r"C:\Users\Public\webhdll.dll")
-        .provider_id("{0BADC0DE-1234-4321-ABCD-0123456789AB}");
-    hive.set_packed_item(&entry("Catalog_Entries", 15), &item);
+    set_unknown_base_provider(&mut hive, r"C:\Users\Public\webhdll.dll");
     hive.set_string(PARAMS, "AutodialDLL", r"C:\Users\Public\webhdll.dll");
     let doc = expect(
         &hive,

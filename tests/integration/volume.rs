@@ -105,9 +105,11 @@ fn check<'a>(doc: &'a Value, stored: &str, view: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {view} check of {stored}"))
 }
 
-/// Patch the first `PackedCatalogItem` library path (ANSI, NUL-terminated, the system's
-/// mswsock.dll) of the hive file in place: `path` must be no longer.
-fn set_first_library_path(hive: &Path, path: &str) {
+/// An x64 volume whose first `PackedCatalogItem` names `path` instead of the system's
+/// mswsock.dll (patched in place, ANSI, NUL-terminated: `path` must be no longer).
+fn volume_naming(path: &str) -> Option<FakeVolume> {
+    let volume = FakeVolume::new(&common::hives_dir()?, X64_HIVE, "Windows");
+    let hive = &volume.hive;
     let mut bytes = std::fs::read(hive).unwrap();
     let original = format!("{MSWSOCK}\0");
     let at = bytes
@@ -118,6 +120,7 @@ fn set_first_library_path(hive: &Path, path: &str) {
     replacement.resize(original.len(), 0);
     bytes[at..at + original.len()].copy_from_slice(&replacement);
     std::fs::write(hive, &bytes).unwrap();
+    Some(volume)
 }
 
 fn references(check: &Value, role: &str) -> usize {
@@ -480,12 +483,10 @@ fn a_link_out_of_the_volume_is_reported_and_not_read() {
 }
 
 fn a_parent_path_in_a_catalog_entry_is_reported_and_not_read() {
-    let Some(hives) = common::hives_dir() else {
+    let crafted = r"%SystemRoot%\..\..\outside\x.dll";
+    let Some(volume) = volume_naming(crafted) else {
         return;
     };
-    let volume = FakeVolume::new(&hives, X64_HIVE, "Windows");
-    let crafted = r"%SystemRoot%\..\..\outside\x.dll";
-    set_first_library_path(&volume.hive, crafted);
     std::fs::write(
         volume.outside.join("x.dll"),
         microsoft(Bits::Pe32, [1, 0, 0, 0]),
@@ -505,12 +506,10 @@ fn a_parent_path_in_a_catalog_entry_is_reported_and_not_read() {
 }
 
 fn a_dll_on_another_drive_is_reported_and_not_read() {
-    let Some(hives) = common::hives_dir() else {
+    let on_d = r"D:\Tools\lsp.dll";
+    let Some(volume) = volume_naming(on_d) else {
         return;
     };
-    let volume = FakeVolume::new(&hives, X64_HIVE, "Windows");
-    let on_d = r"D:\Tools\lsp.dll";
-    set_first_library_path(&volume.hive, on_d);
 
     let doc = dlls_json(&volume.root);
     let on_d_check = check(&doc, on_d, "native");
