@@ -461,8 +461,8 @@ fn known_malicious_provider_is_repaired_where_it_lies() {
     assert_eq!(
         repairs,
         [
-            serde_json::json!(["PackedCatalogItem", "reset", []]),
             serde_json::json!(["AutodialDLL", null, ["--fix-services"]]),
+            serde_json::json!(["PackedCatalogItem", "reset", []]),
         ]
     );
     let command = doc["what_to_run"]["command"].as_str().unwrap();
