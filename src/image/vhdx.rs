@@ -7,6 +7,7 @@ use std::io;
 
 use crate::image::disk::{Disk, invalid, read_at};
 use crate::image::mapped::{BlockMap, Located, Mapped, field, read_entry};
+use crate::winsock::guid::Guid;
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
@@ -14,35 +15,11 @@ const HEADERS: [u64; 2] = [64 * KIB, 128 * KIB];
 const REGION_TABLE: u64 = 192 * KIB;
 
 /// The region and metadata GUIDs of the VHDX spec, as stored on disk.
-const BAT_REGION: [u8; 16] = guid("2DC27766-F623-4200-9D64-115E9BFD4A08");
-const METADATA_REGION: [u8; 16] = guid("8B7CA206-4790-4B9A-B8FE-575F050F886E");
-const FILE_PARAMETERS: [u8; 16] = guid("CAA16737-FA36-4D43-B3B6-33F0AA44E76B");
-const DISK_SIZE: [u8; 16] = guid("2FA54224-CD1B-4876-B211-5DBED83BF4B8");
-const LOGICAL_SECTOR: [u8; 16] = guid("8141BF1D-A96F-4709-BA47-F233A8FAAB5F");
-
-/// The on-disk bytes of the GUID written as `text` ("8-4-4-4-12" hex digits): the first three
-/// fields little-endian, the rest in text order.
-const fn guid(text: &str) -> [u8; 16] {
-    /// Where each stored byte's two digits start in `text`.
-    const DIGITS_AT: [usize; 16] = [6, 4, 2, 0, 11, 9, 16, 14, 19, 21, 24, 26, 28, 30, 32, 34];
-    let text = text.as_bytes();
-    let mut bytes = [0; 16];
-    let mut i = 0;
-    while i < 16 {
-        let at = DIGITS_AT[i];
-        bytes[i] = hex_digit(text[at]) << 4 | hex_digit(text[at + 1]);
-        i += 1;
-    }
-    bytes
-}
-
-const fn hex_digit(digit: u8) -> u8 {
-    match digit {
-        b'0'..=b'9' => digit - b'0',
-        b'A'..=b'F' => digit - b'A' + 10,
-        _ => panic!("a GUID constant is written in upper-case hex"),
-    }
-}
+const BAT_REGION: [u8; 16] = Guid::from_text("{2DC27766-F623-4200-9D64-115E9BFD4A08}").0;
+const METADATA_REGION: [u8; 16] = Guid::from_text("{8B7CA206-4790-4B9A-B8FE-575F050F886E}").0;
+const FILE_PARAMETERS: [u8; 16] = Guid::from_text("{CAA16737-FA36-4D43-B3B6-33F0AA44E76B}").0;
+const DISK_SIZE: [u8; 16] = Guid::from_text("{2FA54224-CD1B-4876-B211-5DBED83BF4B8}").0;
+const LOGICAL_SECTOR: [u8; 16] = Guid::from_text("{8141BF1D-A96F-4709-BA47-F233A8FAAB5F}").0;
 
 /// The virtual disk of the VHDX in `file`.
 pub fn open<F: Disk + 'static>(mut file: F) -> io::Result<Box<dyn Disk>> {
