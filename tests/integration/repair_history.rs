@@ -7,7 +7,9 @@ use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use common::cli::{array, doctor, items_where};
+#[cfg(unix)] // only the symlink test uses it
+use common::cli::items_where;
+use common::cli::{array, doctor};
 use common::repair::{WINSOCK_KEYS, assert_healthy, assert_written_hive_ok, catalogs, repair, run};
 use common::restore::{
     GAP, assert_other_windows, assert_source_contains, assert_source_starts_with, restore_of, stored_entries, without_keys,

@@ -135,16 +135,26 @@ impl Walker<'_> {
     /// An offset beside a count or length of 0 must be 0xffffffff: Windows reads nothing there
     /// (and its check resets a stale offset), but independent readers follow any other value.
     pub(super) fn expect_no_cell(&mut self, key: u32, node: &KeyNode, field: UnusedCell) {
-        // The problem, and where the field is past the key's data.
-        let (kind, at, offset) = match field {
-            UnusedCell::Class => (ProblemKind::Class, 48, node.class_name),
-            UnusedCell::SubkeyList => (ProblemKind::SubkeyList, 28, node.subkeys_list),
-            UnusedCell::ValueList => (ProblemKind::ValueList, 40, node.values_list),
-        };
-        let what = match field {
-            UnusedCell::Class => "class name cell (0xffffffff) for a class length of 0",
-            UnusedCell::SubkeyList => "subkey list (0xffffffff) for a key without subkeys",
-            UnusedCell::ValueList => "value list (0xffffffff) for a key without values",
+        // The problem, where the field is past the key's data, and what it should name.
+        let (kind, at, offset, what) = match field {
+            UnusedCell::Class => (
+                ProblemKind::Class,
+                48,
+                node.class_name,
+                "class name cell (0xffffffff) for a class length of 0",
+            ),
+            UnusedCell::SubkeyList => (
+                ProblemKind::SubkeyList,
+                28,
+                node.subkeys_list,
+                "subkey list (0xffffffff) for a key without subkeys",
+            ),
+            UnusedCell::ValueList => (
+                ProblemKind::ValueList,
+                40,
+                node.values_list,
+                "value list (0xffffffff) for a key without values",
+            ),
         };
         if offset != NO_CELL {
             self.report(
