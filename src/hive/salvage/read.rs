@@ -191,9 +191,6 @@ impl<'a> Input<'a> {
     }
 }
 
-/// A name other tools read the same way: no NUL (most cut the name there) and, in UTF-16, no
-/// unpaired surrogate (most refuse to decode it). Windows takes both, but a salvaged hive must
-/// read the same everywhere; such names come from damage (found by the mutation tests).
 /// Refuse a `what` (key or value) name stored at `at` that the editor refused (`usable`) or that
 /// cannot be shown.
 fn check_usable(
@@ -208,6 +205,9 @@ fn check_usable(
         .map_err(|e| FormatError::at(at, format!("unusable {what} name: {e}")))
 }
 
+/// A name other tools read the same way: no NUL (most cut the name there) and, in UTF-16, no
+/// unpaired surrogate (most refuse to decode it). Windows takes both, but a salvaged hive must
+/// read the same everywhere; such names come from damage (found by the mutation tests).
 fn check_readable(name: &StoredName) -> Result<(), String> {
     let nul = if name.compressed {
         name.bytes.contains(&0)
